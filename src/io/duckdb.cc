@@ -1,0 +1,479 @@
+#include "io/duckdb.h"
+
+#include <duckdb.h>
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "sluice/error.h"
+
+namespace sluice::io {
+
+struct DuckDb::Handles {
+  duckdb_database db = nullptr;
+  duckdb_connection con = nullptr;
+  ~Handles() {
+    if (con) duckdb_disconnect(&con);
+    if (db) duckdb_close(&db);
+  }
+};
+
+namespace {
+
+std::string WithContext(std::string_view context, std::string_view message) {
+  if (context.empty()) return std::string(message);
+  return fmt::format("{}: {}", context, message);
+}
+
+// Owns a duckdb_result.
+struct ResultGuard {
+  duckdb_result result{};
+  ~ResultGuard() { duckdb_destroy_result(&result); }
+};
+
+struct ChunkGuard {
+  duckdb_data_chunk chunk;
+  ~ChunkGuard() { duckdb_destroy_data_chunk(&chunk); }
+};
+
+struct LogicalTypeGuard {
+  duckdb_logical_type type;
+  ~LogicalTypeGuard() { duckdb_destroy_logical_type(&type); }
+};
+
+// Maps a DuckDB type name (as DESCRIBE prints it) to a sluice type.
+std::optional<DataType> MapTypeName(std::string_view t) {
+  static constexpr std::string_view kInts[] = {"BIGINT", "INTEGER", "SMALLINT", "TINYINT",
+                                              "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT",
+                                              "HUGEINT"};
+  for (auto i : kInts) {
+    if (t == i) return DataType::kInt64;
+  }
+  if (t == "DOUBLE" || t == "FLOAT" || t.starts_with("DECIMAL")) return DataType::kFloat64;
+  if (t == "BOOLEAN") return DataType::kBool;
+  if (t == "VARCHAR") return DataType::kString;
+  if (t == "TIMESTAMP" || t == "TIMESTAMP WITH TIME ZONE" || t == "TIMESTAMP_S" ||
+      t == "TIMESTAMP_MS" || t == "TIMESTAMP_NS" || t == "DATE") {
+    return DataType::kTimestamp;
+  }
+  const size_t bracket = t.find('[');
+  if (bracket != std::string_view::npos && t.back() == ']') {
+    auto child = MapTypeName(t.substr(0, bracket));
+    if (child && IsNumeric(*child)) return DataType::kFloat64List;
+  }
+  return std::nullopt;
+}
+
+std::string_view CanonicalDuckType(DataType t) {
+  switch (t) {
+    case DataType::kInt64: return "BIGINT";
+    case DataType::kFloat64: return "DOUBLE";
+    case DataType::kBool: return "BOOLEAN";
+    case DataType::kString: return "VARCHAR";
+    case DataType::kTimestamp: return "TIMESTAMP";
+    case DataType::kFloat64List: return "DOUBLE[]";
+  }
+  return "";
+}
+
+duckdb_logical_type CreateLogicalType(DataType t) {
+  switch (t) {
+    case DataType::kInt64: return duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
+    case DataType::kFloat64: return duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE);
+    case DataType::kBool: return duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
+    case DataType::kString: return duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+    case DataType::kTimestamp: return duckdb_create_logical_type(DUCKDB_TYPE_TIMESTAMP);
+    case DataType::kFloat64List: {
+      LogicalTypeGuard child{duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE)};
+      return duckdb_create_list_type(child.type);
+    }
+  }
+  return nullptr;
+}
+
+std::optional<DataType> MapTypeId(duckdb_logical_type lt) {
+  switch (duckdb_get_type_id(lt)) {
+    case DUCKDB_TYPE_BIGINT: return DataType::kInt64;
+    case DUCKDB_TYPE_DOUBLE: return DataType::kFloat64;
+    case DUCKDB_TYPE_BOOLEAN: return DataType::kBool;
+    case DUCKDB_TYPE_VARCHAR: return DataType::kString;
+    case DUCKDB_TYPE_TIMESTAMP: return DataType::kTimestamp;
+    case DUCKDB_TYPE_LIST: {
+      LogicalTypeGuard child{duckdb_list_type_child_type(lt)};
+      if (duckdb_get_type_id(child.type) == DUCKDB_TYPE_DOUBLE) return DataType::kFloat64List;
+      return std::nullopt;
+    }
+    default: return std::nullopt;
+  }
+}
+
+inline bool RowValid(const uint64_t* validity, idx_t row) {
+  return validity == nullptr || (validity[row / 64] >> (row % 64)) & 1;
+}
+
+// Appends `n` rows of DuckDB vector `v` to `col`.
+void AppendVector(duckdb_vector v, idx_t n, Column& col) {
+  const uint64_t* validity = duckdb_vector_get_validity(v);
+  const size_t base = col.size();
+  col.valid.resize(base + n);
+  for (idx_t r = 0; r < n; ++r) col.valid[base + r] = RowValid(validity, r) ? 1 : 0;
+  void* data = duckdb_vector_get_data(v);
+  switch (col.type) {
+    case DataType::kInt64:
+    case DataType::kTimestamp: {
+      const int64_t* src = static_cast<const int64_t*>(data);
+      col.i64.insert(col.i64.end(), src, src + n);
+      for (idx_t r = 0; r < n; ++r) {
+        if (!col.valid[base + r]) col.i64[base + r] = 0;
+      }
+      break;
+    }
+    case DataType::kBool: {
+      const bool* src = static_cast<const bool*>(data);
+      col.i64.resize(base + n);
+      for (idx_t r = 0; r < n; ++r) col.i64[base + r] = col.valid[base + r] && src[r] ? 1 : 0;
+      break;
+    }
+    case DataType::kFloat64: {
+      const double* src = static_cast<const double*>(data);
+      col.f64.insert(col.f64.end(), src, src + n);
+      for (idx_t r = 0; r < n; ++r) {
+        if (!col.valid[base + r]) col.f64[base + r] = 0;
+      }
+      break;
+    }
+    case DataType::kString: {
+      auto* src = static_cast<duckdb_string_t*>(data);
+      col.str.resize(base + n);
+      for (idx_t r = 0; r < n; ++r) {
+        if (!col.valid[base + r]) continue;
+        const uint32_t len = duckdb_string_t_length(src[r]);
+        col.str[base + r].assign(duckdb_string_t_data(&src[r]), len);
+      }
+      break;
+    }
+    case DataType::kFloat64List: {
+      auto* entries = static_cast<const duckdb_list_entry*>(data);
+      duckdb_vector child = duckdb_list_vector_get_child(v);
+      const double* values = static_cast<const double*>(duckdb_vector_get_data(child));
+      const uint64_t* child_validity = duckdb_vector_get_validity(child);
+      col.list.resize(base + n);
+      for (idx_t r = 0; r < n; ++r) {
+        if (!col.valid[base + r]) continue;
+        auto& out = col.list[base + r];
+        out.resize(entries[r].length);
+        for (uint64_t k = 0; k < entries[r].length; ++k) {
+          const idx_t at = entries[r].offset + k;
+          // A null element inside an embedding has no float64 meaning; it reads as NaN.
+          out[k] = RowValid(child_validity, at) ? values[at] : std::nan("");
+        }
+      }
+      break;
+    }
+  }
+}
+
+// Fills DuckDB vector `v` with rows [begin, begin + n) of `col`.
+void FillVector(const Column& col, size_t begin, idx_t n, duckdb_vector v) {
+  duckdb_vector_ensure_validity_writable(v);
+  uint64_t* validity = duckdb_vector_get_validity(v);
+  for (idx_t r = 0; r < n; ++r) {
+    duckdb_validity_set_row_validity(validity, r, col.valid[begin + r] != 0);
+  }
+  void* data = duckdb_vector_get_data(v);
+  switch (col.type) {
+    case DataType::kInt64:
+    case DataType::kTimestamp:
+      std::memcpy(data, col.i64.data() + begin, n * sizeof(int64_t));
+      break;
+    case DataType::kBool: {
+      bool* dst = static_cast<bool*>(data);
+      for (idx_t r = 0; r < n; ++r) dst[r] = col.i64[begin + r] != 0;
+      break;
+    }
+    case DataType::kFloat64:
+      std::memcpy(data, col.f64.data() + begin, n * sizeof(double));
+      break;
+    case DataType::kString:
+      for (idx_t r = 0; r < n; ++r) {
+        if (!col.valid[begin + r]) continue;
+        const std::string& s = col.str[begin + r];
+        duckdb_vector_assign_string_element_len(v, r, s.data(), s.size());
+      }
+      break;
+    case DataType::kFloat64List: {
+      idx_t total = 0;
+      for (idx_t r = 0; r < n; ++r) total += col.list[begin + r].size();
+      duckdb_list_vector_reserve(v, total);
+      duckdb_list_vector_set_size(v, total);
+      auto* entries = static_cast<duckdb_list_entry*>(data);
+      duckdb_vector child = duckdb_list_vector_get_child(v);
+      double* values = static_cast<double*>(duckdb_vector_get_data(child));
+      idx_t offset = 0;
+      for (idx_t r = 0; r < n; ++r) {
+        const auto& l = col.list[begin + r];
+        entries[r] = {offset, l.size()};
+        std::copy(l.begin(), l.end(), values + offset);
+        offset += l.size();
+      }
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+DuckDb::DuckDb(const DuckDbOptions& options) : h_(std::make_unique<Handles>()) {
+  duckdb_config config;
+  if (duckdb_create_config(&config) == DuckDBError) throw InternalError("duckdb: cannot create config");
+  if (options.threads > 0) {
+    duckdb_set_config(config, "threads", std::to_string(options.threads).c_str());
+  }
+  if (!options.memory_limit.empty()) {
+    duckdb_set_config(config, "memory_limit", options.memory_limit.c_str());
+  }
+  if (!options.temp_directory.empty()) {
+    duckdb_set_config(config, "temp_directory", options.temp_directory.c_str());
+  }
+  char* error = nullptr;
+  const duckdb_state state = duckdb_open_ext(nullptr, &h_->db, config, &error);
+  duckdb_destroy_config(&config);
+  if (state == DuckDBError) {
+    std::string message = error ? error : "unknown error";
+    duckdb_free(error);
+    throw InternalError("duckdb: cannot open an in-memory database: " + message);
+  }
+  if (duckdb_connect(h_->db, &h_->con) == DuckDBError) {
+    throw InternalError("duckdb: cannot connect");
+  }
+  Execute("SET TimeZone = 'UTC'", "configuring DuckDB");
+}
+
+DuckDb::~DuckDb() = default;
+
+void DuckDb::Execute(const std::string& sql, std::string_view context) {
+  ResultGuard g;
+  if (duckdb_query(h_->con, sql.c_str(), &g.result) == DuckDBError) {
+    throw InputError(WithContext(context, duckdb_result_error(&g.result)));
+  }
+}
+
+std::vector<DescribedColumn> DuckDb::Describe(const std::string& sql, std::string_view context) {
+  Batch described = Query("DESCRIBE " + sql, context);
+  const Column& names = described.Get("column_name");
+  const Column& types = described.Get("column_type");
+  std::vector<DescribedColumn> out;
+  for (size_t r = 0; r < described.num_rows; ++r) {
+    out.push_back({names.str[r], types.str[r], MapTypeName(types.str[r])});
+  }
+  return out;
+}
+
+void DuckDb::QueryChunks(const std::string& sql, const std::function<void(Batch&&)>& sink,
+                         std::string_view context, size_t chunk_rows) {
+  duckdb_prepared_statement stmt = nullptr;
+  if (duckdb_prepare(h_->con, sql.c_str(), &stmt) == DuckDBError) {
+    std::string message = duckdb_prepare_error(stmt);
+    duckdb_destroy_prepare(&stmt);
+    throw InputError(WithContext(context, message));
+  }
+  duckdb_pending_result pending = nullptr;
+  const duckdb_state pstate = duckdb_pending_prepared_streaming(stmt, &pending);
+  duckdb_destroy_prepare(&stmt);
+  if (pstate == DuckDBError) {
+    std::string message = duckdb_pending_error(pending);
+    duckdb_destroy_pending(&pending);
+    throw InputError(WithContext(context, message));
+  }
+  ResultGuard g;
+  const duckdb_state estate = duckdb_execute_pending(pending, &g.result);
+  duckdb_destroy_pending(&pending);
+  if (estate == DuckDBError) {
+    throw InputError(WithContext(context, duckdb_result_error(&g.result)));
+  }
+  Schema schema;
+  const idx_t ncol = duckdb_column_count(&g.result);
+  for (idx_t c = 0; c < ncol; ++c) {
+    LogicalTypeGuard lt{duckdb_column_logical_type(&g.result, c)};
+    const char* name = duckdb_column_name(&g.result, c);
+    auto type = MapTypeId(lt.type);
+    if (!type) {
+      char* tn = duckdb_logical_type_get_alias(lt.type);
+      std::string tname = tn ? tn : std::to_string(duckdb_get_type_id(lt.type));
+      duckdb_free(tn);
+      throw InputError(WithContext(
+          context, fmt::format("column '{}' has a type sluice cannot read (type id {})", name,
+                               tname)));
+    }
+    schema.push_back({name, *type});
+  }
+  auto fresh_batch = [&] {
+    Batch b;
+    b.schema = schema;
+    for (const Field& f : schema) b.columns.emplace_back(f.type);
+    return b;
+  };
+  Batch batch = fresh_batch();
+  bool any = false;
+  while (true) {
+    ChunkGuard chunk{duckdb_fetch_chunk(g.result)};
+    if (chunk.chunk == nullptr) {
+      if (const char* err = duckdb_result_error(&g.result); err && *err) {
+        throw InputError(WithContext(context, err));
+      }
+      break;
+    }
+    const idx_t n = duckdb_data_chunk_get_size(chunk.chunk);
+    if (n == 0) break;
+    for (idx_t c = 0; c < ncol; ++c) {
+      AppendVector(duckdb_data_chunk_get_vector(chunk.chunk, c), n, batch.columns[c]);
+    }
+    batch.num_rows += n;
+    if (batch.num_rows >= chunk_rows) {
+      sink(std::move(batch));
+      any = true;
+      batch = fresh_batch();
+    }
+  }
+  if (batch.num_rows > 0 || !any) sink(std::move(batch));
+}
+
+Batch DuckDb::Query(const std::string& sql, std::string_view context) {
+  Batch out;
+  bool first = true;
+  QueryChunks(
+      sql,
+      [&](Batch&& b) {
+        if (first) {
+          out = std::move(b);
+          first = false;
+          return;
+        }
+        for (size_t c = 0; c < out.columns.size(); ++c) {
+          for (size_t r = 0; r < b.num_rows; ++r) out.columns[c].AppendFrom(b.columns[c], r);
+        }
+        out.num_rows += b.num_rows;
+      },
+      context, SIZE_MAX);
+  return out;
+}
+
+void DuckDb::WriteParquet(const Batch& batch, const std::string& path) {
+  const std::string table = fmt::format("sluice_out_{}", temp_table_counter_++);
+  std::string columns;
+  for (const Field& f : batch.schema) {
+    if (!columns.empty()) columns += ", ";
+    columns += QuoteIdent(f.name) + " " + std::string(CanonicalDuckType(f.type));
+  }
+  Execute(fmt::format("CREATE TABLE {} ({})", table, columns), "writing " + path);
+  struct DropTable {
+    DuckDb* db;
+    std::string table;
+    ~DropTable() {
+      try {
+        db->Execute("DROP TABLE IF EXISTS " + table);
+      } catch (...) {
+      }
+    }
+  } drop{this, table};
+
+  duckdb_appender appender = nullptr;
+  if (duckdb_appender_create(h_->con, nullptr, table.c_str(), &appender) == DuckDBError) {
+    std::string message = duckdb_appender_error(appender);
+    duckdb_appender_destroy(&appender);
+    throw InternalError("duckdb appender: " + message);
+  }
+  std::vector<duckdb_logical_type> types;
+  for (const Field& f : batch.schema) types.push_back(CreateLogicalType(f.type));
+  const idx_t vsize = duckdb_vector_size();
+  std::string error;
+  for (size_t begin = 0; begin < batch.num_rows && error.empty(); begin += vsize) {
+    const idx_t n = std::min<size_t>(vsize, batch.num_rows - begin);
+    duckdb_data_chunk chunk = duckdb_create_data_chunk(types.data(), types.size());
+    for (size_t c = 0; c < batch.columns.size(); ++c) {
+      FillVector(batch.columns[c], begin, n, duckdb_data_chunk_get_vector(chunk, c));
+    }
+    duckdb_data_chunk_set_size(chunk, n);
+    if (duckdb_append_data_chunk(appender, chunk) == DuckDBError) {
+      error = duckdb_appender_error(appender);
+    }
+    duckdb_destroy_data_chunk(&chunk);
+  }
+  for (auto& t : types) duckdb_destroy_logical_type(&t);
+  if (error.empty() && duckdb_appender_flush(appender) == DuckDBError) {
+    error = duckdb_appender_error(appender);
+  }
+  duckdb_appender_destroy(&appender);
+  if (!error.empty()) throw InternalError("duckdb appender: " + error);
+  Execute(fmt::format("COPY {} TO {} (FORMAT parquet, COMPRESSION zstd)", table,
+                      QuoteLiteral(path)),
+          "writing " + path);
+}
+
+std::string QuoteIdent(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string QuoteLiteral(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string CanonicalSelect(const std::vector<DescribedColumn>& columns,
+                            std::string_view context) {
+  std::string out;
+  for (const DescribedColumn& c : columns) {
+    if (!c.type) {
+      throw InputError(WithContext(
+          context, fmt::format("column '{}' has type {}, which sluice does not support "
+                               "(supported: integers, floats, decimals, boolean, varchar, "
+                               "timestamps, dates, numeric lists)",
+                               c.name, c.duckdb_type)));
+    }
+    if (!out.empty()) out += ", ";
+    const std::string target(CanonicalDuckType(*c.type));
+    if (c.duckdb_type == target) {
+      out += QuoteIdent(c.name);
+    } else if (c.duckdb_type == "TIMESTAMP WITH TIME ZONE") {
+      // The session TimeZone is UTC, so this keeps the UTC wall time.
+      out += fmt::format("CAST({0} AS TIMESTAMP) AS {0}", QuoteIdent(c.name));
+    } else {
+      out += fmt::format("CAST({0} AS {1}) AS {0}", QuoteIdent(c.name), target);
+    }
+  }
+  return out;
+}
+
+std::string ReadFunction(std::string_view format, const std::vector<std::string>& paths) {
+  std::string list = "[";
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (i) list += ", ";
+    list += QuoteLiteral(paths[i]);
+  }
+  list += "]";
+  if (format == "parquet") return "read_parquet(" + list + ")";
+  if (format == "csv") return "read_csv(" + list + ", header = true)";
+  if (format == "json") return "read_json(" + list + ", format = 'newline_delimited')";
+  throw InternalError("unknown file format " + std::string(format));
+}
+
+std::string FormatOfPath(std::string_view path) {
+  auto ends = [&](std::string_view ext) { return path.ends_with(ext); };
+  if (ends(".parquet") || ends(".pq")) return "parquet";
+  if (ends(".csv") || ends(".csv.gz") || ends(".tsv")) return "csv";
+  if (ends(".jsonl") || ends(".ndjson") || ends(".json") || ends(".jsonl.gz")) return "json";
+  throw InputError(fmt::format(
+      "{}: unknown file format (expected .parquet, .csv or .jsonl/.ndjson/.json)", path));
+}
+
+}  // namespace sluice::io

@@ -1,0 +1,81 @@
+// The DuckDB wrapper: the only place that includes duckdb.h. DuckDB reads and writes files
+// (Parquet, CSV, JSON Lines) and runs SQL sources; feature semantics never live here.
+//
+// Thread-safety: a DuckDb is one connection; use it from one thread at a time.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sluice/column.h"
+
+namespace sluice::io {
+
+// A column as DuckDB describes it, with the sluice type it maps to (if any).
+struct DescribedColumn {
+  std::string name;
+  std::string duckdb_type;        // e.g. "BIGINT", "TIMESTAMP WITH TIME ZONE", "DOUBLE[]"
+  std::optional<DataType> type;   // nullopt when sluice has no equivalent (e.g. STRUCT)
+};
+
+// Options of one DuckDB instance. Defaults suit a CLI run on a small machine.
+struct DuckDbOptions {
+  int threads = 0;                  // 0 = DuckDB's default (all cores)
+  std::string memory_limit;         // "" = DuckDB's default (80% of RAM)
+  std::string temp_directory;       // "" = DuckDB's default; where sorts spill
+};
+
+class DuckDb {
+ public:
+  // An in-memory database with its session TimeZone set to UTC. Throws InternalError when
+  // DuckDB cannot start.
+  explicit DuckDb(const DuckDbOptions& options = {});
+  ~DuckDb();
+  DuckDb(const DuckDb&) = delete;
+  DuckDb& operator=(const DuckDb&) = delete;
+
+  // Runs a statement and discards its result. Throws InputError carrying DuckDB's message,
+  // prefixed by `context` (e.g. "reading data/tx.parquet").
+  void Execute(const std::string& sql, std::string_view context = {});
+
+  // Schema of a query's result without reading its rows.
+  std::vector<DescribedColumn> Describe(const std::string& sql, std::string_view context = {});
+
+  // Runs `sql` and hands its result to `sink` in chunks of at most `chunk_rows` rows (rows in
+  // DuckDB's result order; insertion order of a scan is preserved). Every result column must
+  // map to a sluice type (use CanonicalSelect to get there); throws InputError otherwise.
+  void QueryChunks(const std::string& sql, const std::function<void(Batch&&)>& sink,
+                   std::string_view context = {}, size_t chunk_rows = 1 << 16);
+
+  // Runs `sql` and returns its whole result as one Batch.
+  Batch Query(const std::string& sql, std::string_view context = {});
+
+  // Writes `batch` (rows in order) to the Parquet file `path` with zstd compression. Overwrites
+  // `path`; durability (fsync, rename) is the caller's business.
+  void WriteParquet(const Batch& batch, const std::string& path);
+
+ private:
+  struct Handles;
+  std::unique_ptr<Handles> h_;
+  int temp_table_counter_ = 0;
+};
+
+// SQL identifier quoting: "name" with embedded quotes doubled.
+std::string QuoteIdent(std::string_view name);
+// SQL string literal quoting: 'text' with embedded quotes doubled.
+std::string QuoteLiteral(std::string_view text);
+// A SELECT list that casts each described column to the DuckDB type that maps 1:1 onto its
+// sluice type (e.g. DATE → TIMESTAMP, DECIMAL → DOUBLE, FLOAT[] → DOUBLE[]). Columns without a
+// sluice type are an InputError naming the column and `context`.
+std::string CanonicalSelect(const std::vector<DescribedColumn>& columns, std::string_view context);
+// The DuckDB table function that reads `paths` with the given format ("parquet", "csv",
+// "json"), e.g. read_parquet(['a.parquet', 'b.parquet']).
+std::string ReadFunction(std::string_view format, const std::vector<std::string>& paths);
+// "parquet", "csv" or "json" from a path's extension (.parquet, .csv, .jsonl/.json/.ndjson);
+// throws InputError for anything else.
+std::string FormatOfPath(std::string_view path);
+
+}  // namespace sluice::io

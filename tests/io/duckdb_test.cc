@@ -1,0 +1,110 @@
+#include "io/duckdb.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "sluice/error.h"
+#include "test_util.h"
+
+namespace sluice::io {
+namespace {
+
+TEST(DuckDb, ParquetRoundTripKeepsEveryTypeAndNull) {
+  TempDir dir;
+  Batch b;
+  Column ids(DataType::kInt64), xs(DataType::kFloat64), flags(DataType::kBool),
+      names(DataType::kString), ts(DataType::kTimestamp), emb(DataType::kFloat64List);
+  ids.Append(Value::Int(-7));
+  ids.AppendNull();
+  xs.Append(Value::Float(1.25));
+  xs.AppendNull();
+  flags.Append(Value::Bool(true));
+  flags.AppendNull();
+  names.Append(Value::String("a long string beyond twelve bytes"));
+  names.AppendNull();
+  ts.Append(Value::Timestamp(-1));
+  ts.AppendNull();
+  emb.Append(Value::List({1.5, -2.0}));
+  emb.AppendNull();
+  b.AddColumn("id", ids);
+  b.AddColumn("x", xs);
+  b.AddColumn("flag", flags);
+  b.AddColumn("name", names);
+  b.AddColumn("ts", ts);
+  b.AddColumn("emb", emb);
+
+  DuckDb db;
+  const std::string path = (dir.path() / "out.parquet").string();
+  db.WriteParquet(b, path);
+  Batch back = db.Query("SELECT * FROM read_parquet(" + QuoteLiteral(path) + ")");
+  ASSERT_EQ(back.num_rows, 2u);
+  ASSERT_EQ(back.schema, b.schema);
+  for (size_t c = 0; c < b.columns.size(); ++c) {
+    for (size_t r = 0; r < 2; ++r) {
+      EXPECT_EQ(back.columns[c].Get(r), b.columns[c].Get(r)) << b.schema[c].name << " row " << r;
+    }
+  }
+}
+
+TEST(DuckDb, CanonicalSelectMapsDatesDecimalsAndTimeZones) {
+  DuckDb db;
+  const std::string inner =
+      "SELECT 3::INTEGER AS i, 2.5::DECIMAL(4,2) AS dec, DATE '1970-01-02' AS d, "
+      "TIMESTAMPTZ '1970-01-01 01:00:00+01:00' AS tz, [1, 2]::FLOAT[] AS f";
+  auto cols = db.Describe(inner);
+  ASSERT_EQ(cols.size(), 5u);
+  EXPECT_EQ(cols[0].type, DataType::kInt64);
+  EXPECT_EQ(cols[1].type, DataType::kFloat64);
+  EXPECT_EQ(cols[2].type, DataType::kTimestamp);
+  EXPECT_EQ(cols[3].type, DataType::kTimestamp);
+  EXPECT_EQ(cols[4].type, DataType::kFloat64List);
+  Batch b = db.Query("SELECT " + CanonicalSelect(cols, "test") + " FROM (" + inner + ")");
+  EXPECT_EQ(b.columns[0].Get(0), Value::Int(3));
+  EXPECT_EQ(b.columns[1].Get(0), Value::Float(2.5));
+  EXPECT_EQ(b.columns[2].Get(0), Value::Timestamp(86400LL * 1000000));
+  EXPECT_EQ(b.columns[3].Get(0), Value::Timestamp(0));
+  EXPECT_EQ(b.columns[4].Get(0), Value::List({1.0, 2.0}));
+}
+
+TEST(DuckDb, UnsupportedColumnTypeNamesTheColumn) {
+  DuckDb db;
+  auto cols = db.Describe("SELECT {'a': 1} AS s");
+  try {
+    CanonicalSelect(cols, "reading x.parquet");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("reading x.parquet: column 's'"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(DuckDb, SqlErrorIsInputErrorWithContext) {
+  DuckDb db;
+  try {
+    db.Query("SELECT * FROM read_parquet('/nonexistent/x.parquet')", "source tx");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_TRUE(std::string(e.what()).starts_with("source tx: ")) << e.what();
+  }
+}
+
+TEST(DuckDb, QueryChunksSplitsLargeResultsAndKeepsOrder) {
+  DuckDb db;
+  std::vector<size_t> sizes;
+  int64_t expect = 0;
+  bool ordered = true;
+  db.QueryChunks(
+      "SELECT range AS v FROM range(10000)",
+      [&](Batch&& b) {
+        sizes.push_back(b.num_rows);
+        for (size_t r = 0; r < b.num_rows; ++r) ordered &= b.columns[0].i64[r] == expect++;
+      },
+      {}, 4096);
+  EXPECT_TRUE(ordered);
+  EXPECT_EQ(expect, 10000);
+  ASSERT_GE(sizes.size(), 2u);
+}
+
+}  // namespace
+}  // namespace sluice::io
