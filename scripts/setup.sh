@@ -8,13 +8,15 @@ BUILD_DIR=${1:-build}
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-PACKAGES=(cmake ninja-build g++ ccache pkg-config nodejs npm
+PACKAGES=(cmake ninja-build g++ ccache pkg-config
   libyaml-cpp-dev libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libsqlite3-dev
   libssl-dev libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm may come with a nodejs that is not Debian's (it conflicts with Debian's npm package).
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   $SUDO apt-get update -q

@@ -30,10 +30,11 @@ std::string Slurp(const std::filesystem::path& p) {
 }
 }  // namespace
 
-RunResult RunSluice(const std::string& args, const std::filesystem::path& cwd) {
+RunResult RunSluice(const std::string& args, const std::filesystem::path& cwd,
+                    const std::string& env) {
   TempDir io;
   const auto out = io.path() / "out", err = io.path() / "err";
-  const std::string cmd = "cd '" + cwd.string() + "' && '" SLUICE_BINARY "' " + args + " >'" +
+  const std::string cmd = "cd '" + cwd.string() + "' && " + env + " '" SLUICE_BINARY "' " + args + " >'" +
                           out.string() + "' 2>'" + err.string() + "' </dev/null";
   const int status = std::system(cmd.c_str());
   RunResult r;

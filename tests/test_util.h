@@ -26,8 +26,10 @@ struct RunResult {
   std::string err;   // stderr
 };
 
-// Runs `sluice <args>` (args are passed to /bin/sh, so quote as needed) with `cwd`.
-RunResult RunSluice(const std::string& args, const std::filesystem::path& cwd = ".");
+// Runs `sluice <args>` (args are passed to /bin/sh, so quote as needed) with `cwd`; `env` is
+// prepended to the command (e.g. "SLUICE_CRASH_AT=x").
+RunResult RunSluice(const std::string& args, const std::filesystem::path& cwd = ".",
+                    const std::string& env = "");
 
 // Writes `text` to `path`, creating parent directories.
 void WriteText(const std::filesystem::path& path, const std::string& text);

@@ -55,6 +55,7 @@ void WriteFileAtomic(const fs::path& path, std::string_view bytes) {
     ThrowIo("fsync failed for", tmp);
   }
   ::close(fd);
+  CrashPoint("atomic-write:before-rename");
   RenameDurable(tmp, path);
 }
 
@@ -87,4 +88,11 @@ FileLock::~FileLock() {
   }
 }
 
+}  // namespace sluice
+
+namespace sluice {
+void CrashPoint(const char* point) {
+  static const char* target = std::getenv("SLUICE_CRASH_AT");
+  if (target != nullptr && std::strcmp(target, point) == 0) ::_exit(137);
+}
 }  // namespace sluice

@@ -36,3 +36,9 @@ class FileLock {
 };
 
 }  // namespace sluice
+
+namespace sluice {
+// Fault injection for crash-safety tests: when the environment variable SLUICE_CRASH_AT equals
+// `point`, the process ends at once with _exit(137), as if killed (no destructors, no flush).
+void CrashPoint(const char* point);
+}  // namespace sluice

@@ -59,6 +59,7 @@ class Expression {
   DataType type_ = DataType::kInt64;
   std::string text_;
   std::vector<std::string> columns_;
+  Schema input_;  // the schema given to Compile; Node column indices point into it
 };
 
 }  // namespace sluice::expr

@@ -1,0 +1,184 @@
+// bench/pit: sluice against DuckDB SQL on the same files, in one run (issue #3).
+//
+//   pit_bench [--events N] [--keys K] [--entities M] [--dir DIR] [--sluice PATH]
+//
+// Generates N events over K keys and M entity rows (Parquet, via DuckDB), then times, each in a
+// child process (so peak RSS is per run):
+//   ingest:  `sluice ingest events`  vs  DuckDB COPY (SELECT … ORDER BY key, ts, created) TO parquet
+//   dataset: `sluice dataset create` (two last-value features, ttl 7d, created-at tie-break)
+//            vs  DuckDB ASOF JOIN with the same ttl and tie-break, written to parquet
+// and prints times, ratios and peak RSS.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "io/duckdb.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Measure {
+  double seconds = 0;
+  long peak_rss_kb = 0;
+  int exit_code = 0;
+};
+
+// Runs argv in a child process; returns wall time and the child's peak RSS.
+Measure RunChild(const std::vector<std::string>& argv, const fs::path& cwd) {
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(cwd.c_str()) != 0) _exit(127);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    // Keep the child's stdout quiet: the bench prints the table.
+    if (!freopen("/dev/null", "w", stdout)) _exit(127);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  struct rusage usage {};
+  wait4(pid, &status, 0, &usage);
+  Measure m;
+  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  m.peak_rss_kb = usage.ru_maxrss;
+  m.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (m.exit_code != 0) {
+    std::fprintf(stderr, "command failed (exit %d): %s\n", m.exit_code, argv[0].c_str());
+    std::exit(1);
+  }
+  return m;
+}
+
+std::string Arg(int argc, char** argv, const char* name, std::string fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (name == std::string(argv[i])) return argv[i + 1];
+  }
+  return fallback;
+}
+
+void Generate(const fs::path& dir, long events, long keys, long entities) {
+  sluice::io::DuckDb db;
+  fs::create_directories(dir / "data");
+  // Events over 60 days at second resolution: many keys, some timestamp ties.
+  db.Execute(fmt::format(
+      "COPY (SELECT (hash(i) % {1})::BIGINT AS user_id, "
+      "TIMESTAMP '2026-01-01' + to_seconds((hash(i * 7) % (60 * 86400))::BIGINT) AS event_time, "
+      "TIMESTAMP '2026-01-01' + to_seconds((hash(i * 7) % (60 * 86400))::BIGINT + (hash(i * 13) % 5)::BIGINT) AS created_at, "
+      "round((hash(i * 3) % 100000) / 100.0, 2) AS amount, "
+      "(['food', 'travel', 'games', 'fuel'])[1 + (hash(i * 5) % 4)::INT] AS category "
+      "FROM range({0}) t(i)) TO '{2}' (FORMAT parquet, COMPRESSION zstd)",
+      events, keys, (dir / "data/events.parquet").string()));
+  db.Execute(fmt::format(
+      "COPY (SELECT (hash(i + 1000000007) % {1})::BIGINT AS user_id, "
+      "TIMESTAMP '2026-01-01' + to_seconds((hash(i * 11 + 5) % (62 * 86400))::BIGINT) AS event_timestamp, "
+      "(hash(i * 17) % 2)::BIGINT AS label FROM range({0}) t(i)) TO '{2}' (FORMAT parquet)",
+      entities, keys, (dir / "entities.parquet").string()));
+}
+
+void WriteRepo(const fs::path& dir) {
+  std::ofstream(dir / "sluice.yaml") << "project: bench\nbucket_count: 16\n";
+  std::ofstream(dir / "features.yaml") << R"(entities:
+  - {name: user, join_keys: [user_id]}
+sources:
+  - name: events
+    type: file
+    path: data/events.parquet
+    timestamp_field: event_time
+    created_timestamp_field: created_at
+feature_views:
+  - name: user_stats
+    entities: [user]
+    source: events
+    ttl: 7d
+    features:
+      - {name: last_amount, expr: amount}
+      - {name: last_category, expr: category}
+feature_services:
+  - {name: svc, features: [user_stats]}
+)";
+}
+
+std::string SelfPath() { return fs::read_symlink("/proc/self/exe").string(); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Child mode: run one SQL statement with DuckDB.
+  if (argc == 3 && std::string(argv[1]) == "--sql") {
+    sluice::io::DuckDb db;
+    std::ifstream in(argv[2]);
+    std::string sql((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    db.Execute(sql);
+    return 0;
+  }
+  const long events = std::stol(Arg(argc, argv, "--events", "1000000"));
+  const long keys = std::stol(Arg(argc, argv, "--keys", "10000"));
+  const long entities = std::stol(Arg(argc, argv, "--entities", "100000"));
+  const fs::path dir = fs::absolute(Arg(argc, argv, "--dir", "/tmp/sluice-bench-pit"));
+  const std::string sluice = fs::absolute(Arg(argc, argv, "--sluice", "build/sluice")).string();
+
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::printf("bench/pit: %ld events, %ld keys, %ld entity rows in %s\n", events, keys, entities,
+              dir.c_str());
+  Generate(dir, events, keys, entities);
+  WriteRepo(dir);
+  RunChild({sluice, "apply"}, dir);
+
+  std::ofstream(dir / "ingest.sql") << fmt::format(
+      "COPY (SELECT * FROM read_parquet('data/events.parquet') "
+      "ORDER BY user_id, event_time, created_at) TO '{}' (FORMAT parquet, COMPRESSION zstd)",
+      (dir / "duck_sorted.parquet").string());
+  std::ofstream(dir / "pit.sql") << fmt::format(
+      "COPY (WITH e AS (SELECT *, row_number() OVER () AS rn FROM read_parquet('entities.parquet')), "
+      "t AS (SELECT * FROM read_parquet('data/events.parquet', file_row_number = true) "
+      "  QUALIFY row_number() OVER (PARTITION BY user_id, event_time "
+      "    ORDER BY created_at DESC, file_row_number DESC) = 1) "
+      "SELECT e.user_id, e.event_timestamp, e.label, "
+      "  CASE WHEN t.event_time > e.event_timestamp - INTERVAL 7 DAY THEN t.amount END AS user_stats__last_amount, "
+      "  CASE WHEN t.event_time > e.event_timestamp - INTERVAL 7 DAY THEN t.category END AS user_stats__last_category "
+      "FROM e ASOF LEFT JOIN t ON e.user_id = t.user_id AND e.event_timestamp >= t.event_time "
+      "ORDER BY e.rn) TO '{}' (FORMAT parquet)",
+      (dir / "duck_dataset.parquet").string());
+
+  const Measure duck_ingest = RunChild({SelfPath(), "--sql", (dir / "ingest.sql").string()}, dir);
+  const Measure our_ingest = RunChild({sluice, "ingest", "events"}, dir);
+  const Measure duck_pit = RunChild({SelfPath(), "--sql", (dir / "pit.sql").string()}, dir);
+  const Measure our_pit = RunChild({sluice, "dataset", "create", "bench", "--service", "svc",
+                                    "--entities", "entities.parquet", "--force"},
+                                   dir);
+  // The two outputs must agree before their times mean anything.
+  sluice::io::DuckDb check;
+  const auto diff = check.Query(fmt::format(
+      "SELECT count(*) AS n FROM (SELECT * FROM read_parquet('{0}') EXCEPT ALL "
+      "SELECT user_id, event_timestamp, label, user_stats__last_amount, user_stats__last_category "
+      "FROM read_parquet('{1}'))",
+      (dir / "duck_dataset.parquet").string(), (dir / "datasets/bench/data.parquet").string()));
+  const long mismatches = static_cast<long>(diff.columns[0].i64[0]);
+
+  std::printf("\n%-10s %12s %12s %8s %14s %14s\n", "step", "sluice_s", "duckdb_s", "ratio",
+              "sluice_rss_mb", "duckdb_rss_mb");
+  auto row = [](const char* name, const Measure& ours, const Measure& duck) {
+    std::printf("%-10s %12.3f %12.3f %8.2f %14.1f %14.1f\n", name, ours.seconds, duck.seconds,
+                ours.seconds / duck.seconds, ours.peak_rss_kb / 1024.0,
+                duck.peak_rss_kb / 1024.0);
+  };
+  row("ingest", our_ingest, duck_ingest);
+  row("dataset", our_pit, duck_pit);
+  std::printf("\nrows differing between sluice and DuckDB datasets: %ld\n", mismatches);
+  std::printf("targets: ingest ratio <= 1.5, dataset ratio <= 0.5, peak RSS <= 2048 MB\n");
+  return mismatches == 0 ? 0 : 1;
+}

@@ -1,0 +1,36 @@
+// The sluice command line: each group of commands registers its subcommands on the CLI11 app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "repo/definitions.h"
+
+namespace sluice::cli {
+
+// Options every command has (SPEC §9).
+struct GlobalOptions {
+  std::string repo = ".";
+  bool json = false;
+};
+
+// What a command does once its arguments are parsed; returns the exit code.
+using Action = std::function<int()>;
+
+// Each registers subcommands on `app`; the chosen one stores its action in `action`.
+void AddRepoCommands(CLI::App& app, const GlobalOptions& g, Action& action);
+void AddOfflineCommands(CLI::App& app, const GlobalOptions& g, Action& action);
+void AddDatasetCommands(CLI::App& app, const GlobalOptions& g, Action& action);
+
+// The applied definitions of the repository at g.repo (config from sluice.yaml, definitions
+// from the registry).
+repo::RepoDefinition LoadApplied(const GlobalOptions& g);
+// Absolute repository root.
+std::filesystem::path RepoRoot(const GlobalOptions& g);
+// Prints `j` (pretty) to stdout.
+void PrintJson(const nlohmann::json& j);
+
+}  // namespace sluice::cli

@@ -1,0 +1,447 @@
+#include "dataset/dataset.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "common/canonical.h"
+#include "common/fs.h"
+#include "common/hash.h"
+#include "common/time.h"
+#include "engine/point_in_time.h"
+#include "expr/expression.h"
+#include "io/duckdb.h"
+#include "offline/ingest.h"
+#include "offline/segment_reader.h"
+#include "offline/snapshot.h"
+#include "repo/loader.h"
+#include "sluice/error.h"
+
+namespace sluice::dataset {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Everything needed to compute a service's features, independent of where it came from (the
+// registry and newest snapshots for create; a manifest for reproduce).
+struct BuildPlan {
+  repo::RepoDefinition defs;  // the service, its views, their sources and entities
+  const repo::FeatureServiceDef* service = nullptr;
+  std::vector<const repo::FeatureViewDef*> views;      // needed feature views
+  std::vector<const repo::OnDemandViewDef*> odvs;      // needed on-demand views, in dependency order
+  std::vector<repo::FeatureRef> outputs;               // (view, feature) in output order
+  std::map<std::string, offline::SnapshotManifest> snapshots;  // by source name
+  fs::path offline_root;
+};
+
+std::vector<std::string> FeatureNames(const repo::RepoDefinition& defs, const std::string& view) {
+  std::vector<std::string> out;
+  if (const auto* fv = defs.FindFeatureView(view)) {
+    for (const auto& f : fv->features) out.push_back(f.name);
+  } else if (const auto* odv = defs.FindOnDemandView(view)) {
+    for (const auto& f : odv->features) out.push_back(f.name);
+  }
+  return out;
+}
+
+BuildPlan MakePlan(repo::RepoDefinition defs, const std::string& service_name,
+                   const std::function<offline::SnapshotManifest(const repo::SourceDef&)>& snapshot_of) {
+  BuildPlan plan;
+  plan.defs = std::move(defs);
+  const repo::RepoDefinition& d = plan.defs;
+  plan.service = d.FindService(service_name);
+  if (!plan.service) {
+    std::vector<std::string> names;
+    for (const auto& s : d.feature_services) names.push_back(s.name);
+    const std::string near = repo::ClosestName(service_name, names);
+    throw InputError(fmt::format(
+        "unknown feature service '{}'{}", service_name,
+        near.empty() ? fmt::format(" (services: {})", fmt::join(names, ", "))
+                     : "; did you mean '" + near + "'?"));
+  }
+  std::set<std::pair<std::string, std::string>> seen;
+  std::set<std::string> needed;
+  for (const repo::FeatureRef& r : plan.service->features) {
+    std::vector<std::string> features =
+        r.feature.empty() ? FeatureNames(d, r.view) : std::vector<std::string>{r.feature};
+    for (const std::string& f : features) {
+      if (seen.insert({r.view, f}).second) plan.outputs.push_back({r.view, f});
+    }
+    needed.insert(r.view);
+  }
+  // Close over on-demand inputs, then order on-demand views so inputs come first.
+  std::function<void(const std::string&)> need = [&](const std::string& v) {
+    if (const auto* odv = d.FindOnDemandView(v)) {
+      for (const std::string& in : odv->inputs) {
+        if (needed.insert(in).second) need(in);
+      }
+    }
+  };
+  for (const std::string& v : std::set<std::string>(needed)) need(v);
+  for (const auto& fv : d.feature_views) {
+    if (needed.count(fv.name)) plan.views.push_back(&fv);
+  }
+  std::set<std::string> placed;
+  while (true) {
+    bool progress = false;
+    for (const auto& odv : d.on_demand_views) {
+      if (!needed.count(odv.name) || placed.count(odv.name)) continue;
+      bool ready = std::all_of(odv.inputs.begin(), odv.inputs.end(), [&](const std::string& in) {
+        return d.FindFeatureView(in) || placed.count(in);
+      });
+      if (ready) {
+        plan.odvs.push_back(&odv);
+        placed.insert(odv.name);
+        progress = true;
+      }
+    }
+    if (!progress) break;
+  }
+  for (const auto* v : plan.views) {
+    const repo::SourceDef* src = d.FindSource(v->source);
+    if (!plan.snapshots.count(src->name)) plan.snapshots.emplace(src->name, snapshot_of(*src));
+  }
+  return plan;
+}
+
+// Reads the entity file with canonical column types.
+Batch ReadEntities(const fs::path& path, io::DuckDb& db) {
+  const std::string from = io::ReadFunction(io::FormatOfPath(path.string()), {path.string()});
+  const std::string context = "entity file " + path.string();
+  const auto described = db.Describe("SELECT * FROM " + from, context);
+  return db.Query("SELECT " + io::CanonicalSelect(described, context) + " FROM " + from, context);
+}
+
+std::vector<std::string> ColumnNames(const Batch& b) {
+  std::vector<std::string> names;
+  for (const Field& f : b.schema) names.push_back(f.name);
+  return names;
+}
+
+Batch Build(const BuildPlan& plan, const Batch& entities, const std::string& ts_column,
+            const std::string& entity_file, io::DuckDb& db,
+            const std::function<void(double)>& progress) {
+  const repo::RepoDefinition& d = plan.defs;
+  const int ts_index = entities.Find(ts_column);
+  if (ts_index < 0) {
+    const std::string near = repo::ClosestName(ts_column, ColumnNames(entities));
+    throw InputError(fmt::format(
+        "{}: no timestamp column '{}'{}", entity_file, ts_column,
+        near.empty() ? fmt::format(" (columns: {}; pass --timestamp-column)",
+                                   fmt::join(ColumnNames(entities), ", "))
+                     : "; did you mean '" + near + "'? (pass --timestamp-column " + near + ")"));
+  }
+  if (entities.schema[ts_index].type != DataType::kTimestamp) {
+    throw InputError(fmt::format("{}: column '{}' has type {}, not timestamp", entity_file,
+                                 ts_column, TypeName(entities.schema[ts_index].type)));
+  }
+  // Feature values by "view.feature", for outputs and on-demand inputs.
+  std::map<std::string, Column> values;
+  for (size_t vi = 0; vi < plan.views.size(); ++vi) {
+    const repo::FeatureViewDef& view = *plan.views[vi];
+    const repo::SourceDef& src = *d.FindSource(view.source);
+    engine::LastValueSpec spec;
+    spec.join_keys = d.JoinKeys(view);
+    spec.timestamp_field = src.timestamp_field;
+    spec.created_timestamp_field = src.created_timestamp_field;
+    spec.ttl_us = view.ttl_us;
+    for (const auto& f : view.features) {
+      if (!f.aggregate.empty()) {
+        throw InputError(fmt::format(
+            "feature '{}' of view '{}' is a window aggregate; datasets with aggregates are not "
+            "supported by this build yet",
+            f.name, view.name));
+      }
+      spec.features.push_back(
+          expr::Expression::Compile(f.expr, src.schema, {f.loc.file, f.loc.line}));
+    }
+    engine::EntityRows rows;
+    rows.ts = &entities.columns[ts_index];
+    for (const std::string& k : spec.join_keys) {
+      const int i = entities.Find(k);
+      if (i < 0) {
+        throw InputError(fmt::format("{}: no column '{}' (join key of feature view '{}')",
+                                     entity_file, k, view.name));
+      }
+      const DataType want = src.schema[FindField(src.schema, k)].type;
+      if (entities.schema[i].type != want) {
+        throw InputError(fmt::format(
+            "{}: join key '{}' has type {} but source '{}' has {}", entity_file, k,
+            TypeName(entities.schema[i].type), src.name, TypeName(want)));
+      }
+      rows.keys.push_back(&entities.columns[i]);
+    }
+    offline::SegmentReader reader(plan.offline_root / src.name, plan.snapshots.at(src.name), db);
+    auto view_progress = [&](double f) {
+      if (progress) progress((vi + f) / static_cast<double>(plan.views.size()));
+    };
+    std::vector<Column> cols = engine::ComputeLastValues(spec, reader, rows, view_progress);
+    for (size_t f = 0; f < cols.size(); ++f) {
+      values[view.name + "." + view.features[f].name] = std::move(cols[f]);
+    }
+  }
+  for (const repo::OnDemandViewDef* odv : plan.odvs) {
+    Batch input;
+    input.num_rows = entities.num_rows;
+    for (const Field& f : odv->request) {
+      const int i = entities.Find(f.name);
+      if (i < 0 || entities.schema[i].type != f.type) {
+        throw InputError(fmt::format(
+            "{}: on-demand view '{}' needs request column '{}' of type {} in the entity file",
+            entity_file, odv->name, f.name, TypeName(f.type)));
+      }
+      input.AddColumn(f.name, entities.columns[i]);
+    }
+    Schema schema = odv->request;
+    for (const std::string& in : odv->inputs) {
+      for (const std::string& f : FeatureNames(d, in)) {
+        const std::string key = in + "." + f;
+        input.AddColumn(key, values.at(key));
+        schema.push_back({key, values.at(key).type});
+      }
+    }
+    for (const auto& f : odv->features) {
+      auto e = expr::Expression::Compile(f.expr, schema, {f.loc.file, f.loc.line});
+      values[odv->name + "." + f.name] = e.Evaluate(input);
+    }
+  }
+  Batch out = entities;
+  for (const repo::FeatureRef& r : plan.outputs) {
+    out.AddColumn(r.view + "__" + r.feature, values.at(r.view + "." + r.feature));
+  }
+  out.num_rows = entities.num_rows;
+  return out;
+}
+
+std::string ContentHash(const Batch& b) {
+  Sha256 h;
+  HashSchema(b.schema, h);
+  HashRows(b, 0, b.num_rows, h);
+  return h.HexDigest();
+}
+
+fs::path DatasetsDir(const fs::path& root) { return root / "datasets"; }
+
+void CheckName(const std::string& name) {
+  if (name.empty() || name.find_first_of("/\\") != std::string::npos || name.starts_with(".")) {
+    throw UsageError("dataset name '" + name + "' must be a plain name (no '/' or leading '.')");
+  }
+}
+
+json DefinitionsJson(const BuildPlan& plan) {
+  const repo::RepoDefinition& d = plan.defs;
+  json j;
+  auto with_version = [](json v, const std::string& version) {
+    v["version"] = version;
+    return v;
+  };
+  j["service"] = with_version(repo::ToJson(*plan.service), plan.service->version);
+  j["feature_views"] = json::array();
+  j["entities"] = json::array();
+  j["sources"] = json::array();
+  j["on_demand_views"] = json::array();
+  std::set<std::string> entities;
+  for (const auto* v : plan.views) {
+    j["feature_views"].push_back(with_version(repo::ToJson(*v), v->version));
+    for (const std::string& e : v->entities) entities.insert(e);
+  }
+  for (const std::string& e : entities) {
+    const auto* def = d.FindEntity(e);
+    j["entities"].push_back(with_version(repo::ToJson(*def), def->version));
+  }
+  for (const auto& [name, snap] : plan.snapshots) {
+    const auto* src = d.FindSource(name);
+    json s = snap.ToJson();
+    s.erase("deliveries");
+    j["sources"].push_back({{"definition", with_version(repo::ToJson(*src), src->version)},
+                            {"snapshot", s}});
+  }
+  for (const auto* odv : plan.odvs) {
+    j["on_demand_views"].push_back(with_version(repo::ToJson(*odv), odv->version));
+  }
+  return j;
+}
+
+}  // namespace
+
+DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& options) {
+  CheckName(options.name);
+  const fs::path dir = DatasetsDir(repo.root) / options.name;
+  if (fs::exists(dir) && !options.force) {
+    throw InputError(fmt::format("dataset '{}' already exists at {} (pass --force to replace it)",
+                                 options.name, dir.string()));
+  }
+  const fs::path offline_root = offline::OfflineRoot(repo);
+  BuildPlan plan = MakePlan(repo, options.service, [&](const repo::SourceDef& src) {
+    auto latest = offline::SourceLog(offline_root, src.name).Latest();
+    if (!latest) {
+      throw InputError(fmt::format("source '{}' has no data yet: run `sluice ingest {}` first",
+                                   src.name, src.name));
+    }
+    return *latest;
+  });
+  plan.offline_root = offline_root;
+  const fs::path entity_path = fs::absolute(options.entities_path);
+  if (!fs::is_regular_file(entity_path)) {
+    throw InputError("entity file " + options.entities_path + " does not exist");
+  }
+  const std::string entity_sha = Sha256OfFile(entity_path);
+  io::DuckDb db;
+  Batch entities = ReadEntities(entity_path, db);
+  Batch out = Build(plan, entities, options.timestamp_column, options.entities_path, db,
+                    options.progress);
+
+  // Build the directory under a temporary name, then rename it into place.
+  fs::create_directories(DatasetsDir(repo.root));
+  const fs::path tmp = DatasetsDir(repo.root) / fmt::format(".{}.tmp-{}", options.name, ::getpid());
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  db.WriteParquet(out, (tmp / "data.parquet").string());
+  FsyncFile(tmp / "data.parquet");
+  std::string ext = entity_path.extension().string();
+  if (entity_path.string().ends_with(".csv.gz")) ext = ".csv.gz";
+  const std::string copy_name = "entities" + ext;
+  fs::copy_file(entity_path, tmp / copy_name);
+  FsyncFile(tmp / copy_name);
+  if (Sha256OfFile(tmp / copy_name) != entity_sha) {
+    throw InputError("entity file " + options.entities_path + " changed while it was read");
+  }
+  json manifest = {{"format_version", 1},
+                   {"name", options.name},
+                   {"created_at", FormatTimestamp(NowMicros())},
+                   {"project", repo.config.project},
+                   {"offline_store", repo.config.offline_store},
+                   {"entity_file",
+                    {{"path", options.entities_path},
+                     {"copy", copy_name},
+                     {"sha256", entity_sha},
+                     {"timestamp_column", options.timestamp_column},
+                     {"rows", entities.num_rows}}},
+                   {"definitions", DefinitionsJson(plan)},
+                   {"columns", repo::SchemaToJson(out.schema)},
+                   {"row_count", out.num_rows},
+                   {"content_hash", ContentHash(out)}};
+  WriteFileAtomic(tmp / "manifest.json", manifest.dump(2));
+  FsyncDir(tmp);
+  if (fs::exists(dir)) {
+    const fs::path old = DatasetsDir(repo.root) / fmt::format(".{}.old-{}", options.name, ::getpid());
+    RenameDurable(dir, old);
+    RenameDurable(tmp, dir);
+    fs::remove_all(old);
+  } else {
+    RenameDurable(tmp, dir);
+  }
+  return {options.name, dir, static_cast<int64_t>(out.num_rows), manifest["content_hash"],
+          manifest};
+}
+
+json Show(const fs::path& root, const std::string& name) {
+  CheckName(name);
+  const fs::path p = DatasetsDir(root) / name / "manifest.json";
+  if (!fs::exists(p)) {
+    throw InputError(fmt::format("no dataset '{}' in {} (see `sluice dataset list`)", name,
+                                 DatasetsDir(root).string()));
+  }
+  try {
+    return json::parse(ReadFile(p));
+  } catch (const json::exception& e) {
+    throw InputError(fmt::format("corrupt dataset manifest {}: {}", p.string(), e.what()));
+  }
+}
+
+std::vector<json> List(const fs::path& root) {
+  std::vector<json> out;
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(DatasetsDir(root), ec)) {
+    const std::string n = e.path().filename().string();
+    if (e.is_directory() && !n.starts_with(".") && fs::exists(e.path() / "manifest.json")) {
+      names.push_back(n);
+    }
+  }
+  std::sort(names.begin(), names.end());
+  for (const std::string& n : names) out.push_back(Show(root, n));
+  return out;
+}
+
+ReproduceResult Reproduce(const fs::path& root, const std::string& name,
+                          const std::function<void(double)>& progress) {
+  const json m = Show(root, name);
+  const fs::path dir = DatasetsDir(root) / name;
+  repo::RepoDefinition defs;
+  defs.root = root;
+  try {
+    const json& d = m.at("definitions");
+    auto load = [](const json& items, auto& out) {
+      for (const json& j : items) {
+        out.emplace_back();
+        repo::FromJson(j, out.back());
+      }
+    };
+    load(d.at("entities"), defs.entities);
+    load(d.at("feature_views"), defs.feature_views);
+    load(d.at("on_demand_views"), defs.on_demand_views);
+    defs.feature_services.emplace_back();
+    repo::FromJson(d.at("service"), defs.feature_services.back());
+    std::map<std::string, offline::SnapshotManifest> snaps;
+    for (const json& s : d.at("sources")) {
+      defs.sources.emplace_back();
+      repo::FromJson(s.at("definition"), defs.sources.back());
+      json snap = s.at("snapshot");
+      snap["deliveries"] = json::array();
+      snaps.emplace(defs.sources.back().name, offline::SnapshotManifest::FromJson(snap));
+    }
+    const fs::path offline_root = fs::path(m.at("offline_store").get<std::string>()).is_absolute()
+                                      ? fs::path(m.at("offline_store").get<std::string>())
+                                      : root / m.at("offline_store").get<std::string>();
+    BuildPlan plan = MakePlan(std::move(defs), d.at("service").at("name"),
+                              [&](const repo::SourceDef& src) { return snaps.at(src.name); });
+    plan.offline_root = offline_root;
+    // Every segment must be the very file the dataset was built from.
+    for (const auto& [source, snap] : plan.snapshots) {
+      for (const offline::Segment& seg : snap.segments) {
+        const fs::path p = offline_root / source / seg.path;
+        if (!fs::exists(p)) {
+          throw InputError(fmt::format(
+              "dataset '{}' needs segment {} of source '{}' snapshot {}, which is gone", name,
+              p.string(), source, snap.snapshot));
+        }
+        if (Sha256OfFile(p) != seg.sha256) {
+          throw InputError(fmt::format("segment {} of source '{}' was altered (sha256 differs "
+                                       "from the dataset manifest)",
+                                       p.string(), source));
+        }
+      }
+    }
+    const json& ef = m.at("entity_file");
+    const fs::path copy = dir / ef.at("copy").get<std::string>();
+    if (!fs::exists(copy) || Sha256OfFile(copy) != ef.at("sha256").get<std::string>()) {
+      throw InputError(fmt::format("dataset '{}': entity file copy {} is missing or altered",
+                                   name, copy.string()));
+    }
+    io::DuckDb db;
+    Batch entities = ReadEntities(copy, db);
+    Batch out = Build(plan, entities, ef.at("timestamp_column"), copy.string(), db, progress);
+    ReproduceResult r;
+    r.name = name;
+    r.rows = static_cast<int64_t>(out.num_rows);
+    r.expected_hash = m.at("content_hash");
+    r.actual_hash = ContentHash(out);
+    r.matches = r.expected_hash == r.actual_hash;
+    if (r.matches && !fs::exists(dir / "data.parquet")) {
+      const fs::path tmp = dir / "data.parquet.tmp";
+      db.WriteParquet(out, tmp.string());
+      FsyncFile(tmp);
+      RenameDurable(tmp, dir / "data.parquet");
+    }
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("corrupt dataset manifest for '{}': {}", name, e.what()));
+  }
+}
+
+}  // namespace sluice::dataset

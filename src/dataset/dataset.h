@@ -1,0 +1,67 @@
+// Training datasets (SPEC §5.4): point-in-time correct feature values for every row of an
+// entity file, written as datasets/NAME/data.parquet with a manifest that makes the dataset
+// reproducible from the manifest alone.
+//
+// Layout of datasets/NAME/:
+//   data.parquet     entity columns (in file order, canonical types), then view__feature columns
+//   entities.<ext>   a byte-exact copy of the entity file (its sha256 is in the manifest)
+//   manifest.json    service, view and source definitions with versions, the snapshot of every
+//                    source used (with its segment list and hashes), row count, content hash
+// The directory is built under a temporary name and renamed into place, so a crash never
+// leaves a half-written dataset under its name.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "repo/definitions.h"
+
+namespace sluice::dataset {
+
+struct CreateOptions {
+  std::string name;
+  std::string service;
+  std::string entities_path;
+  std::string timestamp_column = "event_timestamp";
+  bool force = false;  // replace an existing dataset of the same name
+  std::function<void(double)> progress;
+};
+
+struct DatasetSummary {
+  std::string name;
+  std::filesystem::path dir;
+  int64_t rows = 0;
+  std::string content_hash;
+  nlohmann::json manifest;
+};
+
+// Builds dataset `options.name` for the applied repository `repo`, from the newest snapshot of
+// every source the service reads. Throws InputError for an unknown service, a missing or
+// mistyped column in the entity file, a source without data, or an existing dataset (without
+// force).
+DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& options);
+
+struct ReproduceResult {
+  std::string name;
+  bool matches = false;
+  std::string expected_hash;
+  std::string actual_hash;
+  int64_t rows = 0;
+};
+
+// Rebuilds dataset `name` of the repository at `root` from its manifest alone (definitions,
+// snapshots and the entity-file copy it records) and compares content hashes. Rewrites
+// data.parquet when it is missing. Throws InputError when the manifest, entity copy or a
+// recorded segment is missing or altered.
+ReproduceResult Reproduce(const std::filesystem::path& root, const std::string& name,
+                          const std::function<void(double)>& progress = {});
+
+// Manifests of every dataset under `root`/datasets, by name.
+std::vector<nlohmann::json> List(const std::filesystem::path& root);
+// One dataset's manifest; throws InputError when absent.
+nlohmann::json Show(const std::filesystem::path& root, const std::string& name);
+
+}  // namespace sluice::dataset

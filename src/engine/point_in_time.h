@@ -1,0 +1,44 @@
+// Point-in-time last-value features (SPEC §5.1): for entity key k at time t, the source row r
+// with key k, ts_r <= t and (with a ttl) ts_r > t - ttl that is greatest by (ts_r, created_r,
+// ingestion sequence); the feature is its expression evaluated on that row, null if no row
+// qualifies. An entity row whose timestamp or any key is null gets nulls.
+//
+// Work is done one bucket at a time (bounded memory): entity rows and source rows of a bucket
+// are sorted by (key, time) and merged in one linear pass; the chosen rows are then gathered
+// and every expression is evaluated vectorised over them.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/bucket_source.h"
+#include "expr/expression.h"
+#include "sluice/column.h"
+
+namespace sluice::engine {
+
+struct LastValueSpec {
+  std::vector<std::string> join_keys;   // source columns, in entity key order
+  std::string timestamp_field;
+  std::string created_timestamp_field;  // "" when the source has none
+  std::optional<Micros> ttl_us;         // nullopt = unbounded
+  std::vector<expr::Expression> features;
+};
+
+// Entity rows to compute features for: `keys[i]` holds join key i (same type as the source's
+// column), `ts` the as-of time (timestamp column).
+struct EntityRows {
+  std::vector<const Column*> keys;
+  const Column* ts = nullptr;
+  size_t size() const { return ts->size(); }
+};
+
+// One output column per spec.features[i], aligned with `entities`. `progress`, if set, is
+// called with the fraction of buckets done.
+std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& source,
+                                      const EntityRows& entities,
+                                      const std::function<void(double)>& progress = {});
+
+}  // namespace sluice::engine

@@ -1,0 +1,45 @@
+// `sluice ingest` (SPEC §4): reads a source's new deliveries through DuckDB, checks them,
+// assigns ingestion sequences, and commits them as sorted, bucketed Parquet segments under a
+// new snapshot.
+//
+// Crash-safety order: segments are written under temporary names, fsynced and renamed; then
+// the manifest is written, fsynced and renamed into place (the commit point). Before the
+// commit point the previous snapshot stays current and intact; orphan segment files from a
+// crash are never listed by any manifest and are removed by `sluice gc`.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "repo/definitions.h"
+
+namespace sluice::offline {
+
+struct IngestOptions {
+  // One delivery to ingest instead of every file matching the source's path ("" = all).
+  std::string path;
+  // Called with the fraction done (0..1) as buckets are written; may be empty.
+  std::function<void(double)> progress;
+};
+
+struct IngestResult {
+  std::string source;
+  int64_t snapshot = 0;        // the new snapshot, or the current one when unchanged
+  int64_t rows_read = 0;
+  int64_t rows_committed = 0;
+  int64_t rows_quarantined = 0;
+  bool unchanged = false;      // every delivery was already committed (same content hash)
+  int64_t segments_written = 0;
+};
+
+// Ingests `source_name` of the applied repository `repo`. Throws InputError (nothing
+// committed) for an unknown source, unreadable or malformed data, missing or mistyped
+// columns, or rows with a null/unparsable timestamp or join key (with a count and an example).
+IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_name,
+                    const IngestOptions& options);
+
+// The offline store directory of `repo`.
+std::filesystem::path OfflineRoot(const repo::RepoDefinition& repo);
+
+}  // namespace sluice::offline

@@ -1,0 +1,336 @@
+#include "repo/checker.h"
+
+#include <glob.h>
+
+#include <set>
+
+#include <fmt/format.h>
+
+#include "expr/expression.h"
+#include "repo/loader.h"
+#include "sluice/error.h"
+
+namespace sluice::repo {
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void Fail(const Location& loc, const std::string& message, const std::string& hint) {
+  throw DefinitionError(loc.file, loc.line, message, hint);
+}
+
+std::vector<std::string> Names(const Schema& schema) {
+  std::vector<std::string> out;
+  for (const Field& f : schema) out.push_back(f.name);
+  return out;
+}
+
+std::string NameHint(const std::string& name, const std::vector<std::string>& candidates,
+                     const std::string& kind) {
+  const std::string near = ClosestName(name, candidates);
+  if (!near.empty()) return "did you mean '" + near + "'?";
+  if (candidates.empty()) return "no " + kind + " is defined";
+  return fmt::format("{} available: {}", kind, fmt::join(candidates, ", "));
+}
+
+template <typename T>
+std::vector<std::string> NamesOf(const std::vector<T>& items) {
+  std::vector<std::string> out;
+  for (const T& i : items) out.push_back(i.name);
+  return out;
+}
+
+void InferSourceSchema(SourceDef& s, const fs::path& root, io::DuckDb& db) {
+  if (s.type == "file") {
+    if (SourceFiles(s, root).empty()) {
+      if (!s.schema.empty()) return;  // declared; data may arrive later
+      Fail(s.loc, fmt::format("source '{}': no file matches '{}'", s.name, s.path),
+           "add data files, or declare the columns with schema: {col: type, ...}");
+    }
+  }
+  std::vector<io::DescribedColumn> described;
+  try {
+    described = db.Describe(SourceSql(s, root, {}, db));
+  } catch (const InputError& e) {
+    Fail(s.loc, fmt::format("source '{}' cannot be read: {}", s.name, e.what()),
+         s.type == "sql" ? "check the query" : "check the files match the path and format");
+  }
+  Schema inferred;
+  for (const auto& c : described) inferred.push_back({c.name, *c.type});
+  if (s.schema.empty()) {
+    s.schema = inferred;
+    return;
+  }
+  for (const Field& f : s.schema) {
+    const int i = FindField(inferred, f.name);
+    if (i < 0) {
+      Fail(s.loc, fmt::format("source '{}': declared column '{}' is not in the data", s.name, f.name),
+           NameHint(f.name, Names(inferred), "columns"));
+    }
+    if (inferred[i].type != f.type) {
+      Fail(s.loc, fmt::format("source '{}': column '{}' is declared {} but the data has {}",
+                              s.name, f.name, TypeName(f.type), TypeName(inferred[i].type)),
+           "fix the declared type in schema:");
+    }
+  }
+}
+
+void CheckTimestampField(const SourceDef& s, const std::string& field, const char* key) {
+  const int i = FindField(s.schema, field);
+  if (i < 0) {
+    Fail(s.loc, fmt::format("source '{}': {} '{}' is not a column", s.name, key, field),
+         NameHint(field, Names(s.schema), "columns"));
+  }
+  if (s.schema[i].type != DataType::kTimestamp) {
+    Fail(s.loc, fmt::format("source '{}': {} '{}' has type {}, not timestamp", s.name, key, field,
+                            TypeName(s.schema[i].type)),
+         "point it at a timestamp or date column (strings in CSV are parsed when ISO 8601)");
+  }
+}
+
+void CheckFeatures(std::vector<FeatureDef>& features, const Schema& input,
+                   const std::string& owner) {
+  std::set<std::string> seen;
+  for (FeatureDef& f : features) {
+    if (!seen.insert(f.name).second) {
+      Fail(f.loc, fmt::format("duplicate feature '{}' in {}", f.name, owner), "rename one of them");
+    }
+    const expr::TextPosition pos{f.loc.file, f.loc.line};
+    std::optional<DataType> input_type;
+    if (!f.expr.empty()) input_type = expr::Expression::Compile(f.expr, input, pos).type();
+    if (f.aggregate.empty()) {
+      f.type = *input_type;
+      continue;
+    }
+    auto result = AggregateResultType(f.aggregate, input_type);
+    if (!result) {
+      if (!AggregateResultType(f.aggregate, DataType::kFloat64) &&
+          !AggregateResultType(f.aggregate, std::nullopt)) {
+        Fail(f.loc, fmt::format("unknown aggregate '{}' for feature '{}'", f.aggregate, f.name),
+             "use count, sum, mean, min, max, stddev, variance, last, first or "
+             "approx_count_distinct");
+      }
+      Fail(f.loc,
+           fmt::format("aggregate '{}' of feature '{}' cannot take {}", f.aggregate, f.name,
+                       input_type ? "a " + std::string(TypeName(*input_type)) + " expr"
+                                  : "no expr"),
+           input_type ? "sum/mean/stddev/variance need a numeric expr" : "add expr: <column>");
+    }
+    f.type = *result;
+    if (!f.window_us || *f.window_us <= 0) {
+      Fail(f.loc, fmt::format("aggregate feature '{}' has no window", f.name),
+           "add window: 1h (or 30m, 7d, ...)");
+    }
+    if (!f.hop_us) {
+      // SPEC §5.2: window / 60 rounded down to a whole second, at least one second.
+      const Micros s = 1'000'000;
+      f.hop_us = std::max<Micros>(s, *f.window_us / 60 / s * s);
+      if (*f.window_us % *f.hop_us != 0) {
+        Fail(f.loc,
+             fmt::format("window of feature '{}' is not a multiple of its default hop", f.name),
+             "set hop: explicitly to a divisor of the window");
+      }
+    } else if (*f.hop_us != 0 && *f.window_us % *f.hop_us != 0) {
+      Fail(f.loc, fmt::format("window of feature '{}' is not a multiple of its hop", f.name),
+           "choose a hop that divides the window (e.g. window: 1h, hop: 5m), or hop: 0 "
+           "for an exact sliding window");
+    }
+    if (!f.where.empty()) {
+      auto where = expr::Expression::Compile(f.where, input, pos);
+      if (where.type() != DataType::kBool) {
+        Fail(f.loc, fmt::format("where of feature '{}' is {}, not bool", f.name,
+                                TypeName(where.type())),
+             "write a condition, e.g. category == 'food'");
+      }
+    }
+  }
+}
+
+void CheckOnDemandCycles(const RepoDefinition& repo) {
+  std::map<std::string, int> state;  // 1 = visiting, 2 = done
+  std::function<void(const OnDemandViewDef&)> visit = [&](const OnDemandViewDef& v) {
+    state[v.name] = 1;
+    for (const std::string& in : v.inputs) {
+      if (const auto* next = repo.FindOnDemandView(in)) {
+        if (state[in] == 1) {
+          Fail(v.loc, fmt::format("on-demand view '{}' is part of a cycle through '{}'", v.name, in),
+               "an on-demand view cannot depend on itself");
+        }
+        if (state[in] == 0) visit(*next);
+      }
+    }
+    state[v.name] = 2;
+  };
+  for (const auto& v : repo.on_demand_views) {
+    if (state[v.name] == 0) visit(v);
+  }
+}
+
+Schema OutputSchema(const RepoDefinition& repo, const std::string& view) {
+  Schema out;
+  auto add = [&](const std::vector<FeatureDef>& fs) {
+    for (const FeatureDef& f : fs) out.push_back({view + "." + f.name, f.type});
+  };
+  if (const auto* fv = repo.FindFeatureView(view)) add(fv->features);
+  if (const auto* odv = repo.FindOnDemandView(view)) add(odv->features);
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> SourceFiles(const SourceDef& source, const fs::path& root) {
+  const fs::path pattern = fs::path(source.path).is_absolute() ? fs::path(source.path)
+                                                               : root / source.path;
+  glob_t g{};
+  std::vector<std::string> out;
+  if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
+    for (size_t i = 0; i < g.gl_pathc; ++i) {
+      if (fs::is_regular_file(g.gl_pathv[i])) out.emplace_back(g.gl_pathv[i]);
+    }
+  }
+  globfree(&g);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string SourceSql(const SourceDef& source, const fs::path& root,
+                      const std::vector<std::string>& files_in, io::DuckDb& db) {
+  std::string from;
+  if (source.type == "file") {
+    std::vector<std::string> files = files_in.empty() ? SourceFiles(source, root) : files_in;
+    if (files.empty()) throw InputError("source '" + source.name + "': no file matches '" + source.path + "'");
+    from = io::ReadFunction(io::FormatOfPath(files.front()), files);
+  } else {
+    db.Execute("SET file_search_path = " + io::QuoteLiteral(root.string()));
+    from = "(" + source.query + ")";
+  }
+  const std::string raw = "SELECT * FROM " + from;
+  const std::string context = "source '" + source.name + "'";
+  return "SELECT " + io::CanonicalSelect(db.Describe(raw, context), context) + " FROM " + from;
+}
+
+std::optional<DataType> AggregateResultType(std::string_view fn, std::optional<DataType> in) {
+  const bool numeric = in && IsNumeric(*in);
+  if (fn == "count") return DataType::kInt64;
+  if (fn == "approx_count_distinct") {
+    if (!in) return std::nullopt;
+    return DataType::kInt64;
+  }
+  if (fn == "sum") {
+    if (!numeric) return std::nullopt;
+    return *in;
+  }
+  if (fn == "mean" || fn == "stddev" || fn == "variance") {
+    if (!numeric) return std::nullopt;
+    return DataType::kFloat64;
+  }
+  if (fn == "min" || fn == "max") {
+    if (!in || *in == DataType::kFloat64List) return std::nullopt;
+    return *in;
+  }
+  if (fn == "last" || fn == "first") {
+    if (!in) return std::nullopt;
+    return *in;
+  }
+  return std::nullopt;
+}
+
+void CheckRepo(RepoDefinition& repo, io::DuckDb& db) {
+  const auto entity_names = NamesOf(repo.entities);
+  const auto source_names = NamesOf(repo.sources);
+  for (SourceDef& s : repo.sources) {
+    InferSourceSchema(s, repo.root, db);
+    CheckTimestampField(s, s.timestamp_field, "timestamp_field");
+    if (!s.created_timestamp_field.empty()) {
+      CheckTimestampField(s, s.created_timestamp_field, "created_timestamp_field");
+    }
+  }
+  for (FeatureViewDef& v : repo.feature_views) {
+    const std::string owner = "feature view '" + v.name + "'";
+    const SourceDef* source = repo.FindSource(v.source);
+    if (!source) {
+      Fail(v.loc, fmt::format("{} reads unknown source '{}'", owner, v.source),
+           NameHint(v.source, source_names, "sources"));
+    }
+    for (const std::string& e : v.entities) {
+      const EntityDef* entity = repo.FindEntity(e);
+      if (!entity) {
+        Fail(v.loc, fmt::format("{} names unknown entity '{}'", owner, e),
+             NameHint(e, entity_names, "entities"));
+      }
+      for (const std::string& key : entity->join_keys) {
+        const int i = FindField(source->schema, key);
+        if (i < 0) {
+          Fail(v.loc,
+               fmt::format("{}: join key '{}' of entity '{}' is not a column of source '{}'",
+                           owner, key, e, source->name),
+               NameHint(key, Names(source->schema), "columns"));
+        }
+        const DataType t = source->schema[i].type;
+        if (t != DataType::kInt64 && t != DataType::kString) {
+          Fail(v.loc, fmt::format("{}: join key '{}' has type {}", owner, key, TypeName(t)),
+               "join keys must be int64 or string columns");
+        }
+      }
+    }
+    if (v.ttl_us && *v.ttl_us <= 0) Fail(v.loc, owner + " has a ttl of zero", "omit ttl for no limit");
+    CheckFeatures(v.features, source->schema, owner);
+  }
+  CheckOnDemandCycles(repo);
+  std::vector<std::string> view_names = NamesOf(repo.feature_views);
+  for (const auto& v : repo.on_demand_views) view_names.push_back(v.name);
+  // On-demand views in dependency order, so that an input's feature types are known.
+  std::vector<bool> done(repo.on_demand_views.size(), false);
+  for (size_t pass = 0; pass <= repo.on_demand_views.size(); ++pass) {
+    for (size_t i = 0; i < repo.on_demand_views.size(); ++i) {
+      OnDemandViewDef& v = repo.on_demand_views[i];
+      if (done[i]) continue;
+      Schema input = v.request;
+      bool ready = true;
+      for (const std::string& in : v.inputs) {
+        if (!repo.FindFeatureView(in) && !repo.FindOnDemandView(in)) {
+          Fail(v.loc, fmt::format("on-demand view '{}' reads unknown view '{}'", v.name, in),
+               NameHint(in, view_names, "views"));
+        }
+        if (const auto* odv = repo.FindOnDemandView(in)) {
+          const size_t j = static_cast<size_t>(odv - repo.on_demand_views.data());
+          if (!done[j]) ready = false;
+        }
+        for (Field& f : OutputSchema(repo, in)) input.push_back(f);
+      }
+      if (!ready) continue;
+      CheckFeatures(v.features, input, "on-demand view '" + v.name + "'");
+      for (const FeatureDef& f : v.features) {
+        if (!f.aggregate.empty()) {
+          Fail(f.loc, "on-demand feature '" + f.name + "' cannot aggregate",
+               "aggregate in a feature view; on-demand features combine values per request");
+        }
+      }
+      done[i] = true;
+    }
+  }
+  for (const FeatureServiceDef& s : repo.feature_services) {
+    for (const FeatureRef& r : s.features) {
+      const bool is_fv = repo.FindFeatureView(r.view) != nullptr;
+      const bool is_odv = repo.FindOnDemandView(r.view) != nullptr;
+      if (!is_fv && !is_odv) {
+        Fail(s.loc, fmt::format("feature service '{}' names unknown view '{}'", s.name, r.view),
+             NameHint(r.view, view_names, "views"));
+      }
+      if (r.feature.empty()) continue;
+      std::vector<std::string> features;
+      for (const Field& f : OutputSchema(repo, r.view)) {
+        features.push_back(f.name.substr(r.view.size() + 1));
+      }
+      if (std::find(features.begin(), features.end(), r.feature) == features.end()) {
+        Fail(s.loc,
+             fmt::format("feature service '{}': view '{}' has no feature '{}'", s.name, r.view,
+                         r.feature),
+             NameHint(r.feature, features, "features"));
+      }
+    }
+  }
+  AssignVersions(repo);
+}
+
+}  // namespace sluice::repo

@@ -1,0 +1,148 @@
+// Typed definitions of a feature repository (SPEC §3): what the YAML says, checked and with
+// types inferred, plus their versions. Every definition converts to and from canonical JSON,
+// the form stored in the registry and in dataset manifests.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sluice/column.h"
+#include "sluice/types.h"
+
+namespace sluice::repo {
+
+// Where a definition stands in its file (1-based line).
+struct Location {
+  std::string file;
+  int line = 0;
+};
+
+struct EntityDef {
+  std::string name;
+  std::vector<std::string> join_keys;
+  Location loc;
+  std::string version;
+};
+
+struct SourceDef {
+  std::string name;
+  std::string type;   // "file" or "sql"
+  std::string path;   // file: a path or glob, relative to the repository root
+  std::string query;  // sql: a DuckDB query (paths in it relative to the repository root)
+  std::string timestamp_field;
+  std::string created_timestamp_field;  // "" when absent
+  Schema schema;      // declared (`schema:`) or inferred at apply
+  Location loc;
+  std::string version;
+};
+
+struct FeatureDef {
+  std::string name;
+  std::string expr;             // "" only for `count` without expr
+  std::string aggregate;        // "" for a last-value feature (SPEC §5.1)
+  std::optional<Micros> window_us;
+  std::optional<Micros> hop_us;
+  std::string where;
+  DataType type = DataType::kInt64;  // result type, set by the checker
+  Location loc;
+};
+
+struct FeatureViewDef {
+  std::string name;
+  std::vector<std::string> entities;
+  std::string source;
+  std::optional<Micros> ttl_us;  // nullopt = unbounded
+  std::vector<FeatureDef> features;
+  Location loc;
+  std::string version;
+};
+
+struct OnDemandViewDef {
+  std::string name;
+  std::vector<std::string> inputs;  // feature views (or on-demand views) it reads
+  Schema request;                   // request-time fields
+  std::vector<FeatureDef> features;
+  Location loc;
+  std::string version;
+};
+
+// One entry of a service's feature list: a whole view (feature empty) or view:feature.
+struct FeatureRef {
+  std::string view;
+  std::string feature;
+};
+
+struct FeatureServiceDef {
+  std::string name;
+  std::vector<FeatureRef> features;
+  Location loc;
+  std::string version;
+};
+
+struct OnlineStoreConfig {
+  std::string type = "rocksdb";  // rocksdb | redis
+  std::string path = ".sluice/online";
+  std::string url;
+};
+
+// sluice.yaml. Paths are relative to the repository root.
+struct ProjectConfig {
+  std::string project;
+  std::string registry = ".sluice/registry.db";
+  std::string offline_store = ".sluice/offline";
+  OnlineStoreConfig online_store;
+  // Segments per delivery are bucketed by a hash of the join keys into this many buckets; one
+  // bucket is the unit of bounded-memory processing. Fixed per source once data is ingested.
+  int bucket_count = 16;
+};
+
+// A whole repository as loaded from its files (or as applied, from the registry).
+struct RepoDefinition {
+  std::filesystem::path root;
+  ProjectConfig config;
+  std::vector<EntityDef> entities;
+  std::vector<SourceDef> sources;
+  std::vector<FeatureViewDef> feature_views;
+  std::vector<OnDemandViewDef> on_demand_views;
+  std::vector<FeatureServiceDef> feature_services;
+
+  // Lookups by name; nullptr when absent.
+  const EntityDef* FindEntity(std::string_view name) const;
+  const SourceDef* FindSource(std::string_view name) const;
+  const FeatureViewDef* FindFeatureView(std::string_view name) const;
+  const OnDemandViewDef* FindOnDemandView(std::string_view name) const;
+  const FeatureServiceDef* FindService(std::string_view name) const;
+  // Join keys of a feature view: its entities' join keys, in order.
+  std::vector<std::string> JoinKeys(const FeatureViewDef& view) const;
+  // The keys a source's segments are bucketed and sorted by: the join keys that every feature
+  // view reading the source shares (in the first such view's order). Empty when no view reads
+  // it or the views share no key (then everything lands in bucket 0).
+  std::vector<std::string> PartitionKeys(const SourceDef& source) const;
+  // Every join key of every feature view reading the source (must be non-null at ingest).
+  std::vector<std::string> AllJoinKeys(const SourceDef& source) const;
+};
+
+// Canonical JSON (what the version hashes; location excluded).
+nlohmann::json ToJson(const EntityDef& d);
+nlohmann::json ToJson(const SourceDef& d);
+nlohmann::json ToJson(const FeatureViewDef& d);
+nlohmann::json ToJson(const OnDemandViewDef& d);
+nlohmann::json ToJson(const FeatureServiceDef& d);
+void FromJson(const nlohmann::json& j, EntityDef& d);
+void FromJson(const nlohmann::json& j, SourceDef& d);
+void FromJson(const nlohmann::json& j, FeatureViewDef& d);
+void FromJson(const nlohmann::json& j, OnDemandViewDef& d);
+void FromJson(const nlohmann::json& j, FeatureServiceDef& d);
+nlohmann::json SchemaToJson(const Schema& schema);
+Schema SchemaFromJson(const nlohmann::json& j);
+
+// Sets the `version` of every definition: the first 16 hex digits of the SHA-256 of its
+// canonical JSON plus the versions of what it depends on (a view's version changes when its
+// source's or entities' do). Call after checking.
+void AssignVersions(RepoDefinition& repo);
+
+}  // namespace sluice::repo

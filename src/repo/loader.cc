@@ -1,0 +1,355 @@
+#include "repo/loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "common/time.h"
+#include "sluice/error.h"
+
+namespace sluice::repo {
+namespace fs = std::filesystem;
+
+namespace {
+
+// A YAML node with the file it came from, so every error can say file:line.
+struct Doc {
+  std::string file;  // path relative to the repository root
+
+  int Line(const YAML::Node& n) const { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+
+  [[noreturn]] void Fail(const YAML::Node& n, const std::string& message,
+                         const std::string& hint) const {
+    throw DefinitionError(file, Line(n), message, hint);
+  }
+
+  void ExpectMap(const YAML::Node& n, const std::string& what) const {
+    if (!n.IsMap()) Fail(n, what + " must be a mapping", "write it as {key: value, ...}");
+  }
+
+  // Rejects keys outside `allowed`, suggesting the nearest allowed key.
+  void CheckKeys(const YAML::Node& n, const std::string& what,
+                 const std::vector<std::string>& allowed) const {
+    for (const auto& kv : n) {
+      const std::string key = kv.first.as<std::string>();
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+      const std::string near = ClosestName(key, allowed);
+      Fail(kv.first, fmt::format("unknown key '{}' in {}", key, what),
+           near.empty() ? "allowed keys: " + fmt::format("{}", fmt::join(allowed, ", "))
+                        : "did you mean '" + near + "'?");
+    }
+  }
+
+  std::string Str(const YAML::Node& parent, const std::string& key, const std::string& what,
+                  bool required = true) const {
+    const YAML::Node n = parent[key];
+    if (!n) {
+      if (required) Fail(parent, fmt::format("{} has no '{}'", what, key), "add " + key + ": ...");
+      return "";
+    }
+    if (!n.IsScalar()) Fail(n, fmt::format("'{}' of {} must be a string", key, what), "");
+    return n.as<std::string>();
+  }
+
+  std::vector<std::string> StrList(const YAML::Node& parent, const std::string& key,
+                                   const std::string& what) const {
+    const YAML::Node n = parent[key];
+    if (!n) Fail(parent, fmt::format("{} has no '{}'", what, key), "add " + key + ": [...]");
+    if (!n.IsSequence() || n.size() == 0) {
+      Fail(n, fmt::format("'{}' of {} must be a non-empty list", key, what),
+           "write it as " + key + ": [a, b]");
+    }
+    std::vector<std::string> out;
+    for (const auto& item : n) {
+      if (!item.IsScalar()) Fail(item, fmt::format("'{}' of {} must list names", key, what), "");
+      out.push_back(item.as<std::string>());
+    }
+    return out;
+  }
+
+  std::optional<Micros> Duration(const YAML::Node& parent, const std::string& key,
+                                 const std::string& what) const {
+    const YAML::Node n = parent[key];
+    if (!n) return std::nullopt;
+    const std::string text = n.IsScalar() ? n.as<std::string>() : "";
+    if (text == "0") return 0;
+    auto d = ParseDuration(text);
+    if (!d) {
+      Fail(n, fmt::format("bad duration '{}' for '{}' of {}", text, key, what),
+           "write an integer and a unit: ms, s, m, h, d or w (e.g. 30d, 1h, 90s)");
+    }
+    return d;
+  }
+
+  Location Loc(const YAML::Node& n) const { return {file, Line(n)}; }
+};
+
+void LoadFeatures(const Doc& doc, const YAML::Node& list, const std::string& owner,
+                  std::vector<FeatureDef>& out) {
+  if (!list || !list.IsSequence() || list.size() == 0) {
+    doc.Fail(list ? list : YAML::Node(), owner + " has no features",
+             "add features: [{name: f, expr: column}]");
+  }
+  for (const auto& f : list) {
+    doc.ExpectMap(f, "a feature of " + owner);
+    doc.CheckKeys(f, "a feature of " + owner,
+                  {"name", "expr", "aggregate", "window", "hop", "where", "description"});
+    FeatureDef def;
+    def.name = doc.Str(f, "name", "a feature of " + owner);
+    const std::string what = fmt::format("feature '{}' of {}", def.name, owner);
+    def.expr = doc.Str(f, "expr", what, false);
+    def.aggregate = doc.Str(f, "aggregate", what, false);
+    def.where = doc.Str(f, "where", what, false);
+    def.window_us = doc.Duration(f, "window", what);
+    def.hop_us = doc.Duration(f, "hop", what);
+    def.loc = doc.Loc(f);
+    if (def.aggregate.empty()) {
+      if (def.expr.empty()) doc.Fail(f, what + " has no expr", "add expr: <column or expression>");
+      if (def.window_us || def.hop_us || !def.where.empty()) {
+        doc.Fail(f, what + " has window/hop/where but no aggregate",
+                 "add aggregate: sum (or count, mean, min, max, ...)");
+      }
+    }
+    out.push_back(std::move(def));
+  }
+}
+
+Schema LoadSchemaMap(const Doc& doc, const YAML::Node& n, const std::string& what) {
+  Schema schema;
+  doc.ExpectMap(n, what);
+  for (const auto& kv : n) {
+    const std::string type_name = kv.second.IsScalar() ? kv.second.as<std::string>() : "";
+    auto type = ParseTypeName(type_name);
+    if (!type) {
+      doc.Fail(kv.second, fmt::format("unknown type '{}' for '{}' in {}", type_name,
+                                      kv.first.as<std::string>(), what),
+               "types: int64, float64, bool, string, timestamp, list<float64>");
+    }
+    schema.push_back({kv.first.as<std::string>(), *type});
+  }
+  return schema;
+}
+
+void LoadDefinitionFile(const Doc& doc, const YAML::Node& root, RepoDefinition& repo) {
+  if (root.IsNull()) return;
+  doc.ExpectMap(root, "a definition file");
+  doc.CheckKeys(root, "a definition file",
+                {"entities", "sources", "feature_views", "on_demand_views", "feature_services",
+                 "checks"});
+  auto each = [&](const char* key, auto&& fn) {
+    const YAML::Node list = root[key];
+    if (!list) return;
+    if (!list.IsSequence()) doc.Fail(list, std::string(key) + " must be a list", "");
+    for (const auto& item : list) {
+      doc.ExpectMap(item, std::string("an item of ") + key);
+      fn(item);
+    }
+  };
+  each("entities", [&](const YAML::Node& n) {
+    doc.CheckKeys(n, "an entity", {"name", "join_keys", "description"});
+    EntityDef e;
+    e.name = doc.Str(n, "name", "an entity");
+    e.join_keys = doc.StrList(n, "join_keys", "entity '" + e.name + "'");
+    e.loc = doc.Loc(n);
+    repo.entities.push_back(std::move(e));
+  });
+  each("sources", [&](const YAML::Node& n) {
+    doc.CheckKeys(n, "a source",
+                  {"name", "type", "path", "query", "timestamp_field", "created_timestamp_field",
+                   "schema", "description"});
+    SourceDef s;
+    s.name = doc.Str(n, "name", "a source");
+    const std::string what = "source '" + s.name + "'";
+    s.type = doc.Str(n, "type", what);
+    if (s.type == "file") {
+      s.path = doc.Str(n, "path", what);
+    } else if (s.type == "sql") {
+      s.query = doc.Str(n, "query", what);
+    } else {
+      doc.Fail(n["type"], fmt::format("{} has unsupported type '{}'", what, s.type),
+               "supported here: file, sql");
+    }
+    s.timestamp_field = doc.Str(n, "timestamp_field", what);
+    s.created_timestamp_field = doc.Str(n, "created_timestamp_field", what, false);
+    if (n["schema"]) s.schema = LoadSchemaMap(doc, n["schema"], what + " schema");
+    s.loc = doc.Loc(n);
+    repo.sources.push_back(std::move(s));
+  });
+  each("feature_views", [&](const YAML::Node& n) {
+    doc.CheckKeys(n, "a feature view",
+                  {"name", "entities", "source", "ttl", "features", "description", "online"});
+    FeatureViewDef v;
+    v.name = doc.Str(n, "name", "a feature view");
+    const std::string what = "feature view '" + v.name + "'";
+    v.entities = doc.StrList(n, "entities", what);
+    v.source = doc.Str(n, "source", what);
+    v.ttl_us = doc.Duration(n, "ttl", what);
+    v.loc = doc.Loc(n);
+    LoadFeatures(doc, n["features"], what, v.features);
+    repo.feature_views.push_back(std::move(v));
+  });
+  each("on_demand_views", [&](const YAML::Node& n) {
+    doc.CheckKeys(n, "an on-demand view", {"name", "inputs", "request", "features", "description"});
+    OnDemandViewDef v;
+    v.name = doc.Str(n, "name", "an on-demand view");
+    const std::string what = "on-demand view '" + v.name + "'";
+    v.inputs = doc.StrList(n, "inputs", what);
+    if (n["request"]) v.request = LoadSchemaMap(doc, n["request"], what + " request");
+    v.loc = doc.Loc(n);
+    LoadFeatures(doc, n["features"], what, v.features);
+    repo.on_demand_views.push_back(std::move(v));
+  });
+  each("feature_services", [&](const YAML::Node& n) {
+    doc.CheckKeys(n, "a feature service", {"name", "features", "description"});
+    FeatureServiceDef s;
+    s.name = doc.Str(n, "name", "a feature service");
+    for (const std::string& ref : doc.StrList(n, "features", "feature service '" + s.name + "'")) {
+      const size_t colon = ref.find(':');
+      if (colon == std::string::npos) {
+        s.features.push_back({ref, ""});
+      } else {
+        s.features.push_back({ref.substr(0, colon), ref.substr(colon + 1)});
+      }
+    }
+    s.loc = doc.Loc(n);
+    repo.feature_services.push_back(std::move(s));
+  });
+}
+
+ProjectConfig LoadProjectConfig(const Doc& doc, const YAML::Node& root) {
+  ProjectConfig c;
+  doc.ExpectMap(root, "sluice.yaml");
+  doc.CheckKeys(root, "sluice.yaml",
+                {"project", "registry", "offline_store", "online_store", "server", "bucket_count"});
+  c.project = doc.Str(root, "project", "sluice.yaml");
+  if (root["registry"]) c.registry = doc.Str(root, "registry", "sluice.yaml");
+  if (const YAML::Node off = root["offline_store"]) {
+    doc.ExpectMap(off, "offline_store");
+    doc.CheckKeys(off, "offline_store", {"path"});
+    c.offline_store = doc.Str(off, "path", "offline_store");
+  }
+  if (const YAML::Node on = root["online_store"]) {
+    doc.ExpectMap(on, "online_store");
+    doc.CheckKeys(on, "online_store", {"type", "path", "url"});
+    c.online_store.type = doc.Str(on, "type", "online_store");
+    c.online_store.path = doc.Str(on, "path", "online_store", false);
+    c.online_store.url = doc.Str(on, "url", "online_store", false);
+    if (c.online_store.type != "rocksdb" && c.online_store.type != "redis") {
+      doc.Fail(on["type"], "unknown online_store type '" + c.online_store.type + "'",
+               "use rocksdb (embedded) or redis");
+    }
+  }
+  if (const YAML::Node b = root["bucket_count"]) {
+    int n = 0;
+    try {
+      n = b.as<int>();
+    } catch (const YAML::Exception&) {
+    }
+    if (n < 1 || n > 4096) doc.Fail(b, "bucket_count must be an integer from 1 to 4096", "");
+    c.bucket_count = n;
+  }
+  return c;
+}
+
+YAML::Node ParseYaml(const fs::path& path, const std::string& rel) {
+  try {
+    return YAML::LoadFile(path.string());
+  } catch (const YAML::ParserException& e) {
+    throw DefinitionError(rel, e.mark.line + 1, "invalid YAML: " + e.msg,
+                          "check indentation and quoting near this line");
+  } catch (const YAML::BadFile&) {
+    throw InputError("cannot read " + path.string());
+  }
+}
+
+template <typename T>
+void CheckUnique(const std::vector<T>& items, const std::string& kind) {
+  std::map<std::string, const T*> seen;
+  for (const T& item : items) {
+    auto [it, fresh] = seen.emplace(item.name, &item);
+    if (!fresh) {
+      throw DefinitionError(item.loc.file, item.loc.line,
+                            fmt::format("duplicate {} name '{}'", kind, item.name),
+                            fmt::format("first defined at {}:{}; rename one of them",
+                                        it->second->loc.file, it->second->loc.line));
+    }
+  }
+}
+
+}  // namespace
+
+std::string ClosestName(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const std::string& c : candidates) {
+    std::vector<size_t> prev(c.size() + 1), cur(c.size() + 1);
+    for (size_t j = 0; j <= c.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= word.size(); ++i) {
+      cur[0] = i;
+      for (size_t j = 1; j <= c.size(); ++j) {
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (word[i - 1] != c[j - 1])});
+      }
+      std::swap(prev, cur);
+    }
+    if (prev[c.size()] < best_d) {
+      best_d = prev[c.size()];
+      best = c;
+    }
+  }
+  return best;
+}
+
+ProjectConfig LoadConfig(const fs::path& root_in) {
+  const fs::path root = fs::absolute(root_in).lexically_normal();
+  const fs::path config_path = root / "sluice.yaml";
+  if (!fs::exists(config_path)) {
+    throw InputError(fmt::format(
+        "{} is not a sluice repository: sluice.yaml not found (pass --repo DIR or cd into one)",
+        root.string()));
+  }
+  return LoadProjectConfig({"sluice.yaml"}, ParseYaml(config_path, "sluice.yaml"));
+}
+
+RepoDefinition LoadRepo(const fs::path& root_in) {
+  RepoDefinition repo;
+  repo.root = fs::absolute(root_in).lexically_normal();
+  const fs::path config_path = repo.root / "sluice.yaml";
+  repo.config = LoadConfig(repo.root);
+
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(repo.root); it != fs::end(it); ++it) {
+    const fs::path& p = it->path();
+    const std::string name = p.filename().string();
+    if (it->is_directory()) {
+      if (name.starts_with(".") || name == "datasets" || name == "node_modules") {
+        it.disable_recursion_pending();
+      }
+      continue;
+    }
+    if ((p.extension() == ".yaml" || p.extension() == ".yml") && p != config_path) {
+      files.push_back(p);
+    }
+  }
+  std::sort(files.begin(), files.end());
+  for (const fs::path& p : files) {
+    const std::string rel = fs::relative(p, repo.root).string();
+    LoadDefinitionFile(Doc{rel}, ParseYaml(p, rel), repo);
+  }
+  CheckUnique(repo.entities, "entity");
+  CheckUnique(repo.sources, "source");
+  std::vector<FeatureViewDef> all_views = repo.feature_views;
+  for (const auto& odv : repo.on_demand_views) {
+    FeatureViewDef v;
+    v.name = odv.name;
+    v.loc = odv.loc;
+    all_views.push_back(v);
+  }
+  CheckUnique(all_views, "view");
+  CheckUnique(repo.feature_services, "feature service");
+  return repo;
+}
+
+}  // namespace sluice::repo

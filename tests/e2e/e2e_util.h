@@ -1,0 +1,33 @@
+// Helpers for end-to-end tests that drive the sluice binary on a scratch repository.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "test_util.h"
+
+namespace sluice {
+
+// A feature repository in a temp dir, with helpers to run sluice in it.
+class ScratchRepo {
+ public:
+  ScratchRepo();
+  const std::filesystem::path& root() const { return dir_.path(); }
+  void Write(const std::string& rel, const std::string& text) const { WriteText(root() / rel, text); }
+  // Runs sluice with `args` in the repo; expects `exit_code`, printing output on mismatch.
+  RunResult Run(const std::string& args, int exit_code = 0, const std::string& env = "") const;
+  // Runs with --json and parses stdout.
+  nlohmann::json Json(const std::string& args, int exit_code = 0) const;
+  // Runs a DuckDB query (through sluice's own wrapper) and returns the first column as text.
+  std::vector<std::string> Query(const std::string& sql) const;
+
+ private:
+  TempDir dir_;
+};
+
+}  // namespace sluice
