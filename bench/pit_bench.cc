@@ -36,6 +36,7 @@ struct Measure {
 
 // Runs argv in a child process; returns wall time and the child's peak RSS.
 Measure RunChild(const std::vector<std::string>& argv, const fs::path& cwd) {
+  std::fflush(stdout);
   const auto start = std::chrono::steady_clock::now();
   const pid_t pid = fork();
   if (pid == 0) {

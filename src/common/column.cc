@@ -84,15 +84,28 @@ Value Column::Get(size_t row) const {
   return v;
 }
 
+namespace {
+// out[i] = in[rows[i]], or a zero value for kNoRow.
+template <typename T>
+void GatherInto(const std::vector<T>& in, const std::vector<uint32_t>& rows, std::vector<T>& out) {
+  out.resize(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] != Column::kNoRow) out[i] = in[rows[i]];
+  }
+}
+}  // namespace
+
 Column Column::Gather(const std::vector<uint32_t>& rows) const {
   Column out(type);
-  out.Reserve(rows.size());
-  for (uint32_t r : rows) {
-    if (r == kNoRow) {
-      out.AppendNull();
-    } else {
-      out.AppendFrom(*this, r);
-    }
+  out.valid.resize(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    out.valid[i] = rows[i] == kNoRow ? 0 : valid[rows[i]];
+  }
+  switch (type) {
+    case DataType::kFloat64: GatherInto(f64, rows, out.f64); break;
+    case DataType::kString: GatherInto(str, rows, out.str); break;
+    case DataType::kFloat64List: GatherInto(list, rows, out.list); break;
+    default: GatherInto(i64, rows, out.i64); break;
   }
   return out;
 }

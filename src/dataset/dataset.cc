@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "common/hash.h"
 #include "common/time.h"
+#include "common/trace.h"
 #include "engine/point_in_time.h"
 #include "expr/expression.h"
 #include "io/duckdb.h"
@@ -291,9 +292,18 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
   }
   const std::string entity_sha = Sha256OfFile(entity_path);
   io::DuckDb db;
-  Batch entities = ReadEntities(entity_path, db);
-  Batch out = Build(plan, entities, options.timestamp_column, options.entities_path, db,
-                    options.progress);
+  Batch entities;
+  {
+    ScopedPhase phase("dataset: read entities");
+    entities = ReadEntities(entity_path, db);
+  }
+  Batch out;
+  {
+    ScopedPhase phase("dataset: compute features");
+    out = Build(plan, entities, options.timestamp_column, options.entities_path, db,
+                options.progress);
+  }
+  ScopedPhase write_phase("dataset: write + hash");
 
   // Build the directory under a temporary name, then rename it into place.
   fs::create_directories(DatasetsDir(repo.root));

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/key.h"
+#include "common/trace.h"
 #include "sluice/error.h"
 
 namespace sluice::engine {
@@ -143,18 +144,27 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
     if (progress) progress(static_cast<double>(b) / nb);
     if (entity_buckets[b].empty()) continue;
     Batch rows;
-    if (bucketed) {
-      rows = source.Read(b, columns);
-    } else {
-      std::vector<Batch> parts;
-      for (uint32_t sb = 0; sb < source.bucket_count(); ++sb) parts.push_back(source.Read(sb, columns));
-      rows = Concatenate(std::move(parts));
+    {
+      ScopedPhase phase("engine: read bucket");
+      if (bucketed) {
+        rows = source.Read(b, columns);
+      } else {
+        std::vector<Batch> parts;
+        for (uint32_t sb = 0; sb < source.bucket_count(); ++sb) {
+          parts.push_back(source.Read(sb, columns));
+        }
+        rows = Concatenate(std::move(parts));
+      }
     }
     if (rows.num_rows == 0) continue;
     if (rows.num_rows >= Column::kNoRow) throw InputError("a bucket holds more than 4 billion rows");
     std::vector<uint32_t>& entity_rows = entity_buckets[b];
     std::vector<uint32_t> picked;
-    PickRows(spec, rows, entities, entity_rows, picked);
+    {
+      ScopedPhase phase("engine: pick");
+      PickRows(spec, rows, entities, entity_rows, picked);
+    }
+    ScopedPhase eval_phase("engine: gather+evaluate");
 
     std::vector<uint32_t> src_rows, dst_rows;
     for (size_t e = 0; e < picked.size(); ++e) {

@@ -11,6 +11,7 @@
 #include "common/hash.h"
 #include "common/key.h"
 #include "common/time.h"
+#include "common/trace.h"
 #include "io/duckdb.h"
 #include "offline/snapshot.h"
 #include "repo/checker.h"
@@ -207,7 +208,11 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
                                    : fmt::format("reading {} files of source '{}'",
                                                  new_files.size(), src->name))
           : "running the query of source '" + src->name + "'";
-  Batch rows = ReadDelivery(*src, repo.root, new_files, db, context);
+  Batch rows;
+  {
+    ScopedPhase phase("ingest: read");
+    rows = ReadDelivery(*src, repo.root, new_files, db, context);
+  }
   result.rows_read = static_cast<int64_t>(rows.num_rows);
   if (src->type == "sql") {
     Sha256 h;
@@ -265,16 +270,23 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
   for (uint32_t b = 0; b < bucket_count; ++b) {
     std::vector<uint32_t>& idx = buckets[b];
     if (idx.empty()) continue;
-    std::sort(idx.begin(), idx.end(), order);
     Batch segment;
+    {
+    ScopedPhase sort_phase("ingest: sort+gather");
+    std::sort(idx.begin(), idx.end(), order);
     for (size_t c = 0; c < rows.columns.size(); ++c) {
       segment.AddColumn(rows.schema[c].name, rows.columns[c].Gather(idx));
     }
     segment.AddColumn(kSeqColumn, seq_column.Gather(idx));
+    }
     const std::string rel = fmt::format("segments/{:08d}-{:04d}.parquet", m.snapshot, b);
     const fs::path final_path = log.SegmentPath(rel);
     const fs::path tmp = final_path.string() + ".tmp";
-    db.WriteParquet(segment, tmp.string());
+    {
+      ScopedPhase write_phase("ingest: write parquet");
+      db.WriteParquet(segment, tmp.string());
+    }
+    ScopedPhase sync_phase("ingest: fsync+hash");
     FsyncFile(tmp);
     RenameDurable(tmp, final_path);
     Segment s;

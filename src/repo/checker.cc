@@ -58,6 +58,15 @@ void InferSourceSchema(SourceDef& s, const fs::path& root, io::DuckDb& db) {
   Schema inferred;
   for (const auto& c : described) inferred.push_back({c.name, *c.type});
   if (s.schema.empty()) {
+    // JSON (and CSV whose sniffer gave up) carries times as strings: the timestamp fields are
+    // timestamps by definition, parsed at ingest, where a value that does not parse rejects
+    // the delivery.
+    for (Field& f : inferred) {
+      if (f.type == DataType::kString &&
+          (f.name == s.timestamp_field || f.name == s.created_timestamp_field)) {
+        f.type = DataType::kTimestamp;
+      }
+    }
     s.schema = inferred;
     return;
   }
