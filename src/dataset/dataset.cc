@@ -124,8 +124,7 @@ std::vector<std::string> ColumnNames(const Batch& b) {
 }
 
 Batch Build(const BuildPlan& plan, const Batch& entities, const std::string& ts_column,
-            const std::string& entity_file, io::DuckDb& db,
-            const std::function<void(double)>& progress) {
+            const std::string& entity_file, const std::function<void(double)>& progress) {
   const repo::RepoDefinition& d = plan.defs;
   const int ts_index = entities.Find(ts_column);
   if (ts_index < 0) {
@@ -176,7 +175,7 @@ Batch Build(const BuildPlan& plan, const Batch& entities, const std::string& ts_
       }
       rows.keys.push_back(&entities.columns[i]);
     }
-    offline::SegmentReader reader(plan.offline_root / src.name, plan.snapshots.at(src.name), db);
+    offline::SegmentReader reader(plan.offline_root / src.name, plan.snapshots.at(src.name));
     auto view_progress = [&](double f) {
       if (progress) progress((vi + f) / static_cast<double>(plan.views.size()));
     };
@@ -300,8 +299,7 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
   Batch out;
   {
     ScopedPhase phase("dataset: compute features");
-    out = Build(plan, entities, options.timestamp_column, options.entities_path, db,
-                options.progress);
+    out = Build(plan, entities, options.timestamp_column, options.entities_path, options.progress);
   }
   ScopedPhase write_phase("dataset: write + hash");
 
@@ -435,7 +433,7 @@ ReproduceResult Reproduce(const fs::path& root, const std::string& name,
     }
     io::DuckDb db;
     Batch entities = ReadEntities(copy, db);
-    Batch out = Build(plan, entities, ef.at("timestamp_column"), copy.string(), db, progress);
+    Batch out = Build(plan, entities, ef.at("timestamp_column"), copy.string(), progress);
     ReproduceResult r;
     r.name = name;
     r.rows = static_cast<int64_t>(out.num_rows);

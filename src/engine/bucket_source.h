@@ -18,7 +18,8 @@ class BucketSource {
   // The keys rows are bucketed by (common/key.h encoding); empty = all rows in bucket 0.
   virtual const std::vector<std::string>& partition_keys() const = 0;
   // Rows of `bucket` with exactly `columns` (names of source columns or "_seq"), any order.
-  // Throws InputError when the underlying data is unreadable.
+  // Throws InputError when the underlying data is unreadable. Must be safe to call
+  // concurrently for different buckets (the engine reads buckets in parallel).
   virtual Batch Read(uint32_t bucket, const std::vector<std::string>& columns) = 0;
 };
 

@@ -1,11 +1,14 @@
 #include "engine/point_in_time.h"
 
 #include <algorithm>
+#include <mutex>
 #include <numeric>
 #include <set>
 
 #include "common/key.h"
+#include "common/parallel.h"
 #include "common/trace.h"
+#include "engine/row_order.h"
 #include "sluice/error.h"
 
 namespace sluice::engine {
@@ -51,19 +54,10 @@ void PickRows(const LastValueSpec& spec, const Batch& rows, const EntityRows& en
       spec.created_timestamp_field.empty() ? nullptr : &rows.Get(spec.created_timestamp_field);
   const Column& seq = rows.Get(kSeq);
 
-  std::vector<uint32_t> order(rows.num_rows);
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    const int c = CompareKeys(src_keys, a, src_keys, b);
-    if (c != 0) return c < 0;
-    if (src_ts.i64[a] != src_ts.i64[b]) return src_ts.i64[a] < src_ts.i64[b];
-    if (created) {
-      const bool na = created->IsNull(a), nb = created->IsNull(b);
-      if (na != nb) return na;  // null created sorts first
-      if (!na && created->i64[a] != created->i64[b]) return created->i64[a] < created->i64[b];
-    }
-    return seq.i64[a] < seq.i64[b];
-  });
+  std::vector<uint32_t> all(rows.num_rows);
+  std::iota(all.begin(), all.end(), 0u);
+  const std::vector<uint32_t> order =
+      SortRows(src_keys, src_ts, created, seq.i64.data(), std::move(all));
   const Column& ets = *entities.ts;
   std::sort(entity_rows.begin(), entity_rows.end(), [&](uint32_t a, uint32_t b) {
     const int c = CompareKeys(entities.keys, a, entities.keys, b);
@@ -140,9 +134,17 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
     entity_buckets[b].push_back(static_cast<uint32_t>(r));
   }
 
-  for (uint32_t b = 0; b < nb; ++b) {
-    if (progress) progress(static_cast<double>(b) / nb);
-    if (entity_buckets[b].empty()) continue;
+  // Buckets are independent and write disjoint entity rows of `out`, so they run on parallel
+  // workers; BucketSource::Read is thread-safe.
+  std::mutex progress_mutex;
+  size_t done = 0;
+  ParallelFor(nb, DefaultThreads(), [&](size_t bi, int) {
+    const uint32_t b = static_cast<uint32_t>(bi);
+    if (progress) {
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      progress(static_cast<double>(done++) / nb);
+    }
+    if (entity_buckets[b].empty()) return;
     Batch rows;
     {
       ScopedPhase phase("engine: read bucket");
@@ -156,7 +158,7 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
         rows = Concatenate(std::move(parts));
       }
     }
-    if (rows.num_rows == 0) continue;
+    if (rows.num_rows == 0) return;
     if (rows.num_rows >= Column::kNoRow) throw InputError("a bucket holds more than 4 billion rows");
     std::vector<uint32_t>& entity_rows = entity_buckets[b];
     std::vector<uint32_t> picked;
@@ -172,7 +174,7 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
       src_rows.push_back(picked[e]);
       dst_rows.push_back(entity_rows[e]);
     }
-    if (src_rows.empty()) continue;
+    if (src_rows.empty()) return;
     Batch chosen;
     for (size_t c = 0; c < rows.columns.size(); ++c) {
       chosen.AddColumn(rows.schema[c].name, rows.columns[c].Gather(src_rows));
@@ -181,7 +183,7 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
       const Column values = spec.features[f].Evaluate(chosen);
       for (size_t k = 0; k < dst_rows.size(); ++k) out[f].SetFrom(dst_rows[k], values, k);
     }
-  }
+  });
   if (progress) progress(1.0);
   return out;
 }

@@ -1,6 +1,8 @@
 #include "offline/ingest.h"
 
 #include <algorithm>
+#include <memory>
+#include <mutex>
 #include <numeric>
 #include <set>
 
@@ -11,7 +13,9 @@
 #include "common/hash.h"
 #include "common/key.h"
 #include "common/time.h"
+#include "common/parallel.h"
 #include "common/trace.h"
+#include "engine/row_order.h"
 #include "io/duckdb.h"
 #include "offline/snapshot.h"
 #include "repo/checker.h"
@@ -114,33 +118,6 @@ void RejectNulls(const Batch& b, const std::vector<std::string>& columns, const 
     }
   }
 }
-
-// Orders rows of one bucket by (partition keys, timestamp, created timestamp, sequence).
-struct SegmentOrder {
-  std::vector<const Column*> keys;
-  const Column* ts;
-  const Column* created;  // may be null
-  const std::vector<int64_t>* seq;
-
-  bool operator()(uint32_t a, uint32_t b) const {
-    for (const Column* k : keys) {
-      if (k->type == DataType::kString) {
-        const int c = k->str[a].compare(k->str[b]);
-        if (c != 0) return c < 0;
-      } else if (k->i64[a] != k->i64[b]) {
-        return k->i64[a] < k->i64[b];
-      }
-    }
-    if (ts->i64[a] != ts->i64[b]) return ts->i64[a] < ts->i64[b];
-    if (created) {
-      // A null created timestamp sorts before any value.
-      const bool na = created->IsNull(a), nb = created->IsNull(b);
-      if (na != nb) return na;
-      if (!na && created->i64[a] != created->i64[b]) return created->i64[a] < created->i64[b];
-    }
-    return (*seq)[a] < (*seq)[b];
-  }
-};
 
 }  // namespace
 
@@ -259,52 +236,64 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
         static_cast<uint32_t>(r));
   }
   const Column& ts = rows.Get(src->timestamp_field);
-  SegmentOrder order{key_columns, &ts,
-                     src->created_timestamp_field.empty()
-                         ? nullptr
-                         : &rows.Get(src->created_timestamp_field),
-                     &seq};
+  const Column* created =
+      src->created_timestamp_field.empty() ? nullptr : &rows.Get(src->created_timestamp_field);
   Column seq_column(DataType::kInt64);
-  seq_column.i64 = seq;
-  seq_column.valid.assign(seq.size(), 1);
-  for (uint32_t b = 0; b < bucket_count; ++b) {
-    std::vector<uint32_t>& idx = buckets[b];
-    if (idx.empty()) continue;
+  seq_column.i64 = std::move(seq);
+  seq_column.valid.assign(seq_column.i64.size(), 1);
+
+  // Buckets are independent: sort, gather and write them on parallel workers, each with its
+  // own single-threaded DuckDB. Segment metadata is collected per bucket, so the manifest
+  // lists segments in bucket order whatever the scheduling.
+  const int threads = DefaultThreads();
+  std::vector<std::unique_ptr<io::DuckDb>> writers(threads);
+  std::vector<std::optional<Segment>> written(bucket_count);
+  std::mutex progress_mutex;
+  size_t buckets_done = 0;
+  ParallelFor(bucket_count, threads, [&](size_t bi, int worker) {
+    const uint32_t b = static_cast<uint32_t>(bi);
+    if (buckets[b].empty()) return;
+    if (!writers[worker]) writers[worker] = std::make_unique<io::DuckDb>(io::DuckDbOptions{1});
     Batch segment;
     {
-    ScopedPhase sort_phase("ingest: sort+gather");
-    std::sort(idx.begin(), idx.end(), order);
-    for (size_t c = 0; c < rows.columns.size(); ++c) {
-      segment.AddColumn(rows.schema[c].name, rows.columns[c].Gather(idx));
-    }
-    segment.AddColumn(kSeqColumn, seq_column.Gather(idx));
+      ScopedPhase phase("ingest: sort+gather");
+      const std::vector<uint32_t> idx = engine::SortRows(key_columns, ts, created,
+                                                         seq_column.i64.data(),
+                                                         std::move(buckets[b]));
+      for (size_t c = 0; c < rows.columns.size(); ++c) {
+        segment.AddColumn(rows.schema[c].name, rows.columns[c].Gather(idx));
+      }
+      segment.AddColumn(kSeqColumn, seq_column.Gather(idx));
     }
     const std::string rel = fmt::format("segments/{:08d}-{:04d}.parquet", m.snapshot, b);
     const fs::path final_path = log.SegmentPath(rel);
     const fs::path tmp = final_path.string() + ".tmp";
     {
-      ScopedPhase write_phase("ingest: write parquet");
-      db.WriteParquet(segment, tmp.string());
+      ScopedPhase phase("ingest: write parquet");
+      writers[worker]->WriteParquet(segment, tmp.string());
     }
-    ScopedPhase sync_phase("ingest: fsync+hash");
+    ScopedPhase phase("ingest: fsync+hash");
     FsyncFile(tmp);
     RenameDurable(tmp, final_path);
     Segment s;
     s.path = rel;
     s.bucket = b;
-    s.rows = static_cast<int64_t>(idx.size());
-    s.min_ts = INT64_MAX;
-    s.max_ts = INT64_MIN;
-    for (uint32_t r : idx) {
-      s.min_ts = std::min(s.min_ts, ts.i64[r]);
-      s.max_ts = std::max(s.max_ts, ts.i64[r]);
-    }
+    s.rows = static_cast<int64_t>(segment.num_rows);
+    const Column& seg_ts = segment.Get(src->timestamp_field);
+    s.min_ts = *std::min_element(seg_ts.i64.begin(), seg_ts.i64.end());
+    s.max_ts = *std::max_element(seg_ts.i64.begin(), seg_ts.i64.end());
     s.sha256 = Sha256OfFile(final_path);
     s.snapshot = m.snapshot;
-    m.segments.push_back(s);
-    ++result.segments_written;
+    written[b] = s;
     CrashPoint("ingest:after-segment");
-    if (options.progress) options.progress(static_cast<double>(b + 1) / bucket_count);
+    std::lock_guard<std::mutex> lock(progress_mutex);
+    ++buckets_done;
+    if (options.progress) options.progress(static_cast<double>(buckets_done) / bucket_count);
+  });
+  for (auto& s : written) {
+    if (!s) continue;
+    m.segments.push_back(*s);
+    ++result.segments_written;
   }
   for (Delivery& d : deliveries) {
     d.snapshot = m.snapshot;

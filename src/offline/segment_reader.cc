@@ -6,9 +6,8 @@
 
 namespace sluice::offline {
 
-SegmentReader::SegmentReader(std::filesystem::path source_dir, SnapshotManifest manifest,
-                             io::DuckDb& db)
-    : dir_(std::move(source_dir)), manifest_(std::move(manifest)), db_(db) {}
+SegmentReader::SegmentReader(std::filesystem::path source_dir, SnapshotManifest manifest)
+    : dir_(std::move(source_dir)), manifest_(std::move(manifest)) {}
 
 Batch SegmentReader::Read(uint32_t bucket, const std::vector<std::string>& columns) {
   std::vector<std::string> files;
@@ -36,10 +35,22 @@ Batch SegmentReader::Read(uint32_t bucket, const std::vector<std::string>& colum
   }
   std::string list;
   for (const std::string& f : files) list += (list.empty() ? "" : ", ") + io::QuoteLiteral(f);
-  return db_.Query(fmt::format("SELECT {} FROM read_parquet([{}], union_by_name = true)", select,
-                               list),
-                   fmt::format("reading bucket {} of source '{}' snapshot {} (corrupt segment?)",
-                               bucket, manifest_.source, manifest_.snapshot));
+  std::unique_ptr<io::DuckDb> db;
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    if (!idle_.empty()) {
+      db = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  if (!db) db = std::make_unique<io::DuckDb>(io::DuckDbOptions{1});
+  Batch out = db->Query(
+      fmt::format("SELECT {} FROM read_parquet([{}], union_by_name = true)", select, list),
+      fmt::format("reading bucket {} of source '{}' snapshot {} (corrupt segment?)", bucket,
+                  manifest_.source, manifest_.snapshot));
+  std::lock_guard<std::mutex> lock(pool_mutex_);
+  idle_.push_back(std::move(db));
+  return out;
 }
 
 }  // namespace sluice::offline

@@ -2,6 +2,9 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 #include "engine/bucket_source.h"
 #include "io/duckdb.h"
@@ -9,11 +12,11 @@
 
 namespace sluice::offline {
 
-// A BucketSource over the segments listed in a snapshot manifest. Holds references: `db` must
-// outlive it. Not thread-safe.
+// A BucketSource over the segments listed in a snapshot manifest. Read is thread-safe: each
+// concurrent call uses its own single-threaded DuckDB instance from a small pool.
 class SegmentReader : public engine::BucketSource {
  public:
-  SegmentReader(std::filesystem::path source_dir, SnapshotManifest manifest, io::DuckDb& db);
+  SegmentReader(std::filesystem::path source_dir, SnapshotManifest manifest);
   uint32_t bucket_count() const override { return manifest_.bucket_count; }
   const std::vector<std::string>& partition_keys() const override {
     return manifest_.partition_keys;
@@ -24,7 +27,8 @@ class SegmentReader : public engine::BucketSource {
  private:
   std::filesystem::path dir_;
   SnapshotManifest manifest_;
-  io::DuckDb& db_;
+  std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<io::DuckDb>> idle_;
 };
 
 }  // namespace sluice::offline
