@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
 
   std::ofstream(dir / "ingest.sql") << fmt::format(
       "COPY (SELECT * FROM read_parquet('data/events.parquet') "
-      "ORDER BY user_id, event_time, created_at) TO '{}' (FORMAT parquet, COMPRESSION zstd)",
+      "ORDER BY user_id, event_time, created_at) TO '{}' (FORMAT parquet)",
       (dir / "duck_sorted.parquet").string());
   std::ofstream(dir / "pit.sql") << fmt::format(
       "COPY (WITH e AS (SELECT *, row_number() OVER () AS rn FROM read_parquet('entities.parquet')), "

@@ -222,6 +222,61 @@ void FillVector(const Column& col, size_t begin, idx_t n, duckdb_vector v) {
   }
 }
 
+// Converts a DuckDB result into Batches of at most `chunk_rows` rows handed to `sink`;
+// `reserve_rows` > 0 pre-sizes the first batch (a materialized result knows its row count).
+void ConvertResult(duckdb_result& result, const std::function<void(Batch&&)>& sink,
+                   std::string_view context, size_t chunk_rows, size_t reserve_rows) {
+  duckdb_result* rp = &result;
+  Schema schema;
+  const idx_t ncol = duckdb_column_count(rp);
+  for (idx_t c = 0; c < ncol; ++c) {
+    LogicalTypeGuard lt{duckdb_column_logical_type(rp, c)};
+    const char* name = duckdb_column_name(rp, c);
+    auto type = MapTypeId(lt.type);
+    if (!type) {
+      char* tn = duckdb_logical_type_get_alias(lt.type);
+      std::string tname = tn ? tn : std::to_string(duckdb_get_type_id(lt.type));
+      duckdb_free(tn);
+      throw InputError(WithContext(
+          context, fmt::format("column '{}' has a type sluice cannot read (type id {})", name,
+                               tname)));
+    }
+    schema.push_back({name, *type});
+  }
+  auto fresh_batch = [&] {
+    Batch b;
+    b.schema = schema;
+    for (const Field& f : schema) {
+      b.columns.emplace_back(f.type);
+      if (reserve_rows > 0) b.columns.back().Reserve(std::min(reserve_rows, chunk_rows));
+    }
+    return b;
+  };
+  Batch batch = fresh_batch();
+  bool any = false;
+  while (true) {
+    ChunkGuard chunk{duckdb_fetch_chunk(result)};
+    if (chunk.chunk == nullptr) {
+      if (const char* err = duckdb_result_error(rp); err && *err) {
+        throw InputError(WithContext(context, err));
+      }
+      break;
+    }
+    const idx_t n = duckdb_data_chunk_get_size(chunk.chunk);
+    if (n == 0) break;
+    for (idx_t c = 0; c < ncol; ++c) {
+      AppendVector(duckdb_data_chunk_get_vector(chunk.chunk, c), n, batch.columns[c]);
+    }
+    batch.num_rows += n;
+    if (batch.num_rows >= chunk_rows) {
+      sink(std::move(batch));
+      any = true;
+      batch = fresh_batch();
+    }
+  }
+  if (batch.num_rows > 0 || !any) sink(std::move(batch));
+}
+
 }  // namespace
 
 DuckDb::DuckDb(const DuckDbOptions& options) : h_(std::make_unique<Handles>()) {
@@ -292,70 +347,19 @@ void DuckDb::QueryChunks(const std::string& sql, const std::function<void(Batch&
   if (estate == DuckDBError) {
     throw InputError(WithContext(context, duckdb_result_error(&g.result)));
   }
-  Schema schema;
-  const idx_t ncol = duckdb_column_count(&g.result);
-  for (idx_t c = 0; c < ncol; ++c) {
-    LogicalTypeGuard lt{duckdb_column_logical_type(&g.result, c)};
-    const char* name = duckdb_column_name(&g.result, c);
-    auto type = MapTypeId(lt.type);
-    if (!type) {
-      char* tn = duckdb_logical_type_get_alias(lt.type);
-      std::string tname = tn ? tn : std::to_string(duckdb_get_type_id(lt.type));
-      duckdb_free(tn);
-      throw InputError(WithContext(
-          context, fmt::format("column '{}' has a type sluice cannot read (type id {})", name,
-                               tname)));
-    }
-    schema.push_back({name, *type});
-  }
-  auto fresh_batch = [&] {
-    Batch b;
-    b.schema = schema;
-    for (const Field& f : schema) b.columns.emplace_back(f.type);
-    return b;
-  };
-  Batch batch = fresh_batch();
-  bool any = false;
-  while (true) {
-    ChunkGuard chunk{duckdb_fetch_chunk(g.result)};
-    if (chunk.chunk == nullptr) {
-      if (const char* err = duckdb_result_error(&g.result); err && *err) {
-        throw InputError(WithContext(context, err));
-      }
-      break;
-    }
-    const idx_t n = duckdb_data_chunk_get_size(chunk.chunk);
-    if (n == 0) break;
-    for (idx_t c = 0; c < ncol; ++c) {
-      AppendVector(duckdb_data_chunk_get_vector(chunk.chunk, c), n, batch.columns[c]);
-    }
-    batch.num_rows += n;
-    if (batch.num_rows >= chunk_rows) {
-      sink(std::move(batch));
-      any = true;
-      batch = fresh_batch();
-    }
-  }
-  if (batch.num_rows > 0 || !any) sink(std::move(batch));
+  ConvertResult(g.result, sink, context, chunk_rows, 0);
 }
 
 Batch DuckDb::Query(const std::string& sql, std::string_view context) {
+  // Materialized: DuckDB runs the whole query in parallel, and the row count lets the columns
+  // be sized once instead of growing chunk by chunk.
+  ResultGuard g;
+  if (duckdb_query(h_->con, sql.c_str(), &g.result) == DuckDBError) {
+    throw InputError(WithContext(context, duckdb_result_error(&g.result)));
+  }
   Batch out;
-  bool first = true;
-  QueryChunks(
-      sql,
-      [&](Batch&& b) {
-        if (first) {
-          out = std::move(b);
-          first = false;
-          return;
-        }
-        for (size_t c = 0; c < out.columns.size(); ++c) {
-          for (size_t r = 0; r < b.num_rows; ++r) out.columns[c].AppendFrom(b.columns[c], r);
-        }
-        out.num_rows += b.num_rows;
-      },
-      context, SIZE_MAX);
+  ConvertResult(g.result, [&](Batch&& b) { out = std::move(b); }, context, SIZE_MAX,
+                duckdb_row_count(&g.result));
   return out;
 }
 
@@ -406,7 +410,7 @@ void DuckDb::WriteParquet(const Batch& batch, const std::string& path) {
   }
   duckdb_appender_destroy(&appender);
   if (!error.empty()) throw InternalError("duckdb appender: " + error);
-  Execute(fmt::format("COPY {} TO {} (FORMAT parquet, COMPRESSION zstd)", table,
+  Execute(fmt::format("COPY {} TO {} (FORMAT parquet, COMPRESSION snappy)", table,
                       QuoteLiteral(path)),
           "writing " + path);
 }

@@ -98,7 +98,7 @@ Batch ReadDelivery(const repo::SourceDef& src, const fs::path& root,
     }
   }
   Batch out;
-  for (const Field& f : src.schema) out.AddColumn(f.name, b.columns[b.Find(f.name)]);
+  for (const Field& f : src.schema) out.AddColumn(f.name, std::move(b.columns[b.Find(f.name)]));
   out.num_rows = b.num_rows;
   return out;
 }
