@@ -39,8 +39,6 @@ struct Column {
   Value Get(size_t row) const;
   // Rows picked by `rows`; an index of kNoRow yields null.
   Column Gather(const std::vector<uint32_t>& rows) const;
-  // Appends the rows of `src` (same type) picked by `rows` (no kNoRow).
-  void AppendRows(const Column& src, const std::vector<uint32_t>& rows);
   static constexpr uint32_t kNoRow = UINT32_MAX;
 };
 

@@ -110,25 +110,6 @@ Column Column::Gather(const std::vector<uint32_t>& rows) const {
   return out;
 }
 
-namespace {
-template <typename T>
-void AppendPicked(const std::vector<T>& in, const std::vector<uint32_t>& rows, std::vector<T>& out) {
-  const size_t base = out.size();
-  out.resize(base + rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) out[base + i] = in[rows[i]];
-}
-}  // namespace
-
-void Column::AppendRows(const Column& src, const std::vector<uint32_t>& rows) {
-  AppendPicked(src.valid, rows, valid);
-  switch (type) {
-    case DataType::kFloat64: AppendPicked(src.f64, rows, f64); break;
-    case DataType::kString: AppendPicked(src.str, rows, str); break;
-    case DataType::kFloat64List: AppendPicked(src.list, rows, list); break;
-    default: AppendPicked(src.i64, rows, i64); break;
-  }
-}
-
 int FindField(const Schema& schema, std::string_view name) {
   for (size_t i = 0; i < schema.size(); ++i) {
     if (schema[i].name == name) return static_cast<int>(i);

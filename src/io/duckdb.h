@@ -53,6 +53,13 @@ class DuckDb {
   // Runs `sql` and returns its whole result as one Batch.
   Batch Query(const std::string& sql, std::string_view context = {});
 
+  // Registers the scalar SQL function `name(k1, k2, …)` → BIGINT, the bucket of a row's keys
+  // exactly as common/key.h computes it (same encoding, same hash), for keys of `key_types`
+  // (int64 or string each) and `bucket_count` buckets. Lets DuckDB bucket rows the way the
+  // engine reads them.
+  void RegisterBucketFunction(const std::string& name, const std::vector<DataType>& key_types,
+                              uint32_t bucket_count);
+
   // Writes `batch` (rows in order) to the Parquet file `path` with zstd compression. Overwrites
   // `path`; durability (fsync, rename) is the caller's business.
   void WriteParquet(const Batch& batch, const std::string& path);

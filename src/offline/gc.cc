@@ -16,7 +16,8 @@ std::vector<GcResult> CollectGarbage(const fs::path& offline_root, int keep,
   std::error_code ec;
   std::vector<std::string> sources;
   for (const auto& e : fs::directory_iterator(offline_root, ec)) {
-    if (e.is_directory()) sources.push_back(e.path().filename().string());
+    const std::string name = e.path().filename().string();
+    if (e.is_directory() && !name.starts_with(".")) sources.push_back(name);
   }
   std::sort(sources.begin(), sources.end());
   for (const std::string& source : sources) {

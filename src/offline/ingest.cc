@@ -1,9 +1,6 @@
 #include "offline/ingest.h"
 
 #include <algorithm>
-#include <memory>
-#include <mutex>
-#include <numeric>
 #include <set>
 
 #include <fmt/format.h>
@@ -12,10 +9,8 @@
 #include "common/fs.h"
 #include "common/hash.h"
 #include "common/key.h"
-#include "common/parallel.h"
 #include "common/time.h"
 #include "common/trace.h"
-#include "engine/row_order.h"
 #include "io/duckdb.h"
 #include "offline/snapshot.h"
 #include "repo/checker.h"
@@ -96,60 +91,6 @@ DeliveryQuery BuildDeliveryQuery(const repo::SourceDef& src, const fs::path& roo
   q.sql = "SELECT " + select + " FROM (" + canonical + ")";
   return q;
 }
-
-// Rows of one ingest spread over buckets as they stream in, so that each bucket's rows sit
-// together in memory (sorting and gathering a bucket then stays cache-local).
-class BucketPartitioner {
- public:
-  BucketPartitioner(const Schema& schema, const std::vector<std::string>& partition_keys,
-                    uint32_t bucket_count)
-      : partition_keys_(partition_keys), parts_(bucket_count), picks_(bucket_count) {
-    for (Batch& p : parts_) {
-      for (const Field& f : schema) p.AddColumn(f.name, Column(f.type));
-      p.AddColumn(kSeqColumn, Column(DataType::kInt64));
-    }
-  }
-
-  // Adds `chunk` (source columns then _seq, as in the constructor's schema).
-  void Add(const Batch& chunk) {
-    std::vector<const Column*> keys;
-    for (const std::string& k : partition_keys_) keys.push_back(&chunk.Get(k));
-    for (auto& p : picks_) p.clear();
-    std::string encoded;
-    for (size_t r = 0; r < chunk.num_rows; ++r) {
-      uint32_t b = 0;
-      if (!keys.empty()) {
-        encoded.clear();
-        AppendKeyEncoding(keys, r, encoded);
-        b = BucketOfKey(encoded, static_cast<uint32_t>(parts_.size()));
-      }
-      picks_[b].push_back(static_cast<uint32_t>(r));
-    }
-    for (size_t b = 0; b < parts_.size(); ++b) {
-      if (picks_[b].empty()) continue;
-      for (size_t c = 0; c < chunk.columns.size(); ++c) {
-        parts_[b].columns[c].AppendRows(chunk.columns[c], picks_[b]);
-      }
-      parts_[b].num_rows += picks_[b].size();
-    }
-  }
-
-  // Pre-sizes every bucket for `rows` more rows in total (an estimate: growth is still fine),
-  // saving the reallocation copies and page faults of growing ten-million-row columns.
-  void Reserve(size_t rows) {
-    const size_t per_bucket = rows / parts_.size() + rows / parts_.size() / 8 + 16;
-    for (Batch& p : parts_) {
-      for (Column& c : p.columns) c.Reserve(c.size() + per_bucket);
-    }
-  }
-
-  std::vector<Batch>& parts() { return parts_; }
-
- private:
-  std::vector<std::string> partition_keys_;
-  std::vector<Batch> parts_;
-  std::vector<std::vector<uint32_t>> picks_;
-};
 
 [[noreturn]] void Reject(const std::string& context, const Violation& v, const std::string& what) {
   throw InputError(fmt::format("{}: {} row(s) {}; first is row {}: {}; nothing was committed",
@@ -232,15 +173,33 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
   m.partition_keys = partition_keys;
   m.bucket_count = bucket_count;
 
-  // Read every delivery in order (files one at a time, so errors name the file), check each
-  // chunk, assign ingestion sequences and spread rows over buckets.
+  // Stage each new delivery in a DuckDB table (insertion order = delivery order, so rowid is
+  // the row's position in its delivery), with its bucket computed by the same function the
+  // engine uses. DuckDB then checks, sorts and writes each bucket in parallel and out of core
+  // (memory limit, spilling to a temp directory), so memory stays bounded however large the
+  // delivery.
+  const fs::path spill = log.dir() / "spill";  // DuckDB removes its files when it closes
+  fs::create_directories(spill);
+  io::DuckDbOptions db_options;
+  db_options.memory_limit = "1GB";
+  db_options.temp_directory = spill.string();
+  io::DuckDb db(db_options);
+  std::string keys_sql;
+  std::vector<DataType> key_types;
+  for (const std::string& k : partition_keys) {
+    keys_sql += (keys_sql.empty() ? "" : ", ") + io::QuoteIdent(k);
+    key_types.push_back(src->schema[FindField(src->schema, k)].type);
+  }
+  if (!partition_keys.empty()) db.RegisterBucketFunction("sluice_bucket", key_types, bucket_count);
+  const std::string bucket_sql = partition_keys.empty() ? "0::BIGINT" : "sluice_bucket(" + keys_sql + ")";
+  std::string columns_sql;
+  for (const Field& f : src->schema) {
+    columns_sql += (columns_sql.empty() ? "" : ", ") + io::QuoteIdent(f.name);
+  }
   const std::vector<std::string> join_keys = repo.AllJoinKeys(*src);
-  BucketPartitioner partitioner(src->schema, partition_keys, bucket_count);
-  io::DuckDb db;
-  Sha256 query_hash;
-  HashSchema(src->schema, query_hash);
+  std::vector<int64_t> first_seq(deliveries.size());
   {
-    ScopedPhase phase("ingest: read+partition");
+    ScopedPhase phase("ingest: stage+check");
     for (size_t d = 0; d < deliveries.size(); ++d) {
       const std::string context = src->type == "file"
                                       ? "reading " + deliveries[d].file
@@ -249,76 +208,62 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
           *src, repo.root,
           src->type == "file" ? std::vector<std::string>{new_files[d]} : std::vector<std::string>{},
           db, context);
-      if (src->type == "file" && io::FormatOfPath(new_files[d]) == "parquet") {
-        // Parquet knows its row count from the footer, without reading the data.
-        const Batch count = db.Query("SELECT sum(num_rows)::BIGINT FROM parquet_file_metadata(" +
-                                         io::QuoteLiteral(new_files[d]) + ")",
-                                     context);
-        if (count.num_rows == 1 && !count.columns[0].IsNull(0)) {
-          partitioner.Reserve(static_cast<size_t>(count.columns[0].i64[0]));
-        }
+      const std::string table = fmt::format("staged_{}", d);
+      db.Execute(fmt::format("CREATE TABLE {} AS SELECT *, {} AS _bucket FROM ({})", table,
+                             bucket_sql, q.sql),
+                 context);
+      // Every rule over the whole delivery in one scan: (count, first rowid) per rule.
+      struct Rule {
+        std::string condition, what, column;
+        bool parse;
+      };
+      std::vector<Rule> rules;
+      for (const std::string& c : q.parsed) {
+        const DataType t = src->schema[FindField(src->schema, c)].type;
+        rules.push_back({io::QuoteIdent("__unparsable_" + c),
+                         fmt::format("have a value of column '{}' that is not a valid {}", c,
+                                     TypeName(t)),
+                         c, true});
       }
-      std::map<std::string, Violation> unparsable, nulls;
-      size_t row = 0;
-      db.QueryChunks(
-          q.sql,
-          [&](Batch&& raw) {
-            Batch chunk;
-            for (const std::string& c : q.parsed) {
-              const Column& bad = raw.Get("__unparsable_" + c);
-              for (size_t r = 0; r < raw.num_rows; ++r) {
-                if (!bad.i64[r]) continue;
-                Violation& v = unparsable[c];
-                if (v.count++ == 0) {
-                  v.first_row = row + r;
-                  v.example = "'" + raw.Get("__raw_" + c).str[r] + "'";
-                }
-              }
-            }
-            for (const Field& f : src->schema) {
-              chunk.AddColumn(f.name, std::move(raw.columns[raw.Find(f.name)]));
-            }
-            chunk.num_rows = raw.num_rows;
-            auto check_nulls = [&](const std::string& c) {
-              const Column& col = chunk.Get(c);
-              for (size_t r = 0; r < chunk.num_rows; ++r) {
-                if (!col.IsNull(r)) continue;
-                Violation& v = nulls[c];
-                if (v.count++ == 0) {
-                  v.first_row = row + r;
-                  v.example = RowExample(chunk, r);
-                }
-              }
-            };
-            check_nulls(src->timestamp_field);
-            for (const std::string& k : join_keys) check_nulls(k);
-            if (src->type == "sql") HashRows(chunk, 0, chunk.num_rows, query_hash);
-            Column seq(DataType::kInt64);
-            seq.i64.resize(chunk.num_rows);
-            std::iota(seq.i64.begin(), seq.i64.end(),
-                      m.next_seq + result.rows_read + static_cast<int64_t>(row));
-            seq.valid.assign(chunk.num_rows, 1);
-            chunk.AddColumn(kSeqColumn, std::move(seq));
-            if (unparsable.empty() && nulls.empty()) partitioner.Add(chunk);
-            row += chunk.num_rows;
-          },
-          context);
-      for (const auto& [column, v] : unparsable) {
-        const DataType t = src->schema[FindField(src->schema, column)].type;
-        Reject(context, v,
-               fmt::format("have a value of column '{}' that is not a valid {}", column,
-                           TypeName(t)));
+      rules.push_back({io::QuoteIdent(src->timestamp_field) + " IS NULL",
+                       "have a null timestamp '" + src->timestamp_field + "'", "", false});
+      for (const std::string& k : join_keys) {
+        rules.push_back({io::QuoteIdent(k) + " IS NULL", "have a null join key '" + k + "'", "",
+                         false});
       }
-      if (auto it = nulls.find(src->timestamp_field); it != nulls.end()) {
-        Reject(context, it->second, "have a null timestamp '" + it->first + "'");
+      std::string select = "count(*)";
+      for (const Rule& r : rules) {
+        select += fmt::format(", count(*) FILTER (WHERE {0}), min(rowid) FILTER (WHERE {0})",
+                              r.condition);
       }
-      for (const auto& [column, v] : nulls) Reject(context, v, "have a null join key '" + column + "'");
-      deliveries[d].rows = static_cast<int64_t>(row);
-      result.rows_read += static_cast<int64_t>(row);
+      const Batch stats = db.Query(fmt::format("SELECT {} FROM {}", select, table), context);
+      const int64_t rows = stats.columns[0].i64[0];
+      for (size_t i = 0; i < rules.size(); ++i) {
+        const int64_t count = stats.columns[1 + 2 * i].i64[0];
+        if (count == 0) continue;
+        Violation v;
+        v.count = static_cast<size_t>(count);
+        v.first_row = static_cast<size_t>(stats.columns[2 + 2 * i].i64[0]);
+        const Batch example = db.Query(
+            fmt::format("SELECT {} FROM {} WHERE rowid = {}",
+                        rules[i].parse ? io::QuoteIdent("__raw_" + rules[i].column) : columns_sql,
+                        table, v.first_row),
+            context);
+        v.example = rules[i].parse ? "'" + example.columns[0].str[0] + "'"
+                                   : RowExample(example, 0);
+        Reject(context, v, rules[i].what);
+      }
+      deliveries[d].rows = rows;
+      first_seq[d] = m.next_seq + result.rows_read;
+      result.rows_read += rows;
     }
   }
   if (src->type == "sql") {
-    deliveries[0].content_hash = query_hash.HexDigest();
+    Sha256 h;
+    HashSchema(src->schema, h);
+    db.QueryChunks(fmt::format("SELECT {} FROM staged_0 ORDER BY rowid", columns_sql),
+                   [&](Batch&& b) { HashRows(b, 0, b.num_rows, h); });
+    deliveries[0].content_hash = h.HexDigest();
     if (committed.count(deliveries[0].content_hash)) {
       result.unchanged = true;
       result.rows_read = 0;
@@ -327,42 +272,36 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
   }
   m.next_seq += result.rows_read;
 
-  // Buckets are independent: sort, gather and write them on parallel workers, each with its
-  // own single-threaded DuckDB. Segment metadata is collected per bucket, so the manifest
-  // lists segments in bucket order whatever the scheduling.
-  std::vector<Batch>& parts = partitioner.parts();
-  const int threads = DefaultThreads();
-  std::vector<std::unique_ptr<io::DuckDb>> writers(threads);
-  std::vector<std::optional<Segment>> written(bucket_count);
-  std::mutex progress_mutex;
-  size_t buckets_done = 0;
-  ParallelFor(bucket_count, threads, [&](size_t bi, int worker) {
-    const uint32_t b = static_cast<uint32_t>(bi);
-    Batch& part = parts[b];
-    if (part.num_rows == 0) return;
-    if (!writers[worker]) writers[worker] = std::make_unique<io::DuckDb>(io::DuckDbOptions{1});
-    Batch segment;
-    {
-      ScopedPhase phase("ingest: sort+gather");
-      std::vector<const Column*> keys;
-      for (const std::string& k : partition_keys) keys.push_back(&part.Get(k));
-      std::vector<uint32_t> all(part.num_rows);
-      std::iota(all.begin(), all.end(), 0u);
-      const std::vector<uint32_t> order = engine::SortRows(
-          keys, part.Get(src->timestamp_field),
-          src->created_timestamp_field.empty() ? nullptr : &part.Get(src->created_timestamp_field),
-          part.Get(kSeqColumn).i64.data(), std::move(all));
-      for (size_t c = 0; c < part.columns.size(); ++c) {
-        segment.AddColumn(part.schema[c].name, part.columns[c].Gather(order));
-      }
-      part = Batch{};  // free the unsorted copy
-    }
+  // All staged rows with their ingestion sequence, as one relation.
+  std::string all_rows;
+  for (size_t d = 0; d < deliveries.size(); ++d) {
+    all_rows += fmt::format("{}SELECT {}, rowid + {} AS {}, _bucket FROM staged_{}",
+                            d ? " UNION ALL " : "", columns_sql, first_seq[d], kSeqColumn, d);
+  }
+  std::string order_sql = keys_sql.empty() ? "" : keys_sql + ", ";
+  order_sql += io::QuoteIdent(src->timestamp_field);
+  if (!src->created_timestamp_field.empty()) {
+    order_sql += ", " + io::QuoteIdent(src->created_timestamp_field) + " NULLS FIRST";
+  }
+  order_sql += std::string(", ") + kSeqColumn;
+  const std::string ts_sql = io::QuoteIdent(src->timestamp_field);
+  const Batch bucket_stats = db.Query(fmt::format(
+      "SELECT _bucket, count(*), epoch_us(min({0})), epoch_us(max({0})) FROM ({1}) "
+      "GROUP BY _bucket ORDER BY _bucket",
+      ts_sql, all_rows));
+  for (size_t i = 0; i < bucket_stats.num_rows; ++i) {
+    const uint32_t b = static_cast<uint32_t>(bucket_stats.columns[0].i64[i]);
     const std::string rel = fmt::format("segments/{:08d}-{:04d}.parquet", m.snapshot, b);
     const fs::path final_path = log.SegmentPath(rel);
     const fs::path tmp = final_path.string() + ".tmp";
     {
-      ScopedPhase phase("ingest: write parquet");
-      writers[worker]->WriteParquet(segment, tmp.string());
+      // Each bucket is small enough to sort in memory; DuckDB sorts and writes it in parallel.
+      ScopedPhase phase("ingest: sort+write bucket");
+      db.Execute(fmt::format("COPY (SELECT {}, {} FROM ({}) WHERE _bucket = {} ORDER BY {}) TO {} "
+                             "(FORMAT parquet)",
+                             columns_sql, kSeqColumn, all_rows, b, order_sql,
+                             io::QuoteLiteral(tmp.string())),
+                 "writing " + tmp.string());
     }
     ScopedPhase phase("ingest: fsync+hash");
     FsyncFile(tmp);
@@ -370,22 +309,15 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
     Segment s;
     s.path = rel;
     s.bucket = b;
-    s.rows = static_cast<int64_t>(segment.num_rows);
-    const Column& ts = segment.Get(src->timestamp_field);
-    s.min_ts = *std::min_element(ts.i64.begin(), ts.i64.end());
-    s.max_ts = *std::max_element(ts.i64.begin(), ts.i64.end());
+    s.rows = bucket_stats.columns[1].i64[i];
+    s.min_ts = bucket_stats.columns[2].i64[i];
+    s.max_ts = bucket_stats.columns[3].i64[i];
     s.sha256 = Sha256OfFile(final_path);
     s.snapshot = m.snapshot;
-    written[b] = s;
-    CrashPoint("ingest:after-segment");
-    std::lock_guard<std::mutex> guard(progress_mutex);
-    ++buckets_done;
-    if (options.progress) options.progress(static_cast<double>(buckets_done) / bucket_count);
-  });
-  for (auto& s : written) {
-    if (!s) continue;
-    m.segments.push_back(*s);
+    m.segments.push_back(s);
     ++result.segments_written;
+    CrashPoint("ingest:after-segment");
+    if (options.progress) options.progress(static_cast<double>(i + 1) / bucket_stats.num_rows);
   }
   for (Delivery& d : deliveries) {
     d.snapshot = m.snapshot;

@@ -91,6 +91,42 @@ TEST(DatasetE2E, HandComputedLastValuesWithTtlAndTies) {
                 "user_id,event_timestamp,label,user_tx__amount,user_tx__doubled"}));
 }
 
+TEST(DatasetE2E, SegmentsAreSortedAndSequencesFollowDeliveryOrder) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  repo.Run("apply");
+  repo.Run("ingest tx");
+  const std::string segments = "read_parquet('.sluice/offline/tx/segments/*.parquet', "
+                               "filename = true, file_row_number = true)";
+  // Ingestion sequence = position in the delivery.
+  EXPECT_EQ(repo.Query("SELECT CAST(amount AS VARCHAR) FROM " + segments + " ORDER BY _seq"),
+            (std::vector<std::string>{"10.0", "20.0", "5.0", "99.0"}));
+  // Within each segment file rows are sorted by (key, ts, created, seq).
+  EXPECT_EQ(repo.Query("SELECT CAST(count(*) AS VARCHAR) FROM (SELECT (user_id, ts, created, _seq) "
+                       "< lag((user_id, ts, created, _seq)) OVER (PARTITION BY filename ORDER BY "
+                       "file_row_number) AS bad FROM " + segments + ") WHERE bad"),
+            (std::vector<std::string>{"0"}));
+}
+
+TEST(DatasetE2E, ExactTiesGoToTheLaterIngestedRow) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  repo.Write("data/d1.csv",
+             "user_id,ts,created,amount\n"
+             "1,2026-01-01T00:00:00,2026-01-01T00:00:00,1.0\n"
+             "1,2026-01-01T00:00:00,2026-01-01T00:00:00,2.0\n");
+  repo.Write("entities.csv", "user_id,event_timestamp\n1,2026-01-01T00:00:00\n");
+  repo.Run("apply");
+  repo.Run("ingest tx");
+  repo.Run("dataset create a --service svc --entities entities.csv");
+  EXPECT_EQ(Column(repo, "a", "user_tx__amount"), (std::vector<std::string>{"2.0"}));
+  repo.Write("data/d2.csv",
+             "user_id,ts,created,amount\n1,2026-01-01T00:00:00,2026-01-01T00:00:00,3.0\n");
+  repo.Run("ingest tx");
+  repo.Run("dataset create b --service svc --entities entities.csv");
+  EXPECT_EQ(Column(repo, "b", "user_tx__amount"), (std::vector<std::string>{"3.0"}));
+}
+
 TEST(DatasetE2E, ReingestIsNoOpAndSnapshotsAreListed) {
   ScratchRepo repo;
   MakeRepo(repo);
