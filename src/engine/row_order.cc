@@ -43,11 +43,7 @@ std::vector<uint32_t> SortIntKeys(const std::vector<const Column*>& keys, const 
 std::vector<uint32_t> SortRows(const std::vector<const Column*>& keys, const Column& ts,
                                const Column* created, const int64_t* seq,
                                std::vector<uint32_t> order) {
-  const bool int_keys = keys.size() <= 2 && std::all_of(keys.begin(), keys.end(), [](auto* k) {
-                          return k->type != DataType::kString;
-                        });
-  if (int_keys) return SortIntKeys(keys, ts, created, seq, order);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+  auto less = [&](uint32_t a, uint32_t b) {
     for (const Column* k : keys) {
       if (k->type == DataType::kString) {
         const int c = k->str[a].compare(k->str[b]);
@@ -63,7 +59,32 @@ std::vector<uint32_t> SortRows(const std::vector<const Column*>& keys, const Col
       if (!na && created->i64[a] != created->i64[b]) return created->i64[a] < created->i64[b];
     }
     return seq[a] < seq[b];
-  });
+  };
+  // Rows usually arrive as a few sorted runs (one per segment, each already in this order):
+  // merge the runs instead of sorting from scratch.
+  std::vector<size_t> bounds = {0};
+  for (size_t i = 1; i < order.size() && bounds.size() <= 64; ++i) {
+    if (less(order[i], order[i - 1])) bounds.push_back(i);
+  }
+  if (bounds.size() <= 64) {
+    bounds.push_back(order.size());
+    while (bounds.size() > 2) {
+      std::vector<size_t> merged = {0};
+      for (size_t r = 0; r + 2 < bounds.size(); r += 2) {
+        std::inplace_merge(order.begin() + bounds[r], order.begin() + bounds[r + 1],
+                           order.begin() + bounds[r + 2], less);
+        merged.push_back(bounds[r + 2]);
+      }
+      if (bounds.size() % 2 == 0) merged.push_back(bounds.back());
+      bounds = std::move(merged);
+    }
+    return order;
+  }
+  const bool int_keys = keys.size() <= 2 && std::all_of(keys.begin(), keys.end(), [](auto* k) {
+                          return k->type != DataType::kString;
+                        });
+  if (int_keys) return SortIntKeys(keys, ts, created, seq, order);
+  std::sort(order.begin(), order.end(), less);
   return order;
 }
 

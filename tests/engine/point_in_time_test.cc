@@ -197,6 +197,18 @@ TEST_P(LastValueRandomized, MatchesBruteForce) {
   }
   // Shuffle the arrival order across rows (sequences still name the delivery order).
   std::shuffle(events.begin(), events.end(), rng);
+  if (GetParam() % 2 == 0) {
+    // As segments arrive: a few runs, each sorted by (key, ts, created, seq).
+    auto key = [](const Event& e) {
+      return std::make_tuple(e.user, e.ts, e.created.has_value(), e.created.value_or(0), e.seq);
+    };
+    const size_t third = events.size() / 3;
+    for (size_t begin : {size_t{0}, third, 2 * third}) {
+      const size_t end = begin == 2 * third ? events.size() : begin + third;
+      std::sort(events.begin() + begin, events.begin() + end,
+                [&](const Event& a, const Event& b) { return key(a) < key(b); });
+    }
+  }
   const std::optional<Micros> ttl = GetParam() % 2 ? std::optional<Micros>(300) : std::nullopt;
   MemorySource source(EventsBatch(events), {"user_id"}, 1 + GetParam() % 8);
 
