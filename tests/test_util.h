@@ -35,3 +35,14 @@ RunResult RunSluice(const std::string& args, const std::filesystem::path& cwd = 
 void WriteText(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace sluice
+
+#include <ostream>
+
+#include "sluice/types.h"
+
+namespace sluice {
+// GoogleTest prints Values readably in failure messages.
+inline void PrintTo(const Value& v, std::ostream* os) {
+  *os << TypeName(v.type) << " " << v.ToString();
+}
+}  // namespace sluice
