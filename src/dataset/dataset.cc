@@ -10,6 +10,7 @@
 #include "common/canonical.h"
 #include "common/fs.h"
 #include "common/hash.h"
+#include "common/text.h"
 #include "common/time.h"
 #include "common/trace.h"
 #include "engine/point_in_time.h"
@@ -58,7 +59,7 @@ BuildPlan MakePlan(repo::RepoDefinition defs, const std::string& service_name,
   if (!plan.service) {
     std::vector<std::string> names;
     for (const auto& s : d.feature_services) names.push_back(s.name);
-    const std::string near = repo::ClosestName(service_name, names);
+    const std::string near = ClosestName(service_name, names);
     throw InputError(fmt::format(
         "unknown feature service '{}'{}", service_name,
         near.empty() ? fmt::format(" (services: {})", fmt::join(names, ", "))
@@ -128,7 +129,7 @@ Batch Build(const BuildPlan& plan, const Batch& entities, const std::string& ts_
   const repo::RepoDefinition& d = plan.defs;
   const int ts_index = entities.Find(ts_column);
   if (ts_index < 0) {
-    const std::string near = repo::ClosestName(ts_column, ColumnNames(entities));
+    const std::string near = ClosestName(ts_column, ColumnNames(entities));
     throw InputError(fmt::format(
         "{}: no timestamp column '{}'{}", entity_file, ts_column,
         near.empty() ? fmt::format(" (columns: {}; pass --timestamp-column)",

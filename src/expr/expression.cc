@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "common/text.h"
 #include "expr/functions.h"
 #include "expr/kernels.h"
 #include "expr/syntax.h"
@@ -54,36 +55,6 @@ std::string Describe(const Node& n) {
   return "the operand";
 }
 
-void PromoteArg(std::shared_ptr<Node>& arg) {
-  auto cast = std::make_shared<Node>();
-  cast->op = Op::kToFloat;
-  cast->offset = arg->offset;
-  cast->type = DataType::kFloat64;
-  cast->args = {arg};
-  arg = cast;
-}
-
-// Closest-name hint helpers.
-std::string Closest(const std::string& word, const std::vector<std::string>& candidates) {
-  std::string best;
-  size_t best_d = std::max<size_t>(2, word.size() / 3) + 1;
-  for (const std::string& c : candidates) {
-    std::vector<size_t> prev(c.size() + 1), cur(c.size() + 1);
-    for (size_t j = 0; j <= c.size(); ++j) prev[j] = j;
-    for (size_t i = 1; i <= word.size(); ++i) {
-      cur[0] = i;
-      for (size_t j = 1; j <= c.size(); ++j) {
-        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (word[i - 1] != c[j - 1])});
-      }
-      std::swap(prev, cur);
-    }
-    if (prev[c.size()] < best_d) {
-      best_d = prev[c.size()];
-      best = c;
-    }
-  }
-  return best;
-}
 
 // Raised inside the checker; Compile turns it into a DefinitionError.
 struct CheckError {
@@ -106,7 +77,7 @@ class Checker {
         if (n.column < 0) {
           std::vector<std::string> names;
           for (const Field& f : input_) names.push_back(f.name);
-          const std::string near = Closest(n.name, names);
+          const std::string near = ClosestName(n.name, names);
           throw CheckError{fmt::format("unknown column '{}'", n.name),
                            near.empty() ? fmt::format("columns available: {}", fmt::join(names, ", "))
                                         : "did you mean '" + near + "'?"};
@@ -145,7 +116,7 @@ class Checker {
       case Op::kCall: {
         n.function = FindFunction(n.name);
         if (n.function < 0) {
-          const std::string near = Closest(n.name, FunctionNames());
+          const std::string near = ClosestName(n.name, FunctionNames());
           throw CheckError{fmt::format("unknown function '{}'", n.name),
                            near.empty() ? "see docs/guide.md for the functions"
                                         : "did you mean '" + near + "'?"};
@@ -177,8 +148,8 @@ class Checker {
                        ? DataType::kFloat64
                        : DataType::kInt64;
       if (t == DataType::kFloat64) {
-        if (l.type == DataType::kInt64) PromoteArg(n.args[0]);
-        if (r.type == DataType::kInt64) PromoteArg(n.args[1]);
+        if (l.type == DataType::kInt64) PromoteToFloat(n.args[0]);
+        if (r.type == DataType::kInt64) PromoteToFloat(n.args[1]);
       }
       n.type = t;
       return;
@@ -186,8 +157,8 @@ class Checker {
     // Comparisons.
     if (IsNumeric(l.type) && IsNumeric(r.type)) {
       if (l.type != r.type) {
-        if (l.type == DataType::kInt64) PromoteArg(n.args[0]);
-        if (r.type == DataType::kInt64) PromoteArg(n.args[1]);
+        if (l.type == DataType::kInt64) PromoteToFloat(n.args[0]);
+        if (r.type == DataType::kInt64) PromoteToFloat(n.args[1]);
       }
     } else if (l.type != r.type || l.type == DataType::kFloat64List) {
       throw CheckError{fmt::format("type mismatch: cannot compare {} ({}) with {} ({})",

@@ -43,14 +43,6 @@ std::string TypeOf(const Node& n) {
                                 TypeOf(*call.args[i]), call.name, want)};
 }
 
-void Promote(std::shared_ptr<Node>& arg) {
-  auto cast = std::make_shared<Node>();
-  cast->op = Op::kToFloat;
-  cast->offset = arg->offset;
-  cast->type = DataType::kFloat64;
-  cast->args = {arg};
-  arg = cast;
-}
 
 bool IsNullLit(const Node& n) { return n.op == Op::kNullLiteral; }
 
@@ -78,7 +70,7 @@ DataType Unify(Node& call, size_t from) {
     if (IsNullLit(a)) {
       a.type = *common;
     } else if (a.type != *common) {
-      Promote(call.args[i]);
+      PromoteToFloat(call.args[i]);
     }
   }
   return *common;
@@ -104,7 +96,7 @@ void RequireType(Node& call, size_t i, DataType t) {
 
 void RequireFloat(Node& call, size_t i) {
   RequireNumeric(call, i);
-  if (call.args[i]->type == DataType::kInt64) Promote(call.args[i]);
+  if (call.args[i]->type == DataType::kInt64) PromoteToFloat(call.args[i]);
 }
 
 Value FloatOrNull(double d) {

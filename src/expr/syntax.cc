@@ -350,4 +350,13 @@ class Parser {
 
 std::shared_ptr<Node> Parse(std::string_view text) { return Parser(text).ParseAll(); }
 
+void PromoteToFloat(std::shared_ptr<Node>& arg) {
+  auto cast = std::make_shared<Node>();
+  cast->op = Op::kToFloat;
+  cast->offset = arg->offset;
+  cast->type = DataType::kFloat64;
+  cast->args = {arg};
+  arg = cast;
+}
+
 }  // namespace sluice::expr

@@ -37,6 +37,10 @@ struct Node {
   int function = -1;         // kCall: index into the function table
 };
 
+// Wraps `arg` in a kToFloat node (int64 → float64), as the type checker does where an int64
+// meets a float64.
+void PromoteToFloat(std::shared_ptr<Node>& arg);
+
 // Parses `text`. Throws SyntaxError (message with offset) on malformed input.
 std::shared_ptr<Node> Parse(std::string_view text);
 

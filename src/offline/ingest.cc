@@ -8,6 +8,7 @@
 #include "common/canonical.h"
 #include "common/fs.h"
 #include "common/hash.h"
+#include "common/text.h"
 #include "common/key.h"
 #include "common/time.h"
 #include "common/trace.h"
@@ -61,7 +62,7 @@ DeliveryQuery BuildDeliveryQuery(const repo::SourceDef& src, const fs::path& roo
     if (it == described.end()) {
       std::vector<std::string> names;
       for (const auto& d : described) names.push_back(d.name);
-      const std::string near = repo::ClosestName(f.name, names);
+      const std::string near = ClosestName(f.name, names);
       throw InputError(fmt::format("{}: column '{}' of source '{}' is missing{}", context, f.name,
                                    src.name, near.empty() ? "" : " (found '" + near + "')"));
     }
@@ -110,7 +111,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
   if (!src) {
     std::vector<std::string> names;
     for (const auto& s : repo.sources) names.push_back(s.name);
-    const std::string near = repo::ClosestName(source_name, names);
+    const std::string near = ClosestName(source_name, names);
     throw InputError(fmt::format("unknown source '{}'{}", source_name,
                                  near.empty() ? " (run `sluice list` to see sources)"
                                               : "; did you mean '" + near + "'?"));

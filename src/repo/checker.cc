@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/text.h"
 #include "expr/expression.h"
 #include "repo/loader.h"
 #include "sluice/error.h"

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "common/text.h"
 #include "repo/definitions.h"
 
 namespace sluice::repo {
@@ -18,9 +19,5 @@ RepoDefinition LoadRepo(const std::filesystem::path& root);
 // Loads only `root`/sluice.yaml (commands that work on applied definitions need no more).
 // Throws InputError when it is missing, DefinitionError when malformed.
 ProjectConfig LoadConfig(const std::filesystem::path& root);
-
-// The closest of `candidates` to `word` by edit distance, if close enough to be a likely typo;
-// "" otherwise. Used for "did you mean" hints.
-std::string ClosestName(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace sluice::repo
