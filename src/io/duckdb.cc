@@ -11,12 +11,19 @@
 
 namespace sluice::io {
 
-struct DuckDb::Handles {
+// The database is shared by every connection opened on it (Connect); it closes with the last.
+struct Database {
   duckdb_database db = nullptr;
+  ~Database() {
+    if (db) duckdb_close(&db);
+  }
+};
+
+struct DuckDb::Handles {
+  std::shared_ptr<Database> database = std::make_shared<Database>();
   duckdb_connection con = nullptr;
   ~Handles() {
     if (con) duckdb_disconnect(&con);
-    if (db) duckdb_close(&db);
   }
 };
 
@@ -293,20 +300,31 @@ DuckDb::DuckDb(const DuckDbOptions& options) : h_(std::make_unique<Handles>()) {
     duckdb_set_config(config, "temp_directory", options.temp_directory.c_str());
   }
   char* error = nullptr;
-  const duckdb_state state = duckdb_open_ext(nullptr, &h_->db, config, &error);
+  const duckdb_state state = duckdb_open_ext(nullptr, &h_->database->db, config, &error);
   duckdb_destroy_config(&config);
   if (state == DuckDBError) {
     std::string message = error ? error : "unknown error";
     duckdb_free(error);
     throw InternalError("duckdb: cannot open an in-memory database: " + message);
   }
-  if (duckdb_connect(h_->db, &h_->con) == DuckDBError) {
+  if (duckdb_connect(h_->database->db, &h_->con) == DuckDBError) {
     throw InternalError("duckdb: cannot connect");
   }
   Execute("SET TimeZone = 'UTC'", "configuring DuckDB");
 }
 
 DuckDb::~DuckDb() = default;
+
+DuckDb::DuckDb(std::unique_ptr<Handles> handles) : h_(std::move(handles)) {}
+
+std::unique_ptr<DuckDb> DuckDb::Connect() const {
+  auto handles = std::make_unique<Handles>();
+  handles->database = h_->database;
+  if (duckdb_connect(handles->database->db, &handles->con) == DuckDBError) {
+    throw InternalError("duckdb: cannot open another connection");
+  }
+  return std::unique_ptr<DuckDb>(new DuckDb(std::move(handles)));
+}
 
 void DuckDb::Execute(const std::string& sql, std::string_view context) {
   ResultGuard g;

@@ -1,7 +1,8 @@
 // The DuckDB wrapper: the only place that includes duckdb.h. DuckDB reads and writes files
 // (Parquet, CSV, JSON Lines) and runs SQL sources; feature semantics never live here.
 //
-// Thread-safety: a DuckDb is one connection; use it from one thread at a time.
+// Thread-safety: a DuckDb is one connection; use it from one thread at a time. Connect()
+// gives further connections to the same database for other threads.
 #pragma once
 
 #include <functional>
@@ -37,6 +38,10 @@ class DuckDb {
   DuckDb(const DuckDb&) = delete;
   DuckDb& operator=(const DuckDb&) = delete;
 
+  // Another connection to the same database (same tables and settings), for running queries
+  // concurrently from another thread. The database lives until its last connection closes.
+  std::unique_ptr<DuckDb> Connect() const;
+
   // Runs a statement and discards its result. Throws InputError carrying DuckDB's message,
   // prefixed by `context` (e.g. "reading data/tx.parquet").
   void Execute(const std::string& sql, std::string_view context = {});
@@ -66,6 +71,7 @@ class DuckDb {
 
  private:
   struct Handles;
+  explicit DuckDb(std::unique_ptr<Handles> handles);
   std::unique_ptr<Handles> h_;
   int temp_table_counter_ = 0;
 };

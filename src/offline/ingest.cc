@@ -1,6 +1,8 @@
 #include "offline/ingest.h"
 
 #include <algorithm>
+#include <memory>
+#include <mutex>
 #include <set>
 
 #include <fmt/format.h>
@@ -10,6 +12,7 @@
 #include "common/hash.h"
 #include "common/text.h"
 #include "common/key.h"
+#include "common/parallel.h"
 #include "common/time.h"
 #include "common/trace.h"
 #include "io/duckdb.h"
@@ -290,24 +293,33 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
       "SELECT _bucket, count(*), epoch_us(min({0})), epoch_us(max({0})) FROM ({1}) "
       "GROUP BY _bucket ORDER BY _bucket",
       ts_sql, all_rows));
-  for (size_t i = 0; i < bucket_stats.num_rows; ++i) {
+  // Buckets are sorted and written concurrently, one connection per worker: one COPY keeps
+  // about one core busy. Metadata is collected per bucket, so the manifest lists segments in
+  // bucket order whatever the scheduling.
+  const int threads = DefaultThreads();
+  std::vector<std::unique_ptr<io::DuckDb>> connections(threads);
+  std::vector<Segment> written(bucket_stats.num_rows);
+  std::mutex progress_mutex;
+  size_t done = 0;
+  ParallelFor(bucket_stats.num_rows, threads, [&](size_t i, int worker) {
+    if (!connections[worker]) connections[worker] = db.Connect();
     const uint32_t b = static_cast<uint32_t>(bucket_stats.columns[0].i64[i]);
     const std::string rel = fmt::format("segments/{:08d}-{:04d}.parquet", m.snapshot, b);
     const fs::path final_path = log.SegmentPath(rel);
     const fs::path tmp = final_path.string() + ".tmp";
     {
-      // Each bucket is small enough to sort in memory; DuckDB sorts and writes it in parallel.
       ScopedPhase phase("ingest: sort+write bucket");
-      db.Execute(fmt::format("COPY (SELECT {}, {} FROM ({}) WHERE _bucket = {} ORDER BY {}) TO {} "
-                             "(FORMAT parquet)",
-                             columns_sql, kSeqColumn, all_rows, b, order_sql,
-                             io::QuoteLiteral(tmp.string())),
-                 "writing " + tmp.string());
+      connections[worker]->Execute(
+          fmt::format("COPY (SELECT {}, {} FROM ({}) WHERE _bucket = {} ORDER BY {}) TO {} "
+                      "(FORMAT parquet)",
+                      columns_sql, kSeqColumn, all_rows, b, order_sql,
+                      io::QuoteLiteral(tmp.string())),
+          "writing " + tmp.string());
     }
     ScopedPhase phase("ingest: fsync+hash");
     FsyncFile(tmp);
     RenameDurable(tmp, final_path);
-    Segment s;
+    Segment& s = written[i];
     s.path = rel;
     s.bucket = b;
     s.rows = bucket_stats.columns[1].i64[i];
@@ -315,11 +327,13 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
     s.max_ts = bucket_stats.columns[3].i64[i];
     s.sha256 = Sha256OfFile(final_path);
     s.snapshot = m.snapshot;
-    m.segments.push_back(s);
-    ++result.segments_written;
     CrashPoint("ingest:after-segment");
-    if (options.progress) options.progress(static_cast<double>(i + 1) / bucket_stats.num_rows);
-  }
+    std::lock_guard<std::mutex> lock(progress_mutex);
+    if (options.progress) options.progress(static_cast<double>(++done) / bucket_stats.num_rows);
+  });
+  connections.clear();
+  for (Segment& s : written) m.segments.push_back(std::move(s));
+  result.segments_written = static_cast<int64_t>(written.size());
   for (Delivery& d : deliveries) {
     d.snapshot = m.snapshot;
     m.deliveries.push_back(d);
