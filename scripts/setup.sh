@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs what sluice needs on Debian 12 (only what is missing), then configures and builds.
-# Usage: scripts/setup.sh [BUILD_DIR]   (default: build)
+# Usage: scripts/setup.sh [BUILD_DIR [CMAKE_ARGS...]]   (default: build, RelWithDebInfo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build}
+shift || true
+CMAKE_ARGS=("$@")
+[ ${#CMAKE_ARGS[@]} -gt 0 ] || CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -34,6 +37,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  cmake -S . -B "$BUILD_DIR" -G Ninja "${CMAKE_ARGS[@]}"
 fi
 cmake --build "$BUILD_DIR" -j2
