@@ -88,6 +88,9 @@ inline int64_t EpochSecondsOf(Micros ts) { return FloorDiv(ts, 1'000'000); }
 // Round half away from zero to `digits` decimals.
 inline double RoundTo(double x, int64_t digits) {
   if (digits == 0) return std::round(x);
+  // A double of magnitude >= 2^52 is already whole; scaling it by 10^digits could overflow to
+  // infinity or change its last bits.
+  if (digits > 0 && std::fabs(x) >= 4503599627370496.0) return x;
   const double scale = std::pow(10.0, static_cast<double>(digits));
   return std::round(x * scale) / scale;
 }

@@ -254,8 +254,14 @@ class Parser {
     if (IsOp("-")) {
       const size_t at = tok_.offset;
       Advance();
+      // Fold "-<number literal>" so that INT64_MIN can be written: an integer is read with its
+      // sign, as its magnitude alone is out of int64 range.
+      if (tok_.kind == Tok::kNumber && !tok_.is_float) {
+        const Token t = tok_;
+        Advance();
+        return IntLiteral("-" + t.text, at);
+      }
       auto operand = ParseUnary();
-      // Fold "-<number literal>" so that INT64_MIN can be written.
       if (operand->op == Op::kLiteral && !operand->literal.is_null) {
         if (operand->literal.type == DataType::kFloat64) {
           operand->literal.d = -operand->literal.d;
@@ -272,24 +278,29 @@ class Parser {
     return ParsePrimary();
   }
 
+  // An int64 literal from its decimal text (with an optional leading '-').
+  static std::shared_ptr<Node> IntLiteral(const std::string& text, size_t offset) {
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc()) {
+      throw SyntaxError{fmt::format("integer {} at offset {} is out of int64 range", text, offset)};
+    }
+    auto n = Make(Op::kLiteral, offset, {});
+    n->literal = Value::Int(v);
+    return n;
+  }
+
   std::shared_ptr<Node> ParsePrimary() {
     const Token t = tok_;
     switch (t.kind) {
       case Tok::kNumber: {
         Advance();
-        auto n = Make(Op::kLiteral, t.offset, {});
         if (t.is_float) {
+          auto n = Make(Op::kLiteral, t.offset, {});
           n->literal = Value::Float(std::strtod(t.text.c_str(), nullptr));
-        } else {
-          int64_t v = 0;
-          auto [p, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
-          if (ec != std::errc()) {
-            throw SyntaxError{fmt::format("integer {} at offset {} is out of int64 range", t.text,
-                                          t.offset)};
-          }
-          n->literal = Value::Int(v);
+          return n;
         }
-        return n;
+        return IntLiteral(t.text, t.offset);
       }
       case Tok::kString: {
         Advance();
