@@ -1,6 +1,6 @@
 // The order every path agrees on for a key's rows (SPEC §5.1): by key, then event timestamp,
-// then created timestamp (null before any value), then ingestion sequence. Ingest lays out
-// segments in it; the point-in-time join walks it.
+// then created timestamp (null before any value), then ingestion sequence. Ingest writes
+// segments in it (the ORDER BY in offline/ingest.cc); the point-in-time join walks it.
 #pragma once
 
 #include <cstdint>
