@@ -23,6 +23,7 @@ std::vector<GcResult> CollectGarbage(const fs::path& offline_root, int keep,
   for (const std::string& source : sources) {
     SourceLog log(offline_root, source);
     FileLock lock(log.dir() / "LOCK");  // no ingest of this source runs meanwhile
+    log.CreateDirectories();  // a source whose first delivery was rejected has no snapshots/
     GcResult r;
     r.source = source;
     const std::vector<int64_t> all = log.ListSnapshots();

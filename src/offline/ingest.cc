@@ -120,7 +120,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
                                               : "; did you mean '" + near + "'?"));
   }
   SourceLog log(OfflineRoot(repo), src->name);
-  fs::create_directories(log.dir() / "segments");
+  log.CreateDirectories();
   FileLock lock(log.dir() / "LOCK");
   const std::optional<SnapshotManifest> latest = log.Latest();
   std::set<std::string> committed;

@@ -78,6 +78,11 @@ fs::path SourceLog::ManifestPath(int64_t snapshot) const {
   return dir_ / "snapshots" / fmt::format("{:08d}.json", snapshot);
 }
 
+void SourceLog::CreateDirectories() const {
+  fs::create_directories(dir_ / "segments");
+  fs::create_directories(dir_ / "snapshots");
+}
+
 std::vector<int64_t> SourceLog::ListSnapshots() const {
   std::vector<int64_t> out;
   std::error_code ec;

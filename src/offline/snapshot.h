@@ -66,6 +66,10 @@ class SourceLog {
   std::filesystem::path SegmentPath(const std::string& rel) const { return dir_ / rel; }
   std::filesystem::path ManifestPath(int64_t snapshot) const;
 
+  // Creates the source's directories (segments/, snapshots/) if missing. Writers call it
+  // first, so that every source directory has the full layout even before its first commit.
+  void CreateDirectories() const;
+
   // Snapshot numbers present, ascending.
   std::vector<int64_t> ListSnapshots() const;
   // The newest snapshot, or nullopt when nothing was ever committed.

@@ -237,6 +237,20 @@ TEST(DatasetE2E, DeliveryWithNullKeyIsRejectedWholeAndNothingCommitted) {
   EXPECT_EQ(snaps[0]["rows"], 4);
 }
 
+TEST(DatasetE2E, GcWorksWhenTheFirstDeliveryWasRejected) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  repo.Write("data/d1.csv", "user_id,ts,created,amount\n,2026-01-02T00:00:00,2026-01-02T00:00:00,1.0\n");
+  repo.Run("apply");
+  repo.Run("ingest tx", 2);
+  nlohmann::json gc = repo.Json("gc --keep 1");
+  ASSERT_EQ(gc.size(), 1u);
+  EXPECT_EQ(gc[0]["source"], "tx");
+  EXPECT_EQ(gc[0]["kept_snapshots"], nlohmann::json::array());
+  EXPECT_EQ(gc[0]["deleted_segments"], 0);
+  EXPECT_EQ(repo.Json("snapshots tx"), nlohmann::json::array());
+}
+
 TEST(DatasetE2E, DefinitionErrorsNameFileAndLineAndApplyNothing) {
   ScratchRepo repo;
   MakeRepo(repo);
