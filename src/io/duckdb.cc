@@ -3,6 +3,8 @@
 #include <duckdb.h>
 
 #include <cstring>
+#include <mutex>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -14,6 +16,7 @@ namespace sluice::io {
 // The database is shared by every connection opened on it (Connect); it closes with the last.
 struct Database {
   duckdb_database db = nullptr;
+  std::once_flag rows_function;  // sluice_rows registered (see WriteParquet)
   ~Database() {
     if (db) duckdb_close(&db);
   }
@@ -182,37 +185,52 @@ void AppendVector(duckdb_vector v, idx_t n, Column& col) {
   }
 }
 
-// Fills DuckDB vector `v` with rows [begin, begin + n) of `col`.
-void FillVector(const Column& col, size_t begin, idx_t n, duckdb_vector v) {
+// Fills DuckDB vector `v` with `n` rows of `col`: rows order[begin..begin+n) when `order` is
+// given, else rows [begin, begin + n).
+void FillVector(const Column& col, const uint32_t* order, size_t begin, idx_t n, duckdb_vector v) {
+  auto row = [&](idx_t r) -> size_t { return order ? order[begin + r] : begin + r; };
   duckdb_vector_ensure_validity_writable(v);
   uint64_t* validity = duckdb_vector_get_validity(v);
   for (idx_t r = 0; r < n; ++r) {
-    duckdb_validity_set_row_validity(validity, r, col.valid[begin + r] != 0);
+    duckdb_validity_set_row_validity(validity, r, col.valid[row(r)] != 0);
   }
   void* data = duckdb_vector_get_data(v);
   switch (col.type) {
     case DataType::kInt64:
-    case DataType::kTimestamp:
-      std::memcpy(data, col.i64.data() + begin, n * sizeof(int64_t));
-      break;
-    case DataType::kBool: {
-      bool* dst = static_cast<bool*>(data);
-      for (idx_t r = 0; r < n; ++r) dst[r] = col.i64[begin + r] != 0;
+    case DataType::kTimestamp: {
+      auto* dst = static_cast<int64_t*>(data);
+      if (!order) {
+        std::memcpy(dst, col.i64.data() + begin, n * sizeof(int64_t));
+      } else {
+        for (idx_t r = 0; r < n; ++r) dst[r] = col.i64[order[begin + r]];
+      }
       break;
     }
-    case DataType::kFloat64:
-      std::memcpy(data, col.f64.data() + begin, n * sizeof(double));
+    case DataType::kBool: {
+      bool* dst = static_cast<bool*>(data);
+      for (idx_t r = 0; r < n; ++r) dst[r] = col.i64[row(r)] != 0;
       break;
+    }
+    case DataType::kFloat64: {
+      auto* dst = static_cast<double*>(data);
+      if (!order) {
+        std::memcpy(dst, col.f64.data() + begin, n * sizeof(double));
+      } else {
+        for (idx_t r = 0; r < n; ++r) dst[r] = col.f64[order[begin + r]];
+      }
+      break;
+    }
     case DataType::kString:
       for (idx_t r = 0; r < n; ++r) {
-        if (!col.valid[begin + r]) continue;
-        const std::string& s = col.str[begin + r];
+        const size_t i = row(r);
+        if (!col.valid[i]) continue;
+        const std::string& s = col.str[i];
         duckdb_vector_assign_string_element_len(v, r, s.data(), s.size());
       }
       break;
     case DataType::kFloat64List: {
       idx_t total = 0;
-      for (idx_t r = 0; r < n; ++r) total += col.list[begin + r].size();
+      for (idx_t r = 0; r < n; ++r) total += col.list[row(r)].size();
       duckdb_list_vector_reserve(v, total);
       duckdb_list_vector_set_size(v, total);
       auto* entries = static_cast<duckdb_list_entry*>(data);
@@ -220,7 +238,7 @@ void FillVector(const Column& col, size_t begin, idx_t n, duckdb_vector v) {
       double* values = static_cast<double*>(duckdb_vector_get_data(child));
       idx_t offset = 0;
       for (idx_t r = 0; r < n; ++r) {
-        const auto& l = col.list[begin + r];
+        const auto& l = col.list[row(r)];
         entries[r] = {offset, l.size()};
         std::copy(l.begin(), l.end(), values + offset);
         offset += l.size();
@@ -228,6 +246,78 @@ void FillVector(const Column& col, size_t begin, idx_t n, duckdb_vector v) {
       break;
     }
   }
+}
+
+// The table function sluice_rows(handle): streams the rows of a Batch registered under
+// `handle` into a query, so that COPY writes Parquet straight from sluice's columns (no
+// intermediate table). Handles are ids in a process-wide registry, never pointers, so a query
+// naming an unknown handle gets a bind error instead of reading stray memory.
+struct RowsSource {
+  const Batch* batch;
+  const std::vector<uint32_t>* order;  // nullptr = all rows in order
+  size_t rows() const { return order ? order->size() : batch->num_rows; }
+};
+
+std::mutex rows_sources_mutex;
+std::unordered_map<int64_t, RowsSource> rows_sources;
+int64_t next_rows_handle = 1;
+
+struct RowsScanState {
+  size_t position = 0;
+};
+
+void RowsBind(duckdb_bind_info info) {
+  duckdb_value param = duckdb_bind_get_parameter(info, 0);
+  const int64_t handle = duckdb_get_int64(param);
+  duckdb_destroy_value(&param);
+  std::optional<RowsSource> source;
+  {
+    std::lock_guard<std::mutex> lock(rows_sources_mutex);
+    auto it = rows_sources.find(handle);
+    if (it != rows_sources.end()) source = it->second;
+  }
+  if (!source) {
+    duckdb_bind_set_error(info, "sluice_rows: no rows registered under this handle");
+    return;
+  }
+  for (const Field& f : source->batch->schema) {
+    LogicalTypeGuard lt{CreateLogicalType(f.type)};
+    duckdb_bind_add_result_column(info, f.name.c_str(), lt.type);
+  }
+  duckdb_bind_set_cardinality(info, source->rows(), true);
+  duckdb_bind_set_bind_data(info, new RowsSource(*source),
+                            [](void* p) { delete static_cast<RowsSource*>(p); });
+}
+
+void RowsInit(duckdb_init_info info) {
+  duckdb_init_set_init_data(info, new RowsScanState,
+                            [](void* p) { delete static_cast<RowsScanState*>(p); });
+}
+
+void RowsScan(duckdb_function_info info, duckdb_data_chunk output) {
+  const auto* source = static_cast<const RowsSource*>(duckdb_function_get_bind_data(info));
+  auto* state = static_cast<RowsScanState*>(duckdb_function_get_init_data(info));
+  const size_t n = std::min<size_t>(duckdb_vector_size(), source->rows() - state->position);
+  const uint32_t* order = source->order ? source->order->data() : nullptr;
+  for (size_t c = 0; c < source->batch->columns.size(); ++c) {
+    FillVector(source->batch->columns[c], order, state->position, n,
+               duckdb_data_chunk_get_vector(output, c));
+  }
+  duckdb_data_chunk_set_size(output, n);
+  state->position += n;
+}
+
+void RegisterRowsFunction(duckdb_connection con) {
+  duckdb_table_function f = duckdb_create_table_function();
+  duckdb_table_function_set_name(f, "sluice_rows");
+  LogicalTypeGuard handle{duckdb_create_logical_type(DUCKDB_TYPE_BIGINT)};
+  duckdb_table_function_add_parameter(f, handle.type);
+  duckdb_table_function_set_bind(f, RowsBind);
+  duckdb_table_function_set_init(f, RowsInit);
+  duckdb_table_function_set_function(f, RowsScan);
+  const duckdb_state state = duckdb_register_table_function(con, f);
+  duckdb_destroy_table_function(&f);
+  if (state == DuckDBError) throw InternalError("duckdb: cannot register sluice_rows");
 }
 
 // Converts a DuckDB result into Batches of at most `chunk_rows` rows handed to `sink`;
@@ -382,55 +472,25 @@ Batch DuckDb::Query(const std::string& sql, std::string_view context) {
   return out;
 }
 
-void DuckDb::WriteParquet(const Batch& batch, const std::string& path) {
-  const std::string table = fmt::format("sluice_out_{}", temp_table_counter_++);
-  std::string columns;
-  for (const Field& f : batch.schema) {
-    if (!columns.empty()) columns += ", ";
-    columns += QuoteIdent(f.name) + " " + std::string(CanonicalDuckType(f.type));
+void DuckDb::WriteParquet(const Batch& batch, const std::string& path,
+                          const std::vector<uint32_t>* order) {
+  std::call_once(h_->database->rows_function, [&] { RegisterRowsFunction(h_->con); });
+  int64_t handle = 0;
+  {
+    std::lock_guard<std::mutex> lock(rows_sources_mutex);
+    handle = next_rows_handle++;
+    rows_sources[handle] = RowsSource{&batch, order};
   }
-  Execute(fmt::format("CREATE TABLE {} ({})", table, columns), "writing " + path);
-  struct DropTable {
-    DuckDb* db;
-    std::string table;
-    ~DropTable() {
-      try {
-        db->Execute("DROP TABLE IF EXISTS " + table);
-      } catch (...) {
-      }
+  struct Unregister {
+    int64_t handle;
+    ~Unregister() {
+      std::lock_guard<std::mutex> lock(rows_sources_mutex);
+      rows_sources.erase(handle);
     }
-  } drop{this, table};
-
-  duckdb_appender appender = nullptr;
-  if (duckdb_appender_create(h_->con, nullptr, table.c_str(), &appender) == DuckDBError) {
-    std::string message = duckdb_appender_error(appender);
-    duckdb_appender_destroy(&appender);
-    throw InternalError("duckdb appender: " + message);
-  }
-  std::vector<duckdb_logical_type> types;
-  for (const Field& f : batch.schema) types.push_back(CreateLogicalType(f.type));
-  const idx_t vsize = duckdb_vector_size();
-  std::string error;
-  for (size_t begin = 0; begin < batch.num_rows && error.empty(); begin += vsize) {
-    const idx_t n = std::min<size_t>(vsize, batch.num_rows - begin);
-    duckdb_data_chunk chunk = duckdb_create_data_chunk(types.data(), types.size());
-    for (size_t c = 0; c < batch.columns.size(); ++c) {
-      FillVector(batch.columns[c], begin, n, duckdb_data_chunk_get_vector(chunk, c));
-    }
-    duckdb_data_chunk_set_size(chunk, n);
-    if (duckdb_append_data_chunk(appender, chunk) == DuckDBError) {
-      error = duckdb_appender_error(appender);
-    }
-    duckdb_destroy_data_chunk(&chunk);
-  }
-  for (auto& t : types) duckdb_destroy_logical_type(&t);
-  if (error.empty() && duckdb_appender_flush(appender) == DuckDBError) {
-    error = duckdb_appender_error(appender);
-  }
-  duckdb_appender_destroy(&appender);
-  if (!error.empty()) throw InternalError("duckdb appender: " + error);
-  Execute(fmt::format("COPY {} TO {} (FORMAT parquet, COMPRESSION snappy)", table,
-                      QuoteLiteral(path)),
+  } unregister{handle};
+  Execute(fmt::format("COPY (SELECT * FROM sluice_rows({})) TO {} (FORMAT parquet, COMPRESSION "
+                      "snappy)",
+                      handle, QuoteLiteral(path)),
           "writing " + path);
 }
 

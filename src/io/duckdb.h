@@ -65,15 +65,17 @@ class DuckDb {
   void RegisterBucketFunction(const std::string& name, const std::vector<DataType>& key_types,
                               uint32_t bucket_count);
 
-  // Writes `batch` (rows in order) to the Parquet file `path` with zstd compression. Overwrites
-  // `path`; durability (fsync, rename) is the caller's business.
-  void WriteParquet(const Batch& batch, const std::string& path);
+  // Writes the rows of `batch` to the Parquet file `path` (snappy): rows `*order` in that
+  // order when given, else all rows in order. DuckDB reads the columns in place through the
+  // table function sluice_rows, so nothing is copied into a table first. Overwrites `path`;
+  // durability (fsync, rename) is the caller's business.
+  void WriteParquet(const Batch& batch, const std::string& path,
+                    const std::vector<uint32_t>* order = nullptr);
 
  private:
   struct Handles;
   explicit DuckDb(std::unique_ptr<Handles> handles);
   std::unique_ptr<Handles> h_;
-  int temp_table_counter_ = 0;
 };
 
 // SQL identifier quoting: "name" with embedded quotes doubled.

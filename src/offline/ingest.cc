@@ -287,7 +287,6 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
   if (!src->created_timestamp_field.empty()) {
     order_sql += ", " + io::QuoteIdent(src->created_timestamp_field) + " NULLS FIRST";
   }
-  order_sql += std::string(", ") + kSeqColumn;
   const std::string ts_sql = io::QuoteIdent(src->timestamp_field);
   const Batch bucket_stats = db.Query(fmt::format(
       "SELECT _bucket, count(*), epoch_us(min({0})), epoch_us(max({0})) FROM ({1}) "
