@@ -1,5 +1,7 @@
 // sluice: the command-line entry point. Errors are caught here, once, and mapped to exit codes
 // (SPEC §9): 0 success, 1 failed check or mismatch, 2 bad usage or bad input, 3 internal.
+#include <malloc.h>
+
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -7,6 +9,12 @@
 
 int main(int argc, char** argv) {
   using namespace sluice;
+  // Bucket-at-a-time work allocates and frees tens of MB per bucket. glibc's defaults hand
+  // such blocks back to the kernel on free (mmap'd chunks, heap trimming), so every bucket
+  // page-faults its memory in again, which costs more than the work on a virtual machine.
+  // Keep freed memory for reuse instead: peak RSS is unchanged, the faults go away.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   cli::GlobalOptions g;
   CLI::App app{"sluice: point-in-time correct features for training and serving.\n"
                "Define entities, sources and features in YAML, `sluice apply`, `sluice ingest`,\n"

@@ -6,33 +6,58 @@
 namespace sluice::engine {
 namespace {
 
-// Fast path: up to two int64 keys, everything packed into one struct so that the sort
-// compares contiguous memory instead of chasing columns.
+// Fast path for up to two int64 keys: sort compact (keys, ts, seq, index) records, then order
+// each run of rows equal on (keys, ts) by created timestamp. Such runs are rare, so the main
+// sort compares three or four integers in contiguous memory instead of chasing columns.
+template <int kKeys>
 std::vector<uint32_t> SortIntKeys(const std::vector<const Column*>& keys, const Column& ts,
                                   const Column* created, const int64_t* seq,
                                   const std::vector<uint32_t>& subset) {
   const size_t n = subset.size();
   struct Row {
-    int64_t k0, k1, ts;
-    int64_t has_created, created, seq;
+    int64_t k[kKeys > 0 ? kKeys : 1];
+    int64_t ts, seq;
     uint32_t index;
   };
   std::vector<Row> rows(n);
   for (size_t j = 0; j < n; ++j) {
     const uint32_t i = subset[j];
     Row& r = rows[j];
-    r.k0 = keys.size() > 0 ? keys[0]->i64[i] : 0;
-    r.k1 = keys.size() > 1 ? keys[1]->i64[i] : 0;
+    for (int k = 0; k < kKeys; ++k) r.k[k] = keys[k]->i64[i];
+    if constexpr (kKeys == 0) r.k[0] = 0;
     r.ts = ts.i64[i];
-    r.has_created = created && !created->IsNull(i);
-    r.created = r.has_created ? created->i64[i] : 0;
     r.seq = seq[i];
     r.index = i;
   }
+  auto same_key_ts = [](const Row& a, const Row& b) {
+    for (int k = 0; k < kKeys; ++k) {
+      if (a.k[k] != b.k[k]) return false;
+    }
+    return a.ts == b.ts;
+  };
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return std::tie(a.k0, a.k1, a.ts, a.has_created, a.created, a.seq) <
-           std::tie(b.k0, b.k1, b.ts, b.has_created, b.created, b.seq);
+    for (int k = 0; k < kKeys; ++k) {
+      if (a.k[k] != b.k[k]) return a.k[k] < b.k[k];
+    }
+    if (a.ts != b.ts) return a.ts < b.ts;
+    return a.seq < b.seq;
   });
+  if (created) {
+    for (size_t begin = 0; begin < n;) {
+      size_t end = begin + 1;
+      while (end < n && same_key_ts(rows[begin], rows[end])) ++end;
+      if (end - begin > 1) {
+        // Within the run rows are in seq order; a stable sort by created keeps it for ties.
+        std::stable_sort(rows.begin() + begin, rows.begin() + end,
+                         [&](const Row& a, const Row& b) {
+                           const bool na = created->IsNull(a.index), nb = created->IsNull(b.index);
+                           if (na != nb) return na;
+                           return !na && created->i64[a.index] < created->i64[b.index];
+                         });
+      }
+      begin = end;
+    }
+  }
   std::vector<uint32_t> out(n);
   for (size_t i = 0; i < n; ++i) out[i] = rows[i].index;
   return out;
@@ -83,7 +108,13 @@ std::vector<uint32_t> SortRows(const std::vector<const Column*>& keys, const Col
   const bool int_keys = keys.size() <= 2 && std::all_of(keys.begin(), keys.end(), [](auto* k) {
                           return k->type != DataType::kString;
                         });
-  if (int_keys) return SortIntKeys(keys, ts, created, seq, order);
+  if (int_keys) {
+    switch (keys.size()) {
+      case 0: return SortIntKeys<0>(keys, ts, created, seq, order);
+      case 1: return SortIntKeys<1>(keys, ts, created, seq, order);
+      default: return SortIntKeys<2>(keys, ts, created, seq, order);
+    }
+  }
   std::sort(order.begin(), order.end(), less);
   return order;
 }

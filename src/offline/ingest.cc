@@ -1,8 +1,10 @@
 #include "offline/ingest.h"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <mutex>
+#include <numeric>
 #include <set>
 
 #include <fmt/format.h>
@@ -15,8 +17,10 @@
 #include "common/text.h"
 #include "common/time.h"
 #include "common/trace.h"
+#include "engine/row_order.h"
 #include "io/duckdb.h"
 #include "offline/snapshot.h"
+#include "offline/spill.h"
 #include "repo/checker.h"
 #include "repo/loader.h"
 #include "sluice/error.h"
@@ -177,33 +181,33 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
   m.partition_keys = partition_keys;
   m.bucket_count = bucket_count;
 
-  // Stage each new delivery in a DuckDB table (insertion order = delivery order, so rowid is
-  // the row's position in its delivery), with its bucket computed by the same function the
-  // engine uses. DuckDB then checks, sorts and writes each bucket in parallel and out of core
-  // (memory limit, spilling to a temp directory), so memory stays bounded however large the
-  // delivery.
-  const fs::path spill = log.dir() / "spill";  // DuckDB removes its files when it closes
-  fs::create_directories(spill);
+  // One pass over each new delivery (DuckDB reads it, sluice checks it): rows are checked,
+  // given their ingestion sequence and bucket (common/key.h, the engine's function) and
+  // appended to per-bucket spill files. Then each bucket is read back, sorted in the shared
+  // row order and written as one segment, buckets in parallel. Memory holds a chunk of the
+  // delivery plus one bucket per worker, whatever the delivery's size.
+  const fs::path spill_dir = log.dir() / "spill";  // DuckDB's temp files and the bucket files
+  fs::create_directories(spill_dir);
   io::DuckDbOptions db_options;
-  db_options.memory_limit = "1GB";
-  db_options.temp_directory = spill.string();
+  db_options.memory_limit = "1GB";  // bounds SQL sources' queries; DuckDB spills beyond it
+  db_options.temp_directory = spill_dir.string();
   io::DuckDb db(db_options);
-  std::string keys_sql;
-  std::vector<DataType> key_types;
-  for (const std::string& k : partition_keys) {
-    keys_sql += (keys_sql.empty() ? "" : ", ") + io::QuoteIdent(k);
-    key_types.push_back(src->schema[FindField(src->schema, k)].type);
+  BucketSpill spill(spill_dir / "buckets", src->schema, bucket_count);
+  struct BucketStats {
+    Micros min_ts = std::numeric_limits<Micros>::max();
+    Micros max_ts = std::numeric_limits<Micros>::min();
+  };
+  std::vector<BucketStats> stats(bucket_count);
+  const int ts_index = FindField(src->schema, src->timestamp_field);
+  std::vector<int> pk_index, join_key_index;
+  for (const std::string& k : partition_keys) pk_index.push_back(FindField(src->schema, k));
+  for (const std::string& k : repo.AllJoinKeys(*src)) {
+    join_key_index.push_back(FindField(src->schema, k));
   }
-  if (!partition_keys.empty()) db.RegisterBucketFunction("sluice_bucket", key_types, bucket_count);
-  const std::string bucket_sql = partition_keys.empty() ? "0::BIGINT" : "sluice_bucket(" + keys_sql + ")";
-  std::string columns_sql;
-  for (const Field& f : src->schema) {
-    columns_sql += (columns_sql.empty() ? "" : ", ") + io::QuoteIdent(f.name);
-  }
-  const std::vector<std::string> join_keys = repo.AllJoinKeys(*src);
-  std::vector<int64_t> first_seq(deliveries.size());
+  Sha256 query_hash;  // SQL sources: the delivery is the query's rows
+  if (src->type == "sql") HashSchema(src->schema, query_hash);
   {
-    ScopedPhase phase("ingest: stage+check");
+    ScopedPhase phase("ingest: read+check+spill");
     for (size_t d = 0; d < deliveries.size(); ++d) {
       const std::string context = src->type == "file"
                                       ? "reading " + deliveries[d].file
@@ -212,62 +216,86 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
           *src, repo.root,
           src->type == "file" ? std::vector<std::string>{new_files[d]} : std::vector<std::string>{},
           db, context);
-      const std::string table = fmt::format("staged_{}", d);
-      db.Execute(fmt::format("CREATE TABLE {} AS SELECT *, {} AS _bucket FROM ({})", table,
-                             bucket_sql, q.sql),
-                 context);
-      // Every rule over the whole delivery in one scan: (count, first rowid) per rule.
+      // The rules every row must meet, in the order a rejection reports them.
       struct Rule {
-        std::string condition, what, column;
-        bool parse;
+        std::string what;
+        int column;          // schema index of the column tested for null, or -1
+        std::string parsed;  // or: the column whose __unparsable_ flag is tested
+        Violation v;
       };
       std::vector<Rule> rules;
       for (const std::string& c : q.parsed) {
         const DataType t = src->schema[FindField(src->schema, c)].type;
-        rules.push_back({io::QuoteIdent("__unparsable_" + c),
-                         fmt::format("have a value of column '{}' that is not a valid {}", c,
+        rules.push_back({fmt::format("have a value of column '{}' that is not a valid {}", c,
                                      TypeName(t)),
-                         c, true});
+                         -1, c, {}});
       }
-      rules.push_back({io::QuoteIdent(src->timestamp_field) + " IS NULL",
-                       "have a null timestamp '" + src->timestamp_field + "'", "", false});
-      for (const std::string& k : join_keys) {
-        rules.push_back({io::QuoteIdent(k) + " IS NULL", "have a null join key '" + k + "'", "",
-                         false});
+      rules.push_back({"have a null timestamp '" + src->timestamp_field + "'", ts_index, "", {}});
+      for (int k : join_key_index) {
+        rules.push_back({"have a null join key '" + src->schema[k].name + "'", k, "", {}});
       }
-      std::string select = "count(*)";
-      for (const Rule& r : rules) {
-        select += fmt::format(", count(*) FILTER (WHERE {0}), min(rowid) FILTER (WHERE {0})",
-                              r.condition);
+      bool rejected = false;
+      int64_t delivered = 0;  // rows of this delivery so far
+      const int64_t seq_base = m.next_seq + result.rows_read;
+      std::vector<std::vector<uint32_t>> rows_of_bucket(bucket_count);
+      std::string encoded;
+      db.QueryChunks(q.sql, [&](Batch&& b) {
+        const size_t n = b.num_rows;
+        std::vector<const Column*> columns;
+        for (const Field& f : src->schema) columns.push_back(&b.Get(f.name));
+        for (Rule& rule : rules) {
+          const Column* flag = rule.parsed.empty() ? nullptr : &b.Get("__unparsable_" + rule.parsed);
+          for (size_t r = 0; r < n; ++r) {
+            const bool bad = flag ? flag->i64[r] != 0 : columns[rule.column]->IsNull(r);
+            if (!bad) continue;
+            if (rule.v.count++ == 0) {
+              rule.v.first_row = static_cast<size_t>(delivered) + r;
+              rule.v.example = flag ? "'" + b.Get("__raw_" + rule.parsed).str[r] + "'"
+                                    : RowExample(b, r);
+            }
+            rejected = true;
+          }
+        }
+        if (!rejected) {
+          // A rejected delivery is still read to the end (for the counts), never spilled.
+          std::vector<const Column*> pk;
+          for (int k : pk_index) pk.push_back(columns[k]);
+          const Column& ts = *columns[ts_index];
+          for (size_t r = 0; r < n; ++r) {
+            uint32_t bucket = 0;
+            if (!pk.empty()) {
+              encoded.clear();
+              AppendKeyEncoding(pk, r, encoded);
+              bucket = BucketOfKey(encoded, bucket_count);
+            }
+            rows_of_bucket[bucket].push_back(static_cast<uint32_t>(r));
+            BucketStats& st = stats[bucket];
+            st.min_ts = std::min(st.min_ts, ts.i64[r]);
+            st.max_ts = std::max(st.max_ts, ts.i64[r]);
+          }
+          for (uint32_t bucket = 0; bucket < bucket_count; ++bucket) {
+            spill.Append(bucket, columns, rows_of_bucket[bucket], seq_base + delivered);
+            rows_of_bucket[bucket].clear();
+          }
+          if (src->type == "sql") {
+            Batch declared;
+            for (size_t c = 0; c < columns.size(); ++c) {
+              declared.AddColumn(src->schema[c].name, std::move(b.columns[b.Find(src->schema[c].name)]));
+            }
+            HashRows(declared, 0, n, query_hash);
+          }
+        }
+        delivered += static_cast<int64_t>(n);
+      }, context);
+      for (const Rule& rule : rules) {
+        if (rule.v.count > 0) Reject(context, rule.v, rule.what);
       }
-      const Batch stats = db.Query(fmt::format("SELECT {} FROM {}", select, table), context);
-      const int64_t rows = stats.columns[0].i64[0];
-      for (size_t i = 0; i < rules.size(); ++i) {
-        const int64_t count = stats.columns[1 + 2 * i].i64[0];
-        if (count == 0) continue;
-        Violation v;
-        v.count = static_cast<size_t>(count);
-        v.first_row = static_cast<size_t>(stats.columns[2 + 2 * i].i64[0]);
-        const Batch example = db.Query(
-            fmt::format("SELECT {} FROM {} WHERE rowid = {}",
-                        rules[i].parse ? io::QuoteIdent("__raw_" + rules[i].column) : columns_sql,
-                        table, v.first_row),
-            context);
-        v.example = rules[i].parse ? "'" + example.columns[0].str[0] + "'"
-                                   : RowExample(example, 0);
-        Reject(context, v, rules[i].what);
-      }
-      deliveries[d].rows = rows;
-      first_seq[d] = m.next_seq + result.rows_read;
-      result.rows_read += rows;
+      deliveries[d].rows = delivered;
+      result.rows_read += delivered;
     }
   }
   if (src->type == "sql") {
-    Sha256 h;
-    HashSchema(src->schema, h);
-    db.QueryChunks(fmt::format("SELECT {} FROM staged_0 ORDER BY rowid", columns_sql),
-                   [&](Batch&& b) { HashRows(b, 0, b.num_rows, h); });
-    deliveries[0].content_hash = h.HexDigest();
+    deliveries[0].content_hash = query_hash.HexDigest();
     if (committed.count(deliveries[0].content_hash)) {
       result.unchanged = true;
       result.rows_read = 0;
@@ -275,45 +303,42 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
     }
   }
   m.next_seq += result.rows_read;
+  spill.Flush();
 
-  // All staged rows with their ingestion sequence, as one relation.
-  std::string all_rows;
-  for (size_t d = 0; d < deliveries.size(); ++d) {
-    all_rows += fmt::format("{}SELECT {}, rowid + {} AS {}, _bucket FROM staged_{}",
-                            d ? " UNION ALL " : "", columns_sql, first_seq[d], kSeqColumn, d);
+  std::vector<uint32_t> buckets;
+  for (uint32_t b = 0; b < bucket_count; ++b) {
+    if (spill.rows(b) > 0) buckets.push_back(b);
   }
-  std::string order_sql = keys_sql.empty() ? "" : keys_sql + ", ";
-  order_sql += io::QuoteIdent(src->timestamp_field);
-  if (!src->created_timestamp_field.empty()) {
-    order_sql += ", " + io::QuoteIdent(src->created_timestamp_field) + " NULLS FIRST";
-  }
-  const std::string ts_sql = io::QuoteIdent(src->timestamp_field);
-  const Batch bucket_stats = db.Query(fmt::format(
-      "SELECT _bucket, count(*), epoch_us(min({0})), epoch_us(max({0})) FROM ({1}) "
-      "GROUP BY _bucket ORDER BY _bucket",
-      ts_sql, all_rows));
-  // Buckets are sorted and written concurrently, one connection per worker: one COPY keeps
-  // about one core busy. Metadata is collected per bucket, so the manifest lists segments in
-  // bucket order whatever the scheduling.
+  // Buckets are sorted and written concurrently, one DuckDB connection per worker for the
+  // Parquet writer. Metadata is collected per bucket, so the manifest lists segments in bucket
+  // order whatever the scheduling.
   const int threads = DefaultThreads();
   std::vector<std::unique_ptr<io::DuckDb>> connections(threads);
-  std::vector<Segment> written(bucket_stats.num_rows);
+  std::vector<Segment> written(buckets.size());
   std::mutex progress_mutex;
   size_t done = 0;
-  ParallelFor(bucket_stats.num_rows, threads, [&](size_t i, int worker) {
+  const std::string& created_field = src->created_timestamp_field;
+  ParallelFor(buckets.size(), threads, [&](size_t i, int worker) {
     if (!connections[worker]) connections[worker] = db.Connect();
-    const uint32_t b = static_cast<uint32_t>(bucket_stats.columns[0].i64[i]);
+    const uint32_t b = buckets[i];
     const std::string rel = fmt::format("segments/{:08d}-{:04d}.parquet", m.snapshot, b);
     const fs::path final_path = log.SegmentPath(rel);
     const fs::path tmp = final_path.string() + ".tmp";
     {
-      ScopedPhase phase("ingest: sort+write bucket");
-      connections[worker]->Execute(
-          fmt::format("COPY (SELECT {}, {} FROM ({}) WHERE _bucket = {} ORDER BY {}) TO {} "
-                      "(FORMAT parquet)",
-                      columns_sql, kSeqColumn, all_rows, b, order_sql,
-                      io::QuoteLiteral(tmp.string())),
-          "writing " + tmp.string());
+      std::optional<ScopedPhase> phase(std::in_place, "ingest: read bucket");
+      const Batch rows = spill.Read(b, kSeqColumn);
+      phase.reset();
+      phase.emplace("ingest: sort bucket");
+      std::vector<const Column*> keys;
+      for (const std::string& k : partition_keys) keys.push_back(&rows.Get(k));
+      std::vector<uint32_t> order(rows.num_rows);
+      std::iota(order.begin(), order.end(), 0u);
+      order = engine::SortRows(keys, rows.Get(src->timestamp_field),
+                               created_field.empty() ? nullptr : &rows.Get(created_field),
+                               rows.Get(kSeqColumn).i64.data(), std::move(order));
+      phase.reset();
+      phase.emplace("ingest: write bucket");
+      connections[worker]->WriteParquet(rows, tmp.string(), &order);
     }
     ScopedPhase phase("ingest: fsync+hash");
     FsyncFile(tmp);
@@ -321,14 +346,14 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
     Segment& s = written[i];
     s.path = rel;
     s.bucket = b;
-    s.rows = bucket_stats.columns[1].i64[i];
-    s.min_ts = bucket_stats.columns[2].i64[i];
-    s.max_ts = bucket_stats.columns[3].i64[i];
+    s.rows = spill.rows(b);
+    s.min_ts = stats[b].min_ts;
+    s.max_ts = stats[b].max_ts;
     s.sha256 = Sha256OfFile(final_path);
     s.snapshot = m.snapshot;
     CrashPoint("ingest:after-segment");
     std::lock_guard<std::mutex> lock(progress_mutex);
-    if (options.progress) options.progress(static_cast<double>(++done) / bucket_stats.num_rows);
+    if (options.progress) options.progress(static_cast<double>(++done) / buckets.size());
   });
   connections.clear();
   for (Segment& s : written) m.segments.push_back(std::move(s));

@@ -1,0 +1,227 @@
+#include "offline/spill.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "sluice/error.h"
+
+namespace sluice::offline {
+namespace {
+
+template <typename T>
+void Put(std::string& out, const T& v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+
+// A spill file mapped into memory (populated up front: one pass over the page cache instead of
+// a fault per page).
+struct MappedFile {
+  const char* data = nullptr;
+  size_t size = 0;
+  explicit MappedFile(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      throw InternalError(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      ::close(fd);
+      throw InternalError(fmt::format("cannot stat {}: {}", path.string(), std::strerror(errno)));
+    }
+    size = static_cast<size_t>(st.st_size);
+    if (size > 0) {
+      void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      if (p == MAP_FAILED) {
+        ::close(fd);
+        throw InternalError(fmt::format("cannot map {}: {}", path.string(), std::strerror(errno)));
+      }
+      data = static_cast<const char*>(p);
+    }
+    ::close(fd);
+  }
+  ~MappedFile() {
+    if (data) ::munmap(const_cast<char*>(data), size);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+};
+
+// Reads spill bytes back; any overrun means the file is not what this process wrote.
+struct Reader {
+  std::string_view bytes;
+  size_t pos = 0;
+  const std::filesystem::path& path;
+  const char* Take(size_t n) {
+    if (n > bytes.size() - pos) {
+      throw InternalError(fmt::format("spill file {} is truncated at byte {}", path.string(), pos));
+    }
+    const char* p = bytes.data() + pos;
+    pos += n;
+    return p;
+  }
+  template <typename T>
+  T Get() {
+    T v;
+    std::memcpy(&v, Take(sizeof(T)), sizeof(T));
+    return v;
+  }
+};
+
+}  // namespace
+
+BucketSpill::BucketSpill(std::filesystem::path dir, Schema schema, uint32_t bucket_count)
+    : dir_(std::move(dir)), schema_(std::move(schema)), buckets_(bucket_count) {
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+}
+
+BucketSpill::~BucketSpill() {
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);  // best effort: the next ingest empties it anyway
+}
+
+void BucketSpill::Append(uint32_t bucket, const std::vector<const Column*>& columns,
+                         const std::vector<uint32_t>& rows, int64_t seq_base) {
+  if (rows.empty()) return;
+  Bucket& b = buckets_[bucket];
+  std::string& out = b.buffer;
+  Put(out, static_cast<uint32_t>(rows.size()));
+  for (const Column* c : columns) {
+    for (uint32_t r : rows) out += static_cast<char>(c->valid[r]);
+    switch (c->type) {
+      case DataType::kInt64:
+      case DataType::kTimestamp:
+      case DataType::kBool:
+        for (uint32_t r : rows) Put(out, c->i64[r]);
+        break;
+      case DataType::kFloat64:
+        for (uint32_t r : rows) Put(out, c->f64[r]);
+        break;
+      case DataType::kString:
+        for (uint32_t r : rows) Put(out, static_cast<uint32_t>(c->str[r].size()));
+        for (uint32_t r : rows) out += c->str[r];
+        break;
+      case DataType::kFloat64List:
+        for (uint32_t r : rows) Put(out, static_cast<uint32_t>(c->list[r].size()));
+        for (uint32_t r : rows) {
+          const auto& l = c->list[r];
+          out.append(reinterpret_cast<const char*>(l.data()), l.size() * sizeof(double));
+        }
+        break;
+    }
+  }
+  for (uint32_t r : rows) Put(out, seq_base + static_cast<int64_t>(r));
+  b.rows += static_cast<int64_t>(rows.size());
+  // Bounded buffers: about 32 MB in all, at least 64 KB per bucket.
+  const size_t limit = std::max<size_t>(64 << 10, (32u << 20) / buckets_.size());
+  if (out.size() >= limit) WriteOut(b);
+}
+
+void BucketSpill::WriteOut(Bucket& b) {
+  if (b.buffer.empty()) return;
+  const size_t index = &b - buckets_.data();
+  const std::filesystem::path path = dir_ / fmt::format("bucket-{:04d}.spill", index);
+  // Opened per write so that thousands of buckets never hold thousands of descriptors.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw InternalError(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
+  }
+  size_t done = 0;
+  while (done < b.buffer.size()) {
+    const ssize_t w = ::write(fd, b.buffer.data() + done, b.buffer.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw InternalError(fmt::format("cannot write {}: {}", path.string(), std::strerror(err)));
+    }
+    done += static_cast<size_t>(w);
+  }
+  ::close(fd);
+  b.buffer.clear();
+}
+
+void BucketSpill::Flush() {
+  for (Bucket& b : buckets_) WriteOut(b);
+}
+
+Batch BucketSpill::Read(uint32_t bucket, const std::string& seq_column) const {
+  const size_t total = static_cast<size_t>(buckets_[bucket].rows);
+  Batch out;
+  for (const Field& f : schema_) {
+    Column c(f.type);
+    c.Reserve(total);
+    out.AddColumn(f.name, std::move(c));
+  }
+  Column seq(DataType::kInt64);
+  seq.Reserve(total);
+  if (total == 0) {
+    out.AddColumn(seq_column, std::move(seq));
+    return out;
+  }
+  const std::filesystem::path path = dir_ / fmt::format("bucket-{:04d}.spill", bucket);
+  const MappedFile file(path);
+  const std::string_view bytes(file.data, file.size);
+  Reader in{bytes, 0, path};
+  while (in.pos < bytes.size()) {
+    const uint32_t n = in.Get<uint32_t>();
+    for (Column& c : out.columns) {
+      const size_t base = c.valid.size();
+      const char* v = in.Take(n);
+      c.valid.insert(c.valid.end(), v, v + n);
+      switch (c.type) {
+        case DataType::kInt64:
+        case DataType::kTimestamp:
+        case DataType::kBool: {
+          c.i64.resize(base + n);
+          std::memcpy(c.i64.data() + base, in.Take(n * 8ul), n * 8ul);
+          break;
+        }
+        case DataType::kFloat64: {
+          c.f64.resize(base + n);
+          std::memcpy(c.f64.data() + base, in.Take(n * 8ul), n * 8ul);
+          break;
+        }
+        case DataType::kString: {
+          std::vector<uint32_t> lengths(n);
+          std::memcpy(lengths.data(), in.Take(n * 4ul), n * 4ul);
+          c.str.resize(base + n);
+          for (uint32_t r = 0; r < n; ++r) c.str[base + r].assign(in.Take(lengths[r]), lengths[r]);
+          break;
+        }
+        case DataType::kFloat64List: {
+          std::vector<uint32_t> lengths(n);
+          std::memcpy(lengths.data(), in.Take(n * 4ul), n * 4ul);
+          c.list.resize(base + n);
+          for (uint32_t r = 0; r < n; ++r) {
+            auto& l = c.list[base + r];
+            l.resize(lengths[r]);
+            std::memcpy(l.data(), in.Take(lengths[r] * 8ul), lengths[r] * 8ul);
+          }
+          break;
+        }
+      }
+    }
+    const size_t base = seq.valid.size();
+    seq.valid.resize(base + n, 1);
+    seq.i64.resize(base + n);
+    std::memcpy(seq.i64.data() + base, in.Take(n * 8ul), n * 8ul);
+  }
+  out.AddColumn(seq_column, std::move(seq));
+  out.num_rows = total;
+  if (out.columns[0].size() != total) {
+    throw InternalError(fmt::format("spill file {} holds {} rows, expected {}", path.string(),
+                                    out.columns[0].size(), total));
+  }
+  return out;
+}
+
+}  // namespace sluice::offline
