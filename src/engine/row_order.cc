@@ -35,13 +35,50 @@ std::vector<uint32_t> SortIntKeys(const std::vector<const Column*>& keys, const 
     }
     return a.ts == b.ts;
   };
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    for (int k = 0; k < kKeys; ++k) {
-      if (a.k[k] != b.k[k]) return a.k[k] < b.k[k];
-    }
+  auto by_ts_seq = [](const Row& a, const Row& b) {
     if (a.ts != b.ts) return a.ts < b.ts;
     return a.seq < b.seq;
-  });
+  };
+  if (kKeys == 0 || n < 4096) {
+    std::sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+      for (int k = 0; k < kKeys; ++k) {
+        if (a.k[k] != b.k[k]) return a.k[k] < b.k[k];
+      }
+      return by_ts_seq(a, b);
+    });
+  } else {
+    // Keys by LSD radix sort (stable, one pass per byte in which keys differ, keys taken
+    // relative to their minimum), then each key's rows by (ts, seq); keys hold few rows each.
+    std::vector<Row> scratch(n);
+    for (int k = kKeys - 1; k >= 0; --k) {
+      int64_t lo = rows[0].k[k];
+      for (const Row& r : rows) lo = std::min(lo, r.k[k]);
+      uint64_t spread = 0;
+      for (const Row& r : rows) spread |= static_cast<uint64_t>(r.k[k]) - static_cast<uint64_t>(lo);
+      for (int shift = 0; shift < 64 && (spread >> shift) != 0; shift += 8) {
+        size_t count[257] = {};
+        auto digit = [&](const Row& r) {
+          return ((static_cast<uint64_t>(r.k[k]) - static_cast<uint64_t>(lo)) >> shift) & 0xff;
+        };
+        for (const Row& r : rows) ++count[digit(r) + 1];
+        for (int d = 0; d < 256; ++d) count[d + 1] += count[d];
+        for (const Row& r : rows) scratch[count[digit(r)]++] = r;
+        rows.swap(scratch);
+      }
+    }
+    auto same_key = [](const Row& a, const Row& b) {
+      for (int k = 0; k < kKeys; ++k) {
+        if (a.k[k] != b.k[k]) return false;
+      }
+      return true;
+    };
+    for (size_t begin = 0; begin < n;) {
+      size_t end = begin + 1;
+      while (end < n && same_key(rows[begin], rows[end])) ++end;
+      if (end - begin > 1) std::sort(rows.begin() + begin, rows.begin() + end, by_ts_seq);
+      begin = end;
+    }
+  }
   if (created) {
     for (size_t begin = 0; begin < n;) {
       size_t end = begin + 1;

@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include "common/key.h"
 #include "sluice/error.h"
 
 namespace sluice::io {
@@ -189,10 +188,23 @@ void AppendVector(duckdb_vector v, idx_t n, Column& col) {
 // given, else rows [begin, begin + n).
 void FillVector(const Column& col, const uint32_t* order, size_t begin, idx_t n, duckdb_vector v) {
   auto row = [&](idx_t r) -> size_t { return order ? order[begin + r] : begin + r; };
+  // Rows picked through `order` are scattered in memory: fetch a few rows ahead.
+  constexpr idx_t kAhead = 16;
+  auto prefetch = [&](idx_t r, const void* base, size_t width) {
+    if (order && r + kAhead < n) {
+      __builtin_prefetch(static_cast<const char*>(base) + order[begin + r + kAhead] * width);
+    }
+  };
   duckdb_vector_ensure_validity_writable(v);
   uint64_t* validity = duckdb_vector_get_validity(v);
-  for (idx_t r = 0; r < n; ++r) {
-    duckdb_validity_set_row_validity(validity, r, col.valid[row(r)] != 0);
+  for (idx_t w = 0; w * 64 < n; ++w) {
+    uint64_t bits = 0;
+    const idx_t end = std::min<idx_t>(64, n - w * 64);
+    for (idx_t j = 0; j < end; ++j) {
+      prefetch(w * 64 + j, col.valid.data(), 1);
+      bits |= static_cast<uint64_t>(col.valid[row(w * 64 + j)] != 0) << j;
+    }
+    validity[w] = bits;
   }
   void* data = duckdb_vector_get_data(v);
   switch (col.type) {
@@ -202,7 +214,10 @@ void FillVector(const Column& col, const uint32_t* order, size_t begin, idx_t n,
       if (!order) {
         std::memcpy(dst, col.i64.data() + begin, n * sizeof(int64_t));
       } else {
-        for (idx_t r = 0; r < n; ++r) dst[r] = col.i64[order[begin + r]];
+        for (idx_t r = 0; r < n; ++r) {
+          prefetch(r, col.i64.data(), sizeof(int64_t));
+          dst[r] = col.i64[order[begin + r]];
+        }
       }
       break;
     }
@@ -216,12 +231,16 @@ void FillVector(const Column& col, const uint32_t* order, size_t begin, idx_t n,
       if (!order) {
         std::memcpy(dst, col.f64.data() + begin, n * sizeof(double));
       } else {
-        for (idx_t r = 0; r < n; ++r) dst[r] = col.f64[order[begin + r]];
+        for (idx_t r = 0; r < n; ++r) {
+          prefetch(r, col.f64.data(), sizeof(double));
+          dst[r] = col.f64[order[begin + r]];
+        }
       }
       break;
     }
     case DataType::kString:
       for (idx_t r = 0; r < n; ++r) {
+        prefetch(r, col.str.data(), sizeof(std::string));
         const size_t i = row(r);
         if (!col.valid[i]) continue;
         const std::string& s = col.str[i];
@@ -492,75 +511,6 @@ void DuckDb::WriteParquet(const Batch& batch, const std::string& path,
                       "snappy)",
                       handle, QuoteLiteral(path)),
           "writing " + path);
-}
-
-namespace {
-
-struct BucketFunctionInfo {
-  std::vector<DataType> key_types;
-  uint32_t bucket_count;
-};
-
-// DuckDB calls this per chunk, possibly from several threads at once; it only reads `info`.
-void BucketFunction(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
-  const auto* fi = static_cast<const BucketFunctionInfo*>(duckdb_scalar_function_get_extra_info(info));
-  const idx_t n = duckdb_data_chunk_get_size(input);
-  const size_t nkeys = fi->key_types.size();
-  std::vector<duckdb_vector> vecs(nkeys);
-  std::vector<const uint64_t*> validity(nkeys);
-  for (size_t k = 0; k < nkeys; ++k) {
-    vecs[k] = duckdb_data_chunk_get_vector(input, k);
-    validity[k] = duckdb_vector_get_validity(vecs[k]);
-  }
-  auto* out = static_cast<int64_t*>(duckdb_vector_get_data(output));
-  // One-row columns reused per row so that AppendKeyEncoding (the single definition of the
-  // encoding) does the encoding.
-  std::vector<Column> cells;
-  for (DataType t : fi->key_types) cells.push_back(Column::Nulls(t, 1));
-  std::vector<const Column*> cell_ptrs;
-  for (const Column& c : cells) cell_ptrs.push_back(&c);
-  std::string encoded;
-  for (idx_t r = 0; r < n; ++r) {
-    for (size_t k = 0; k < nkeys; ++k) {
-      Column& c = cells[k];
-      c.valid[0] = RowValid(validity[k], r) ? 1 : 0;
-      if (!c.valid[0]) continue;
-      if (c.type == DataType::kString) {
-        auto* strs = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vecs[k]));
-        c.str[0].assign(duckdb_string_t_data(&strs[r]), duckdb_string_t_length(strs[r]));
-      } else {
-        c.i64[0] = static_cast<const int64_t*>(duckdb_vector_get_data(vecs[k]))[r];
-      }
-    }
-    encoded.clear();
-    AppendKeyEncoding(cell_ptrs, 0, encoded);
-    out[r] = BucketOfKey(encoded, fi->bucket_count);
-  }
-}
-
-}  // namespace
-
-void DuckDb::RegisterBucketFunction(const std::string& name, const std::vector<DataType>& key_types,
-                                    uint32_t bucket_count) {
-  duckdb_scalar_function f = duckdb_create_scalar_function();
-  duckdb_scalar_function_set_name(f, name.c_str());
-  for (DataType t : key_types) {
-    if (t != DataType::kInt64 && t != DataType::kString) {
-      duckdb_destroy_scalar_function(&f);
-      throw InternalError("bucket keys must be int64 or string");
-    }
-    LogicalTypeGuard lt{CreateLogicalType(t)};
-    duckdb_scalar_function_add_parameter(f, lt.type);
-  }
-  LogicalTypeGuard ret{duckdb_create_logical_type(DUCKDB_TYPE_BIGINT)};
-  duckdb_scalar_function_set_return_type(f, ret.type);
-  duckdb_scalar_function_set_extra_info(
-      f, new BucketFunctionInfo{key_types, bucket_count},
-      [](void* p) { delete static_cast<BucketFunctionInfo*>(p); });
-  duckdb_scalar_function_set_function(f, BucketFunction);
-  const duckdb_state state = duckdb_register_scalar_function(h_->con, f);
-  duckdb_destroy_scalar_function(&f);
-  if (state == DuckDBError) throw InternalError("duckdb: cannot register function " + name);
 }
 
 std::string QuoteIdent(std::string_view name) {

@@ -58,13 +58,6 @@ class DuckDb {
   // Runs `sql` and returns its whole result as one Batch.
   Batch Query(const std::string& sql, std::string_view context = {});
 
-  // Registers the scalar SQL function `name(k1, k2, …)` → BIGINT, the bucket of a row's keys
-  // exactly as common/key.h computes it (same encoding, same hash), for keys of `key_types`
-  // (int64 or string each) and `bucket_count` buckets. Lets DuckDB bucket rows the way the
-  // engine reads them.
-  void RegisterBucketFunction(const std::string& name, const std::vector<DataType>& key_types,
-                              uint32_t bucket_count);
-
   // Writes the rows of `batch` to the Parquet file `path` (snappy): rows `*order` in that
   // order when given, else all rows in order. DuckDB reads the columns in place through the
   // table function sluice_rows, so nothing is copied into a table first. Overwrites `path`;

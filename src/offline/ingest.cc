@@ -239,7 +239,11 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
       const int64_t seq_base = m.next_seq + result.rows_read;
       std::vector<std::vector<uint32_t>> rows_of_bucket(bucket_count);
       std::string encoded;
-      db.QueryChunks(q.sql, [&](Batch&& b) {
+      // DuckDB's reading and sluice's processing overlap: chunks are read and converted on
+      // this thread and processed on a second one.
+      Pipeline<Batch>([&](const std::function<void(Batch&&)>& push) {
+        db.QueryChunks(q.sql, push, context);
+      }, [&](Batch&& b) {
         const size_t n = b.num_rows;
         std::vector<const Column*> columns;
         for (const Field& f : src->schema) columns.push_back(&b.Get(f.name));
@@ -286,7 +290,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
           }
         }
         delivered += static_cast<int64_t>(n);
-      }, context);
+      });
       for (const Rule& rule : rules) {
         if (rule.v.count > 0) Reject(context, rule.v, rule.what);
       }
@@ -313,6 +317,9 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
   // Parquet writer. Metadata is collected per bucket, so the manifest lists segments in bucket
   // order whatever the scheduling.
   const int threads = DefaultThreads();
+  // Each worker drives its own COPY on its own thread: DuckDB's pool threads would only add
+  // workers polling for tasks.
+  db.Execute("SET threads = 1");
   std::vector<std::unique_ptr<io::DuckDb>> connections(threads);
   std::vector<Segment> written(buckets.size());
   std::mutex progress_mutex;

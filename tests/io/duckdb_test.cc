@@ -47,6 +47,52 @@ TEST(DuckDb, ParquetRoundTripKeepsEveryTypeAndNull) {
   }
 }
 
+TEST(DuckDb, WriteParquetFollowsARowOrderAcrossVectorBoundaries) {
+  TempDir dir;
+  // 5000 rows span three DuckDB vectors; written in reverse through `order`, with a null
+  // every seventh row and strings both inline (<= 12 bytes) and not.
+  Batch b;
+  Column ids(DataType::kInt64), names(DataType::kString);
+  for (int i = 0; i < 5000; ++i) {
+    if (i % 7 == 0) {
+      ids.AppendNull();
+      names.AppendNull();
+    } else {
+      ids.Append(Value::Int(i));
+      names.Append(Value::String(i % 2 ? "short" : "a string longer than twelve " + std::to_string(i)));
+    }
+  }
+  b.AddColumn("id", ids);
+  b.AddColumn("name", names);
+  std::vector<uint32_t> order;
+  for (int i = 4999; i >= 0; --i) order.push_back(static_cast<uint32_t>(i));
+  DuckDb db;
+  const std::string path = (dir.path() / "rev.parquet").string();
+  db.WriteParquet(b, path, &order);
+  Batch back = db.Query("SELECT * FROM read_parquet(" + QuoteLiteral(path) + ")");
+  ASSERT_EQ(back.num_rows, 5000u);
+  for (size_t r = 0; r < 5000; ++r) {
+    EXPECT_EQ(back.columns[0].Get(r), b.columns[0].Get(4999 - r)) << r;
+    EXPECT_EQ(back.columns[1].Get(r), b.columns[1].Get(4999 - r)) << r;
+  }
+}
+
+TEST(DuckDb, SluiceRowsRejectsAnUnknownHandle) {
+  TempDir dir;
+  DuckDb db;
+  Batch b;
+  Column one(DataType::kInt64);
+  one.Append(Value::Int(1));
+  b.AddColumn("a", one);
+  db.WriteParquet(b, (dir.path() / "x.parquet").string());  // registers sluice_rows
+  try {
+    db.Query("SELECT * FROM sluice_rows(987654321)");
+    FAIL() << "expected an error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("no rows registered"), std::string::npos) << e.what();
+  }
+}
+
 TEST(DuckDb, CanonicalSelectMapsDatesDecimalsAndTimeZones) {
   DuckDb db;
   const std::string inner =
