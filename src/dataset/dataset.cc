@@ -150,15 +150,33 @@ Batch Build(const BuildPlan& plan, const Batch& entities, const std::string& ts_
     spec.timestamp_field = src.timestamp_field;
     spec.created_timestamp_field = src.created_timestamp_field;
     spec.ttl_us = view.ttl_us;
+    // Output column of each view feature: last values first, then windows (ComputeLastValues).
+    std::vector<size_t> column_of;
+    const size_t last_values = static_cast<size_t>(std::count_if(
+        view.features.begin(), view.features.end(), [](const auto& f) { return f.aggregate.empty(); }));
     for (const auto& f : view.features) {
-      if (!f.aggregate.empty()) {
-        throw InputError(fmt::format(
-            "feature '{}' of view '{}' is a window aggregate; datasets with aggregates are not "
-            "supported by this build yet",
-            f.name, view.name));
+      const expr::TextPosition pos{f.loc.file, f.loc.line};
+      if (f.aggregate.empty()) {
+        column_of.push_back(spec.features.size());
+        spec.features.push_back(expr::Expression::Compile(f.expr, src.schema, pos));
+        continue;
       }
-      spec.features.push_back(
-          expr::Expression::Compile(f.expr, src.schema, {f.loc.file, f.loc.line}));
+      engine::WindowFeature w;
+      std::optional<DataType> input;
+      if (!f.expr.empty()) {
+        w.expr = expr::Expression::Compile(f.expr, src.schema, pos);
+        input = w.expr->type();
+      }
+      if (!f.where.empty()) w.where = expr::Expression::Compile(f.where, src.schema, pos);
+      w.fn = engine::MakeAggregate(f.aggregate, input);
+      if (!w.fn || !f.window_us || !f.hop_us) {
+        throw InternalError(fmt::format("feature '{}' of view '{}' was not checked at apply",
+                                        f.name, view.name));
+      }
+      w.window_us = *f.window_us;
+      w.hop_us = *f.hop_us;
+      column_of.push_back(last_values + spec.windows.size());
+      spec.windows.push_back(std::move(w));
     }
     engine::EntityRows rows;
     rows.ts = &entities.columns[ts_index];
@@ -181,8 +199,8 @@ Batch Build(const BuildPlan& plan, const Batch& entities, const std::string& ts_
       if (progress) progress((vi + f) / static_cast<double>(plan.views.size()));
     };
     std::vector<Column> cols = engine::ComputeLastValues(spec, reader, rows, view_progress);
-    for (size_t f = 0; f < cols.size(); ++f) {
-      values[view.name + "." + view.features[f].name] = std::move(cols[f]);
+    for (size_t f = 0; f < view.features.size(); ++f) {
+      values[view.name + "." + view.features[f].name] = std::move(cols[column_of[f]]);
     }
   }
   for (const repo::OnDemandViewDef* odv : plan.odvs) {

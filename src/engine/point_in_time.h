@@ -13,18 +13,39 @@
 #include <string>
 #include <vector>
 
+#include "engine/aggregate.h"
 #include "engine/bucket_source.h"
 #include "expr/expression.h"
 #include "sluice/column.h"
 
 namespace sluice::engine {
 
+// A windowed aggregate (SPEC §5.2). At time t it covers the key's rows with `where` true and
+// lo <= ts <= t, where lo = (floor(t / hop) - window / hop + 1) * hop (tiles of `hop` aligned
+// to the epoch: the current partial tile plus window/hop - 1 full tiles), or, with hop 0,
+// t - window < ts <= t. Its value is fn over the non-null values of `expr` on those rows
+// (every row when `expr` is absent: count of rows).
+//
+// Evaluation mirrors what the online store will keep: one state per (key, tile) built by
+// Update in row order; the value at t is Init, then Merge of each full tile's state oldest
+// first, then Merge of the partial tile's state (its rows with ts <= t). With hop 0 the rows
+// in the window are Updated in row order into one state.
+struct WindowFeature {
+  std::shared_ptr<const AggregateFunction> fn;
+  std::optional<expr::Expression> expr;   // nullopt: count rows
+  std::optional<expr::Expression> where;  // nullopt: every row
+  Micros window_us = 0;
+  Micros hop_us = 0;                      // 0 = exact sliding window
+};
+
+// The features of one view over one source: last values (SPEC §5.1) and windows (§5.2).
 struct LastValueSpec {
   std::vector<std::string> join_keys;   // source columns, in entity key order
   std::string timestamp_field;
   std::string created_timestamp_field;  // "" when the source has none
-  std::optional<Micros> ttl_us;         // nullopt = unbounded
+  std::optional<Micros> ttl_us;         // nullopt = unbounded (last values only)
   std::vector<expr::Expression> features;
+  std::vector<WindowFeature> windows;
 };
 
 // Entity rows to compute features for: `keys[i]` holds join key i (same type as the source's
@@ -35,8 +56,11 @@ struct EntityRows {
   size_t size() const { return ts->size(); }
 };
 
-// One output column per spec.features[i], aligned with `entities`. `progress`, if set, is
-// called with the fraction of buckets done.
+// One output column per spec.features[i], then one per spec.windows[i], aligned with
+// `entities`. Entity rows with a null time or key get nulls throughout; otherwise a window
+// over no rows is its function's empty value (count 0, sum 0, others null). Source rows are
+// read, sorted and merged with the entity rows once per bucket for all features. `progress`,
+// if set, is called with the fraction of buckets done.
 std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& source,
                                       const EntityRows& entities,
                                       const std::function<void(double)>& progress = {});

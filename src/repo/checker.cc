@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/text.h"
+#include "engine/aggregate.h"
 #include "expr/expression.h"
 #include "repo/loader.h"
 #include "sluice/error.h"
@@ -220,29 +221,10 @@ std::string SourceSql(const SourceDef& source, const fs::path& root,
 }
 
 std::optional<DataType> AggregateResultType(std::string_view fn, std::optional<DataType> in) {
-  const bool numeric = in && IsNumeric(*in);
-  if (fn == "count") return DataType::kInt64;
-  if (fn == "approx_count_distinct") {
-    if (!in) return std::nullopt;
-    return DataType::kInt64;
-  }
-  if (fn == "sum") {
-    if (!numeric) return std::nullopt;
-    return *in;
-  }
-  if (fn == "mean" || fn == "stddev" || fn == "variance") {
-    if (!numeric) return std::nullopt;
-    return DataType::kFloat64;
-  }
-  if (fn == "min" || fn == "max") {
-    if (!in || *in == DataType::kFloat64List) return std::nullopt;
-    return *in;
-  }
-  if (fn == "last" || fn == "first") {
-    if (!in) return std::nullopt;
-    return *in;
-  }
-  return std::nullopt;
+  // The engine's function table is the one definition of what each aggregate takes.
+  const auto f = engine::MakeAggregate(fn, in);
+  if (!f) return std::nullopt;
+  return f->result_type();
 }
 
 void CheckRepo(RepoDefinition& repo, io::DuckDb& db) {
