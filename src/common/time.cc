@@ -49,6 +49,7 @@ std::optional<Micros> ParseDuration(std::string_view s) {
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
   if (ec != std::errc() || ptr == s.data() || n < 0) return std::nullopt;
   std::string_view unit(ptr, s.data() + s.size() - ptr);
+  if (unit.empty() && n == 0) return 0;  // `hop: 0` (SPEC §5.2); other durations need a unit
   int64_t scale;
   if (unit == "ms") scale = 1000;
   else if (unit == "s") scale = kMicrosPerSecond;

@@ -91,6 +91,41 @@ TEST(DatasetE2E, HandComputedLastValuesWithTtlAndTies) {
                 "user_id,event_timestamp,label,user_tx__amount,user_tx__doubled"}));
 }
 
+TEST(DatasetE2E, HandComputedWindowsAlongsideLastValues) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  repo.Write("windows.yaml", R"(feature_views:
+  - name: user_win
+    entities: [user]
+    source: tx
+    features:
+      - {name: n_1h, aggregate: count, window: 1h, hop: 10m}
+      - {name: last_amount, expr: amount}
+      - {name: total_1h, aggregate: sum, expr: amount, window: 1h, hop: 10m}
+      - {name: big_2h, aggregate: count, expr: amount, where: "amount > 15", window: 2h, hop: 0}
+      - {name: first_1h, aggregate: first, expr: amount, window: 1h, hop: 10m}
+feature_services:
+  - {name: win, features: [user_win]}
+)");
+  repo.Run("apply");
+  repo.Run("ingest tx");
+  repo.Json("dataset create w --service win --entities entities.csv");
+  // Entities a..g (see kEntities); tiles of 10 minutes, so at 00:29:59 the 1h window starts at
+  // -00:30 and at 01:29:59 at 00:30 (the current partial tile plus five full ones).
+  EXPECT_EQ(Column(repo, "w", "user_win__n_1h"),
+            (std::vector<std::string>{"1", "3", "0", "2", "0", "0", "1"}));
+  EXPECT_EQ(Column(repo, "w", "user_win__total_1h"),
+            (std::vector<std::string>{"10.0", "129.0", "0.0", "119.0", "0.0", "0.0", "5.0"}));
+  EXPECT_EQ(Column(repo, "w", "user_win__big_2h"),
+            (std::vector<std::string>{"0", "2", "2", "2", "0", "0", "0"}));
+  // first in row order: at 00:30 the row created at 00:29 (99) comes before the one created
+  // at 00:30 (20).
+  EXPECT_EQ(Column(repo, "w", "user_win__first_1h"),
+            (std::vector<std::string>{"10.0", "10.0", "null", "99.0", "null", "null", "5.0"}));
+  EXPECT_EQ(Column(repo, "w", "user_win__last_amount"),
+            (std::vector<std::string>{"10.0", "20.0", "20.0", "20.0", "null", "null", "5.0"}));
+}
+
 TEST(DatasetE2E, SegmentsAreSortedAndSequencesFollowDeliveryOrder) {
   ScratchRepo repo;
   MakeRepo(repo);
