@@ -7,8 +7,8 @@
 #include <random>
 #include <set>
 
-#include "common/key.h"
 #include "engine/aggregate.h"
+#include "engine/memory_source.h"
 #include "engine/point_in_time.h"
 #include "sluice/error.h"
 
@@ -16,38 +16,6 @@ namespace sluice::engine {
 namespace {
 
 constexpr Micros kHour = 3600LL * 1000000;
-
-// Rows bucketed exactly as ingest does.
-class MemorySource : public BucketSource {
- public:
-  MemorySource(const Batch& rows, uint32_t buckets) : buckets_(buckets), parts_(buckets) {
-    std::vector<std::vector<uint32_t>> idx(buckets);
-    for (size_t r = 0; r < rows.num_rows; ++r) {
-      std::string enc;
-      AppendKeyEncoding({&rows.Get("user_id")}, r, enc);
-      idx[BucketOfKey(enc, buckets)].push_back(static_cast<uint32_t>(r));
-    }
-    for (uint32_t b = 0; b < buckets; ++b) {
-      for (size_t c = 0; c < rows.columns.size(); ++c) {
-        parts_[b].AddColumn(rows.schema[c].name, rows.columns[c].Gather(idx[b]));
-      }
-      parts_[b].num_rows = idx[b].size();
-    }
-  }
-  uint32_t bucket_count() const override { return buckets_; }
-  const std::vector<std::string>& partition_keys() const override { return pk_; }
-  Batch Read(uint32_t bucket, const std::vector<std::string>& columns) override {
-    Batch out;
-    for (const auto& c : columns) out.AddColumn(c, parts_[bucket].Get(c));
-    out.num_rows = parts_[bucket].num_rows;
-    return out;
-  }
-
- private:
-  std::vector<std::string> pk_ = {"user_id"};
-  uint32_t buckets_;
-  std::vector<Batch> parts_;
-};
 
 struct Event {
   int64_t user;
@@ -241,7 +209,7 @@ TEST(Windows, MatchTheDefinitionOnRandomData) {
   }
   user.Append(Value::Int(1));
   ts.AppendNull();
-  MemorySource source(EventsBatch(events), 5);
+  MemorySource source(EventsBatch(events), {"user_id"}, 5);
   const std::vector<Column> out = ComputeLastValues(spec, source, {{&user}, &ts});
   ASSERT_EQ(out.size(), defs.size());
   for (size_t f = 0; f < defs.size(); ++f) {
@@ -277,7 +245,7 @@ TEST(Windows, EmptyWindowsAreZeroForCountAndSumAndNullOtherwise) {
   ts.Append(Value::Timestamp(10 * kHour));
   user.Append(Value::Int(1));  // the event itself
   ts.Append(Value::Timestamp(10 * kHour));
-  MemorySource source(EventsBatch(events), 3);
+  MemorySource source(EventsBatch(events), {"user_id"}, 3);
   const auto out = ComputeLastValues(spec, source, {{&user}, &ts});
   for (size_t r : {0, 1}) {
     EXPECT_EQ(out[0].Get(r), Value::Int(0));
