@@ -275,20 +275,6 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
   const size_t n = entities.size();
   std::vector<Column> out;
   for (const auto& f : spec.features) out.push_back(Column::Nulls(f.type(), n));
-  for (const WindowFeature& w : spec.windows) {
-    // Every valid entity row starts at the empty window's value (count 0, sum 0, else null);
-    // keys with rows in the source overwrite it below.
-    Column col = Column::Nulls(w.fn->result_type(), n);
-    Column empty = Column::Nulls(w.fn->result_type(), 1);
-    AggregateState state(*w.fn);
-    w.fn->Finalize(state.get(), empty, 0);
-    for (size_t r = 0; r < n; ++r) {
-      bool valid = !entities.ts->IsNull(r);
-      for (const Column* k : entities.keys) valid = valid && !k->IsNull(r);
-      if (valid) col.SetFrom(r, empty, 0);
-    }
-    out.push_back(std::move(col));
-  }
 
   // Source columns needed: keys, times, sequence, and every expression input.
   std::vector<std::string> columns = spec.join_keys;
@@ -336,6 +322,18 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
       b = BucketOfKey(encoded, nb);
     }
     entity_buckets[b].push_back(static_cast<uint32_t>(r));
+  }
+  for (const WindowFeature& w : spec.windows) {
+    // Every entity row with a time and keys (those in a bucket) starts at the empty window's
+    // value (count 0, sum 0, else null); keys with rows in the source overwrite it below.
+    Column col = Column::Nulls(w.fn->result_type(), n);
+    Column empty = Column::Nulls(w.fn->result_type(), 1);
+    AggregateState state(*w.fn);
+    w.fn->Finalize(state.get(), empty, 0);
+    for (const std::vector<uint32_t>& rows : entity_buckets) {
+      for (uint32_t r : rows) col.SetFrom(r, empty, 0);
+    }
+    out.push_back(std::move(col));
   }
 
   // Buckets are independent and write disjoint entity rows of `out`, so they run on parallel
