@@ -195,6 +195,17 @@ void FillVector(const Column& col, const uint32_t* order, size_t begin, idx_t n,
       __builtin_prefetch(static_cast<const char*>(base) + order[begin + r + kAhead] * width);
     }
   };
+  // Fixed-width payloads: one memcpy in order, else a prefetching gather.
+  auto copy_fixed = [&](const auto* src, auto* dst) {
+    if (!order) {
+      std::memcpy(dst, src + begin, n * sizeof(*src));
+      return;
+    }
+    for (idx_t r = 0; r < n; ++r) {
+      prefetch(r, src, sizeof(*src));
+      dst[r] = src[order[begin + r]];
+    }
+  };
   duckdb_vector_ensure_validity_writable(v);
   uint64_t* validity = duckdb_vector_get_validity(v);
   for (idx_t w = 0; w * 64 < n; ++w) {
@@ -209,35 +220,17 @@ void FillVector(const Column& col, const uint32_t* order, size_t begin, idx_t n,
   void* data = duckdb_vector_get_data(v);
   switch (col.type) {
     case DataType::kInt64:
-    case DataType::kTimestamp: {
-      auto* dst = static_cast<int64_t*>(data);
-      if (!order) {
-        std::memcpy(dst, col.i64.data() + begin, n * sizeof(int64_t));
-      } else {
-        for (idx_t r = 0; r < n; ++r) {
-          prefetch(r, col.i64.data(), sizeof(int64_t));
-          dst[r] = col.i64[order[begin + r]];
-        }
-      }
+    case DataType::kTimestamp:
+      copy_fixed(col.i64.data(), static_cast<int64_t*>(data));
       break;
-    }
     case DataType::kBool: {
       bool* dst = static_cast<bool*>(data);
       for (idx_t r = 0; r < n; ++r) dst[r] = col.i64[row(r)] != 0;
       break;
     }
-    case DataType::kFloat64: {
-      auto* dst = static_cast<double*>(data);
-      if (!order) {
-        std::memcpy(dst, col.f64.data() + begin, n * sizeof(double));
-      } else {
-        for (idx_t r = 0; r < n; ++r) {
-          prefetch(r, col.f64.data(), sizeof(double));
-          dst[r] = col.f64[order[begin + r]];
-        }
-      }
+    case DataType::kFloat64:
+      copy_fixed(col.f64.data(), static_cast<double*>(data));
       break;
-    }
     case DataType::kString:
       for (idx_t r = 0; r < n; ++r) {
         prefetch(r, col.str.data(), sizeof(std::string));
