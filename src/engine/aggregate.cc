@@ -409,11 +409,14 @@ uint64_t HashValue(const Column& in, size_t row) {
       return Xxh64(buf, 9);
     }
     case DataType::kString: {
-      std::string buf = "s" + in.str[row];
+      thread_local std::string buf;  // reused: this runs once per input row
+      buf.assign(1, 's');
+      buf += in.str[row];
       return Xxh64(buf.data(), buf.size());
     }
     case DataType::kFloat64List: {
-      std::string buf = "l";
+      thread_local std::string buf;
+      buf.assign(1, 'l');
       for (double d : in.list[row]) buf.append(reinterpret_cast<const char*>(&d), 8);
       return Xxh64(buf.data(), buf.size());
     }
