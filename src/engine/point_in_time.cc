@@ -1,6 +1,7 @@
 #include "engine/point_in_time.h"
 
 #include <algorithm>
+#include <limits>
 #include <mutex>
 #include <numeric>
 #include <set>
@@ -126,106 +127,158 @@ class StateArena {
   size_t count_ = 0;
 };
 
+// Saturating a * b for tile arithmetic at the ends of the time range.
+inline Micros SaturatingMul(Micros a, Micros b) {
+  Micros r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) {
+    return (a < 0) != (b < 0) ? std::numeric_limits<Micros>::min()
+                              : std::numeric_limits<Micros>::max();
+  }
+  return r;
+}
+
 // The value of window feature `w` for the entity rows of one key. `rows` are the key's source
 // rows (indices into `batch`) in row order; `ents` its entity rows sorted by time.
+//
+// Entity rows are visited in time order and the key's rows are consumed once, lazily: rows
+// before the current window's first tile are skipped without being read, rows of full tiles
+// are Updated into their tile's state when a window first needs them, and the rows of the
+// current (partial) tile are Updated into a scratch state per entity row. Only rows that some
+// window covers are ever touched.
 class WindowEvaluator {
  public:
   WindowEvaluator(const WindowFeature& w, const Batch& batch, const Column& ts)
-      : w_(w), ts_(ts), tiles_(*w.fn), full_(*w.fn), result_(*w.fn) {
-    if (w.expr) values_ = w.expr->Evaluate(batch);
+      : w_(w), ts_(ts), input_(&ts), tiles_(*w.fn), full_(*w.fn), scratch_(*w.fn) {
+    if (w.expr) {
+      // A bare column is read in place; anything else is evaluated once for the bucket.
+      if (const std::string* name = w.expr->bare_column()) {
+        input_ = &batch.Get(*name);
+      } else {
+        values_ = w.expr->Evaluate(batch);
+        input_ = &values_;
+      }
+    }
     if (w.where) mask_ = w.where->Evaluate(batch);
   }
 
   void Run(const uint32_t* rows, size_t n, const std::vector<uint32_t>& ents, size_t e_begin,
            size_t e_end, const Column& ets, Column& out) {
-    const AggregateFunction& fn = *w_.fn;
-    const Column& input = w_.expr ? values_ : ts_;
-    // The key's qualifying rows, in row order.
-    kept_.clear();
-    for (size_t i = 0; i < n; ++i) {
-      const uint32_t r = rows[i];
-      if (w_.where && (mask_.IsNull(r) || mask_.i64[r] == 0)) continue;
-      if (w_.expr && values_.IsNull(r)) continue;
-      kept_.push_back(r);
-    }
-    if (kept_.empty()) return;  // every entity row keeps the prefilled empty value
     if (w_.hop_us == 0) {
-      size_t lo = 0, hi = 0;
-      for (size_t e = e_begin; e < e_end; ++e) {
-        const uint32_t er = ents[e];
-        const Micros t = ets.i64[er];
-        while (hi < kept_.size() && ts_.i64[kept_[hi]] <= t) ++hi;
-        while (lo < hi && ts_.i64[kept_[lo]] <= t - w_.window_us) ++lo;
-        result_.Clear();
-        char* st = result_.Add();
-        for (size_t i = lo; i < hi; ++i) fn.Update(st, input, kept_[i]);
-        SetOut(fn, st, out, er);
-      }
-      return;
+      RunExact(rows, n, ents, e_begin, e_end, ets, out);
+    } else {
+      RunTiled(rows, n, ents, e_begin, e_end, ets, out);
     }
-    // Tiles: one state per tile holding rows, in time order.
+  }
+
+ private:
+  // Whether source row r enters the aggregate: `where` true (null = false), expr not null.
+  bool Qualifies(uint32_t r) const {
+    if (w_.where && (mask_.IsNull(r) || mask_.i64[r] == 0)) return false;
+    return !(w_.expr && input_->IsNull(r));
+  }
+
+  // hop 0: the rows with t - window < ts <= t, Updated in row order into one state.
+  void RunExact(const uint32_t* rows, size_t n, const std::vector<uint32_t>& ents,
+                size_t e_begin, size_t e_end, const Column& ets, Column& out) {
+    const AggregateFunction& fn = *w_.fn;
+    size_t lo = 0, hi = 0;
+    for (size_t e = e_begin; e < e_end; ++e) {
+      const uint32_t er = ents[e];
+      const Micros t = ets.i64[er];
+      while (hi < n && ts_.i64[rows[hi]] <= t) ++hi;
+      while (lo < hi && ts_.i64[rows[lo]] <= t - w_.window_us) ++lo;
+      scratch_.Clear();
+      char* st = nullptr;
+      for (size_t i = lo; i < hi; ++i) {
+        if (!Qualifies(rows[i])) continue;
+        if (st == nullptr) st = scratch_.Add();
+        fn.Update(st, *input_, rows[i]);
+      }
+      if (st != nullptr) SetOut(fn, st, out, er);  // else the prefilled empty value stays
+    }
+  }
+
+  // Tiles of `hop`: full tiles merged oldest first (shared by the entity rows of one current
+  // tile), then the current tile's rows with ts <= t.
+  void RunTiled(const uint32_t* rows, size_t n, const std::vector<uint32_t>& ents,
+                size_t e_begin, size_t e_end, const Column& ets, Column& out) {
+    const AggregateFunction& fn = *w_.fn;
     const Micros hop = w_.hop_us;
     const Micros span = w_.window_us / hop;  // tiles per window
     tiles_.Clear();
     tile_index_.clear();
-    tile_begin_.clear();
-    for (size_t i = 0; i < kept_.size(); ++i) {
-      const Micros tile = FloorDiv(ts_.i64[kept_[i]], hop);
-      if (tile_index_.empty() || tile_index_.back() != tile) {
-        tile_index_.push_back(tile);
-        tile_begin_.push_back(i);
-        tiles_.Add();
-      }
-      fn.Update(tiles_.At(tiles_.size() - 1), input, kept_[i]);
-    }
-    tile_begin_.push_back(kept_.size());
-    size_t first = 0;  // first tile >= the window's first tile (moves forward with t)
-    Micros cached_current = 0;
-    bool have_cached = false;
+    size_t next = 0;   // first row not yet consumed into a full tile or skipped
+    size_t first = 0;  // first live tile (>= the window's first tile)
+    bool have_full = false;
+    Micros full_current = 0;
     for (size_t e = e_begin; e < e_end; ++e) {
       const uint32_t er = ents[e];
       const Micros t = ets.i64[er];
       const Micros current = FloorDiv(t, hop);
       const Micros from = current - span + 1;
-      while (first < tile_index_.size() && tile_index_[first] < from) ++first;
-      size_t full_end = first;  // tiles [first, full_end) are full tiles of the window
-      while (full_end < tile_index_.size() && tile_index_[full_end] < current) ++full_end;
-      if (!have_cached || current != cached_current) {
-        // The merged full tiles depend only on the current tile: shared by entity rows in it.
-        full_.Clear();
-        char* full = full_.Add();
-        for (size_t k = first; k < full_end; ++k) fn.Merge(full, tiles_.At(k));
-        cached_current = current;
-        have_cached = true;
-      }
-      // Result: the merged full tiles, then the partial current tile's rows with ts <= t.
-      result_.Clear();
-      char* r = result_.Add();
-      fn.Merge(r, full_.At(0));
-      if (full_end < tile_index_.size() && tile_index_[full_end] == current) {
-        char* partial = result_.Add();
-        for (size_t i = tile_begin_[full_end]; i < tile_begin_[full_end + 1]; ++i) {
-          if (ts_.i64[kept_[i]] > t) break;
-          fn.Update(partial, input, kept_[i]);
+      const Micros window_start = SaturatingMul(from, hop);
+      const Micros current_start = SaturatingMul(current, hop);
+      // Rows before the window are never needed again (entity times only grow).
+      while (next < n && ts_.i64[rows[next]] < window_start) ++next;
+      // Rows of full tiles [from, current) go into their tile's state.
+      bool added = false;
+      for (; next < n; ++next) {
+        const uint32_t r = rows[next];
+        const Micros ts = ts_.i64[r];
+        if (ts >= current_start) break;
+        if (!Qualifies(r)) continue;
+        const Micros tile = FloorDiv(ts, hop);
+        if (tile_index_.size() == first || tile_index_.back() != tile) {
+          tile_index_.push_back(tile);
+          tiles_.Add();
         }
-        fn.Merge(r, partial);
+        fn.Update(tiles_.At(tiles_.size() - 1), *input_, r);
+        added = true;
       }
-      SetOut(fn, r, out, er);
+      while (first < tile_index_.size() && tile_index_[first] < from) ++first;
+      // Every live tile is now a full tile of this window; their merge depends only on the
+      // current tile, so entity rows in the same tile share it.
+      if (!have_full || current != full_current || added) {
+        full_.Clear();
+        if (first < tile_index_.size()) {
+          char* full = full_.Add();
+          for (size_t k = first; k < tile_index_.size(); ++k) fn.Merge(full, tiles_.At(k));
+        }
+        full_current = current;
+        have_full = true;
+      }
+      // The partial tile: rows from `next` with ts <= t (all in the current tile).
+      scratch_.Clear();
+      char* partial = nullptr;
+      for (size_t i = next; i < n && ts_.i64[rows[i]] <= t; ++i) {
+        if (!Qualifies(rows[i])) continue;
+        if (partial == nullptr) partial = scratch_.Add();
+        fn.Update(partial, *input_, rows[i]);
+      }
+      const bool has_full = full_.size() > 0;
+      if (has_full && partial != nullptr) {
+        char* r = scratch_.Add();
+        fn.Merge(r, full_.At(0));
+        fn.Merge(r, partial);
+        SetOut(fn, r, out, er);
+      } else if (has_full) {
+        SetOut(fn, full_.At(0), out, er);
+      } else if (partial != nullptr) {
+        SetOut(fn, partial, out, er);
+      }  // else no rows: the prefilled empty value stays
     }
   }
 
- private:
   static void SetOut(const AggregateFunction& fn, const char* state, Column& out, uint32_t row) {
     out.valid[row] = 0;
     fn.Finalize(state, out, row);
   }
   const WindowFeature& w_;
   const Column& ts_;
+  const Column* input_;  // expr values (or the time column when counting rows)
   Column values_, mask_;
-  StateArena tiles_, full_, result_;
-  std::vector<uint32_t> kept_;
+  StateArena tiles_, full_, scratch_;
   std::vector<Micros> tile_index_;
-  std::vector<size_t> tile_begin_;
 };
 
 // Window features of one bucket: walks key groups of the sorted source rows and the sorted

@@ -417,6 +417,10 @@ Expression Expression::Compile(std::string_view text, const Schema& input, const
   return e;
 }
 
+const std::string* Expression::bare_column() const {
+  return root_->op == Op::kColumn ? &root_->name : nullptr;
+}
+
 Column Expression::Evaluate(const Batch& batch) const {
   // Map input-schema positions to this batch's columns.
   std::vector<int> columns(input_.size(), -1);

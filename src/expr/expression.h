@@ -37,6 +37,9 @@ class Expression {
   const std::string& text() const { return text_; }
   // Names of the input columns it references, sorted, without duplicates.
   const std::vector<std::string>& columns() const { return columns_; }
+  // The column's name when the expression is one bare column reference (callers may then read
+  // the column instead of evaluating a copy of it), else nullptr.
+  const std::string* bare_column() const;
 
   // Evaluates on every row of `batch`, which must contain each referenced column with the type
   // it had at Compile (by name; other columns are ignored). Returns batch.num_rows values.

@@ -446,10 +446,13 @@ std::vector<DescribedColumn> DuckDb::Describe(const std::string& sql, std::strin
   return out;
 }
 
-void DuckDb::QueryChunks(const std::string& sql, const std::function<void(Batch&&)>& sink,
-                         std::string_view context, size_t chunk_rows) {
+namespace {
+// Runs `sql` as a streaming query and converts its result (see ConvertResult).
+void Stream(duckdb_connection con, const std::string& sql,
+            const std::function<void(Batch&&)>& sink, std::string_view context, size_t chunk_rows,
+            size_t reserve_rows) {
   duckdb_prepared_statement stmt = nullptr;
-  if (duckdb_prepare(h_->con, sql.c_str(), &stmt) == DuckDBError) {
+  if (duckdb_prepare(con, sql.c_str(), &stmt) == DuckDBError) {
     std::string message = duckdb_prepare_error(stmt);
     duckdb_destroy_prepare(&stmt);
     throw InputError(WithContext(context, message));
@@ -468,7 +471,20 @@ void DuckDb::QueryChunks(const std::string& sql, const std::function<void(Batch&
   if (estate == DuckDBError) {
     throw InputError(WithContext(context, duckdb_result_error(&g.result)));
   }
-  ConvertResult(g.result, sink, context, chunk_rows, 0);
+  ConvertResult(g.result, sink, context, chunk_rows, reserve_rows);
+}
+}  // namespace
+
+void DuckDb::QueryChunks(const std::string& sql, const std::function<void(Batch&&)>& sink,
+                         std::string_view context, size_t chunk_rows) {
+  Stream(h_->con, sql, sink, context, chunk_rows, 0);
+}
+
+Batch DuckDb::QueryStreamed(const std::string& sql, size_t expected_rows,
+                            std::string_view context) {
+  Batch out;
+  Stream(h_->con, sql, [&](Batch&& b) { out = std::move(b); }, context, SIZE_MAX, expected_rows);
+  return out;
 }
 
 Batch DuckDb::Query(const std::string& sql, std::string_view context) {

@@ -58,6 +58,10 @@ class DuckDb {
   // Runs `sql` and returns its whole result as one Batch.
   Batch Query(const std::string& sql, std::string_view context = {});
 
+  // The same, streamed chunk by chunk into columns sized for `expected_rows` (a hint): no
+  // intermediate copy of the result, for single-threaded connections reading known files.
+  Batch QueryStreamed(const std::string& sql, size_t expected_rows, std::string_view context = {});
+
   // Writes the rows of `batch` to the Parquet file `path` (snappy): rows `*order` in that
   // order when given, else all rows in order. DuckDB reads the columns in place through the
   // table function sluice_rows, so nothing is copied into a table first. Overwrites `path`;

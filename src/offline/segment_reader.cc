@@ -11,8 +11,12 @@ SegmentReader::SegmentReader(std::filesystem::path source_dir, SnapshotManifest 
 
 Batch SegmentReader::Read(uint32_t bucket, const std::vector<std::string>& columns) {
   std::vector<std::string> files;
+  size_t rows = 0;
   for (const Segment& s : manifest_.segments) {
-    if (s.bucket == bucket && s.rows > 0) files.push_back((dir_ / s.path).string());
+    if (s.bucket == bucket && s.rows > 0) {
+      files.push_back((dir_ / s.path).string());
+      rows += s.rows;
+    }
   }
   if (files.empty()) {
     Batch empty;
@@ -44,8 +48,9 @@ Batch SegmentReader::Read(uint32_t bucket, const std::vector<std::string>& colum
     }
   }
   if (!db) db = std::make_unique<io::DuckDb>(io::DuckDbOptions{1});
-  Batch out = db->Query(
-      fmt::format("SELECT {} FROM read_parquet([{}], union_by_name = true)", select, list),
+  // Streamed into columns sized from the manifest's row counts: no copy of the result.
+  Batch out = db->QueryStreamed(
+      fmt::format("SELECT {} FROM read_parquet([{}], union_by_name = true)", select, list), rows,
       fmt::format("reading bucket {} of source '{}' snapshot {} (corrupt segment?)", bucket,
                   manifest_.source, manifest_.snapshot));
   std::lock_guard<std::mutex> lock(pool_mutex_);
