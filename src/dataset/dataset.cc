@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <future>
 #include <set>
 
 #include <fmt/format.h>
@@ -327,6 +328,9 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
   const fs::path tmp = DatasetsDir(repo.root) / fmt::format(".{}.tmp-{}", options.name, ::getpid());
   fs::remove_all(tmp);
   fs::create_directories(tmp);
+  // The content hash reads the same columns as the writer: compute it alongside.
+  std::future<std::string> content_hash =
+      std::async(std::launch::async, [&out] { return ContentHash(out); });
   db.WriteParquet(out, (tmp / "data.parquet").string());
   FsyncFile(tmp / "data.parquet");
   std::string ext = entity_path.extension().string();
@@ -351,7 +355,7 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
                    {"definitions", DefinitionsJson(plan)},
                    {"columns", repo::SchemaToJson(out.schema)},
                    {"row_count", out.num_rows},
-                   {"content_hash", ContentHash(out)}};
+                   {"content_hash", content_hash.get()}};
   WriteFileAtomic(tmp / "manifest.json", manifest.dump(2));
   FsyncDir(tmp);
   if (fs::exists(dir)) {

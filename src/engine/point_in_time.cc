@@ -31,6 +31,25 @@ int CompareKeys(const std::vector<const Column*>& a, size_t ra,
   return 0;
 }
 
+// CompareKeys bound to two key-column lists, with the common case of one integer key inlined.
+class KeyComparator {
+ public:
+  KeyComparator(const std::vector<const Column*>& a, const std::vector<const Column*>& b)
+      : a_(a), b_(b), one_int_(a.size() == 1 && a[0]->type != DataType::kString) {}
+  int operator()(size_t ra, size_t rb) const {
+    if (one_int_) {
+      const int64_t x = a_[0]->i64[ra], y = b_[0]->i64[rb];
+      return (x > y) - (x < y);
+    }
+    return CompareKeys(a_, ra, b_, rb);
+  }
+
+ private:
+  const std::vector<const Column*>& a_;
+  const std::vector<const Column*>& b_;
+  bool one_int_;
+};
+
 Batch Concatenate(std::vector<Batch>&& parts) {
   if (parts.empty()) return Batch{};
   Batch out = std::move(parts[0]);
@@ -62,8 +81,10 @@ void PickRows(const LastValueSpec& spec, const Batch& rows, const EntityRows& en
   std::iota(all.begin(), all.end(), 0u);
   order = SortRows(src_keys, src_ts, created, seq.i64.data(), std::move(all));
   const Column& ets = *entities.ts;
+  const KeyComparator entity_vs_entity(entities.keys, entities.keys);
+  const KeyComparator source_vs_entity(src_keys, entities.keys);
   std::sort(entity_rows.begin(), entity_rows.end(), [&](uint32_t a, uint32_t b) {
-    const int c = CompareKeys(entities.keys, a, entities.keys, b);
+    const int c = entity_vs_entity(a, b);
     if (c != 0) return c < 0;
     if (ets.i64[a] != ets.i64[b]) return ets.i64[a] < ets.i64[b];
     return a < b;
@@ -75,13 +96,13 @@ void PickRows(const LastValueSpec& spec, const Batch& rows, const EntityRows& en
     const Micros t = ets.i64[er];
     // Advance past every source row with (key, ts) <= (entity key, t).
     while (j < order.size()) {
-      const int c = CompareKeys(src_keys, order[j], entities.keys, er);
+      const int c = source_vs_entity(order[j], er);
       if (c > 0 || (c == 0 && src_ts.i64[order[j]] > t)) break;
       ++j;
     }
     if (j == 0) continue;
     const uint32_t cand = order[j - 1];
-    if (CompareKeys(src_keys, cand, entities.keys, er) != 0) continue;
+    if (source_vs_entity(cand, er) != 0) continue;
     if (spec.ttl_us && src_ts.i64[cand] <= t - *spec.ttl_us) continue;
     picked[e] = cand;
   }
@@ -293,20 +314,22 @@ void ComputeWindows(const LastValueSpec& spec, const Batch& rows,
   for (const WindowFeature& w : spec.windows) {
     evaluators.push_back(std::make_unique<WindowEvaluator>(w, rows, ts));
   }
+  const KeyComparator entity_vs_entity(entities.keys, entities.keys);
+  const KeyComparator source_vs_entity(src_keys, entities.keys);
   size_t j = 0;  // position in `order`
   for (size_t e = 0; e < entity_rows.size();) {
     // The entity rows of one key: [e, e_end).
     size_t e_end = e + 1;
     while (e_end < entity_rows.size() &&
-           CompareKeys(entities.keys, entity_rows[e], entities.keys, entity_rows[e_end]) == 0) {
+           entity_vs_entity(entity_rows[e], entity_rows[e_end]) == 0) {
       ++e_end;
     }
-    while (j < order.size() && CompareKeys(src_keys, order[j], entities.keys, entity_rows[e]) < 0) {
+    while (j < order.size() && source_vs_entity(order[j], entity_rows[e]) < 0) {
       ++j;
     }
     size_t j_end = j;
     while (j_end < order.size() &&
-           CompareKeys(src_keys, order[j_end], entities.keys, entity_rows[e]) == 0) {
+           source_vs_entity(order[j_end], entity_rows[e]) == 0) {
       ++j_end;
     }
     if (j_end > j) {
