@@ -14,8 +14,9 @@ RunResult ScratchRepo::Run(const std::string& args, int exit_code, const std::st
   return r;
 }
 
-nlohmann::json ScratchRepo::Json(const std::string& args, int exit_code) const {
-  RunResult r = Run("--json " + args, exit_code);
+nlohmann::json ScratchRepo::Json(const std::string& args, int exit_code,
+                                 const std::string& env) const {
+  RunResult r = Run("--json " + args, exit_code, env);
   try {
     return nlohmann::json::parse(r.out);
   } catch (const std::exception& e) {

@@ -22,7 +22,8 @@ class ScratchRepo {
   // Runs sluice with `args` in the repo; expects `exit_code`, printing output on mismatch.
   RunResult Run(const std::string& args, int exit_code = 0, const std::string& env = "") const;
   // Runs with --json and parses stdout.
-  nlohmann::json Json(const std::string& args, int exit_code = 0) const;
+  nlohmann::json Json(const std::string& args, int exit_code = 0,
+                      const std::string& env = "") const;
   // Runs a DuckDB query (through sluice's own wrapper) and returns the first column as text.
   std::vector<std::string> Query(const std::string& sql) const;
 

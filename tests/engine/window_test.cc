@@ -182,6 +182,10 @@ TEST(Windows, MatchTheDefinitionOnRandomData) {
       {"stddev", "qty", "", 2 * kHour, 0},
       {"approx_count_distinct", "cat", "", 24 * kHour, kHour},
       {"approx_count_distinct", "amount", "", 2 * 24 * kHour, 0},
+      // Multi-day windows with day tiles (events span six days).
+      {"sum", "qty", "", 7 * 24 * kHour, 24 * kHour},
+      {"count", "", "", 4 * 24 * kHour, 24 * kHour},
+      {"max", "amount", "qty > 2", 3 * 24 * kHour, 0},
   };
   LastValueSpec spec;
   spec.join_keys = {"user_id"};
