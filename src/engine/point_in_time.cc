@@ -68,8 +68,8 @@ Batch Concatenate(std::vector<Batch>&& parts) {
 // Also leaves the bucket's source rows in the shared row order in `order` and `entity_rows`
 // sorted by (key, t).
 void PickRows(const LastValueSpec& spec, const Batch& rows, const EntityRows& entities,
-              std::vector<uint32_t>& entity_rows, std::vector<uint32_t>& picked,
-              std::vector<uint32_t>& order) {
+              std::vector<uint32_t>& entity_rows, std::vector<Micros>& entity_ts,
+              std::vector<uint32_t>& picked, std::vector<uint32_t>& order) {
   std::vector<const Column*> src_keys;
   for (const std::string& k : spec.join_keys) src_keys.push_back(&rows.Get(k));
   const Column& src_ts = rows.Get(spec.timestamp_field);
@@ -83,17 +83,43 @@ void PickRows(const LastValueSpec& spec, const Batch& rows, const EntityRows& en
   const Column& ets = *entities.ts;
   const KeyComparator entity_vs_entity(entities.keys, entities.keys);
   const KeyComparator source_vs_entity(src_keys, entities.keys);
-  std::sort(entity_rows.begin(), entity_rows.end(), [&](uint32_t a, uint32_t b) {
-    const int c = entity_vs_entity(a, b);
-    if (c != 0) return c < 0;
-    if (ets.i64[a] != ets.i64[b]) return ets.i64[a] < ets.i64[b];
-    return a < b;
-  });
+  if (entities.keys.size() == 1 && entities.keys[0]->type != DataType::kString) {
+    // One integer key: sort (key, t, row) triples in place, without indirection.
+    struct Entry {
+      int64_t key;
+      Micros t;
+      uint32_t row;
+    };
+    std::vector<Entry> entries(entity_rows.size());
+    for (size_t i = 0; i < entity_rows.size(); ++i) {
+      const uint32_t r = entity_rows[i];
+      entries[i] = {entities.keys[0]->i64[r], ets.i64[r], r};
+    }
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+      if (a.key != b.key) return a.key < b.key;
+      if (a.t != b.t) return a.t < b.t;
+      return a.row < b.row;
+    });
+    entity_ts.resize(entries.size());
+    for (size_t i = 0; i < entries.size(); ++i) {
+      entity_rows[i] = entries[i].row;
+      entity_ts[i] = entries[i].t;
+    }
+  } else {
+    std::sort(entity_rows.begin(), entity_rows.end(), [&](uint32_t a, uint32_t b) {
+      const int c = entity_vs_entity(a, b);
+      if (c != 0) return c < 0;
+      if (ets.i64[a] != ets.i64[b]) return ets.i64[a] < ets.i64[b];
+      return a < b;
+    });
+    entity_ts.resize(entity_rows.size());
+    for (size_t i = 0; i < entity_rows.size(); ++i) entity_ts[i] = ets.i64[entity_rows[i]];
+  }
   picked.assign(entity_rows.size(), Column::kNoRow);
   size_t j = 0;
   for (size_t e = 0; e < entity_rows.size(); ++e) {
     const uint32_t er = entity_rows[e];
-    const Micros t = ets.i64[er];
+    const Micros t = entity_ts[e];
     // Advance past every source row with (key, ts) <= (entity key, t).
     while (j < order.size()) {
       const int c = source_vs_entity(order[j], er);
@@ -159,7 +185,8 @@ inline Micros SaturatingMul(Micros a, Micros b) {
 }
 
 // The value of window feature `w` for the entity rows of one key. `rows` are the key's source
-// rows (indices into `batch`) in row order; `ents` its entity rows sorted by time.
+// rows (indices into `batch`) in row order; `ents[e_begin, e_end)` its entity rows sorted by
+// time, `ets` their times (aligned with `ents`, read sequentially).
 //
 // Entity rows are visited in time order and the key's rows are consumed once, lazily: rows
 // before the current window's first tile are skipped without being read, rows of full tiles
@@ -183,7 +210,7 @@ class WindowEvaluator {
   }
 
   void Run(const uint32_t* rows, size_t n, const std::vector<uint32_t>& ents, size_t e_begin,
-           size_t e_end, const Column& ets, Column& out) {
+           size_t e_end, const std::vector<Micros>& ets, Column& out) {
     if (w_.hop_us == 0) {
       RunExact(rows, n, ents, e_begin, e_end, ets, out);
     } else {
@@ -200,12 +227,12 @@ class WindowEvaluator {
 
   // hop 0: the rows with t - window < ts <= t, Updated in row order into one state.
   void RunExact(const uint32_t* rows, size_t n, const std::vector<uint32_t>& ents,
-                size_t e_begin, size_t e_end, const Column& ets, Column& out) {
+                size_t e_begin, size_t e_end, const std::vector<Micros>& ets, Column& out) {
     const AggregateFunction& fn = *w_.fn;
     size_t lo = 0, hi = 0;
     for (size_t e = e_begin; e < e_end; ++e) {
       const uint32_t er = ents[e];
-      const Micros t = ets.i64[er];
+      const Micros t = ets[e];
       while (hi < n && ts_.i64[rows[hi]] <= t) ++hi;
       while (lo < hi && ts_.i64[rows[lo]] <= t - w_.window_us) ++lo;
       scratch_.Clear();
@@ -222,7 +249,7 @@ class WindowEvaluator {
   // Tiles of `hop`: full tiles merged oldest first (shared by the entity rows of one current
   // tile), then the current tile's rows with ts <= t.
   void RunTiled(const uint32_t* rows, size_t n, const std::vector<uint32_t>& ents,
-                size_t e_begin, size_t e_end, const Column& ets, Column& out) {
+                size_t e_begin, size_t e_end, const std::vector<Micros>& ets, Column& out) {
     const AggregateFunction& fn = *w_.fn;
     const Micros hop = w_.hop_us;
     const Micros span = w_.window_us / hop;  // tiles per window
@@ -234,7 +261,7 @@ class WindowEvaluator {
     Micros full_current = 0;
     for (size_t e = e_begin; e < e_end; ++e) {
       const uint32_t er = ents[e];
-      const Micros t = ets.i64[er];
+      const Micros t = ets[e];
       const Micros current = FloorDiv(t, hop);
       const Micros from = current - span + 1;
       const Micros window_start = SaturatingMul(from, hop);
@@ -306,7 +333,8 @@ class WindowEvaluator {
 // entity rows together; each window feature evaluates a key's entity rows from that key's rows.
 void ComputeWindows(const LastValueSpec& spec, const Batch& rows,
                     const std::vector<uint32_t>& order, const EntityRows& entities,
-                    const std::vector<uint32_t>& entity_rows, std::vector<Column>& out) {
+                    const std::vector<uint32_t>& entity_rows,
+                    const std::vector<Micros>& entity_ts, std::vector<Column>& out) {
   std::vector<const Column*> src_keys;
   for (const std::string& k : spec.join_keys) src_keys.push_back(&rows.Get(k));
   const Column& ts = rows.Get(spec.timestamp_field);
@@ -334,7 +362,7 @@ void ComputeWindows(const LastValueSpec& spec, const Batch& rows,
     }
     if (j_end > j) {
       for (size_t w = 0; w < evaluators.size(); ++w) {
-        evaluators[w]->Run(order.data() + j, j_end - j, entity_rows, e, e_end, *entities.ts,
+        evaluators[w]->Run(order.data() + j, j_end - j, entity_rows, e, e_end, entity_ts,
                            out[spec.features.size() + w]);
       }
     }
@@ -406,8 +434,10 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
     Column empty = Column::Nulls(w.fn->result_type(), 1);
     AggregateState state(*w.fn);
     w.fn->Finalize(state.get(), empty, 0);
-    for (const std::vector<uint32_t>& rows : entity_buckets) {
-      for (uint32_t r : rows) col.SetFrom(r, empty, 0);
+    if (!empty.IsNull(0)) {  // count 0, sum 0; the others stay null
+      for (const std::vector<uint32_t>& rows : entity_buckets) {
+        for (uint32_t r : rows) col.SetFrom(r, empty, 0);
+      }
     }
     out.push_back(std::move(col));
   }
@@ -440,13 +470,14 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
     if (rows.num_rows >= Column::kNoRow) throw InputError("a bucket holds more than 4 billion rows");
     std::vector<uint32_t>& entity_rows = entity_buckets[b];
     std::vector<uint32_t> picked, order;
+    std::vector<Micros> entity_ts;  // times of entity_rows, in their sorted order
     {
       ScopedPhase phase("engine: pick");
-      PickRows(spec, rows, entities, entity_rows, picked, order);
+      PickRows(spec, rows, entities, entity_rows, entity_ts, picked, order);
     }
     if (!spec.windows.empty()) {
       ScopedPhase phase("engine: windows");
-      ComputeWindows(spec, rows, order, entities, entity_rows, out);
+      ComputeWindows(spec, rows, order, entities, entity_rows, entity_ts, out);
     }
     ScopedPhase eval_phase("engine: gather+evaluate");
 
