@@ -162,5 +162,76 @@ feature_services:
             (std::vector<std::string>{"true"}));
 }
 
+// The default hop is window / 60 rounded down to a whole second: a 1h window has 1-minute
+// tiles, so at 01:00:10 it starts at 00:01:00 (an exact hour would start after 00:00:10).
+TEST(WindowE2E, DefaultHopIsWindowOverSixty) {
+  ScratchRepo repo;
+  repo.Write("sluice.yaml", "project: t\n");
+  repo.Write("defs.yaml", R"(entities:
+  - {name: user, join_keys: [user_id]}
+sources:
+  - {name: tx, type: file, path: data/*.csv, timestamp_field: ts}
+feature_views:
+  - name: v
+    entities: [user]
+    source: tx
+    features:
+      - {name: n_1h, aggregate: count, window: 1h}
+      - {name: n_1h_exact, aggregate: count, window: 1h, hop: 0}
+      - {name: n_61s, aggregate: count, window: 61s}
+feature_services:
+  - {name: svc, features: [v]}
+)");
+  repo.Write("data/a.csv", "user_id,ts\n1,2026-01-01T00:00:30\n1,2026-01-01T00:01:00\n");
+  repo.Write("entities.csv", "user_id,event_timestamp\n1,2026-01-01T01:00:10\n"
+                             "1,2026-01-01T00:01:30\n");
+  repo.Run("apply");
+  repo.Run("ingest tx");
+  repo.Run("dataset create d --service svc --entities entities.csv");
+  EXPECT_EQ(Column(repo, "d", "v__n_1h"), (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(Column(repo, "d", "v__n_1h_exact"), (std::vector<std::string>{"2", "2"}));
+  // 61s: hop 1s (61/60 rounded down); at 00:01:30 it covers [00:00:30, 00:01:30].
+  EXPECT_EQ(Column(repo, "d", "v__n_61s"), (std::vector<std::string>{"0", "2"}));
+}
+
+// Bad window definitions are apply errors that name the file and line (exit 2).
+TEST(WindowE2E, BadWindowDefinitionsNameFileAndLine) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"{name: a, aggregate: sum, expr: amount, window: 1h, hop: 7m}",
+       "defs.yaml:10: window of feature 'a' is not a multiple of its hop"},
+      {"{name: a, aggregate: sum, expr: amount, window: 1h, hop: 2h}",
+       "defs.yaml:10: window of feature 'a' is not a multiple of its hop"},
+      {"{name: a, aggregate: count, window: 1500ms}",
+       "defs.yaml:10: window of feature 'a' is not a multiple of its default hop"},
+      {"{name: a, aggregate: sum, expr: amount}", "defs.yaml:10: aggregate feature 'a' has no window"},
+      {"{name: a, aggregate: median, expr: amount, window: 1h}",
+       "defs.yaml:10: unknown aggregate 'median' for feature 'a'"},
+      {"{name: a, aggregate: sum, expr: cat, window: 1h}",
+       "defs.yaml:10: aggregate 'sum' of feature 'a' cannot take a string expr"},
+      {"{name: a, aggregate: mean, window: 1h}",
+       "defs.yaml:10: aggregate 'mean' of feature 'a' cannot take no expr"},
+      {"{name: a, aggregate: count, where: amount, window: 1h}",
+       "defs.yaml:10: where of feature 'a' is float64, not bool"},
+      {"{name: a, aggregate: count, window: -1h}", "defs.yaml:10: bad duration '-1h'"},
+  };
+  for (const auto& [feature, message] : cases) {
+    ScratchRepo repo;
+    repo.Write("sluice.yaml", "project: t\n");
+    repo.Write("data/a.csv", "user_id,ts,amount,cat\n1,2026-01-01T00:00:00,1.5,x\n");
+    repo.Write("defs.yaml", R"(entities:
+  - {name: user, join_keys: [user_id]}
+sources:
+  - {name: tx, type: file, path: data/*.csv, timestamp_field: ts}
+feature_views:
+  - name: v
+    entities: [user]
+    source: tx
+    features:
+      - )" + feature + "\n");
+    const RunResult r = repo.Run("apply", 2);
+    EXPECT_NE(r.err.find(message), std::string::npos) << feature << "\n" << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace sluice
