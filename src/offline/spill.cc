@@ -204,7 +204,8 @@ Batch BucketSpill::Read(uint32_t bucket, const std::string& seq_column) const {
           for (uint32_t r = 0; r < n; ++r) {
             auto& l = c.list[base + r];
             l.resize(lengths[r]);
-            std::memcpy(l.data(), in.Take(lengths[r] * 8ul), lengths[r] * 8ul);
+            const char* bytes = in.Take(lengths[r] * 8ul);
+            if (lengths[r] > 0) std::memcpy(l.data(), bytes, lengths[r] * 8ul);  // empty: no data()
           }
           break;
         }
