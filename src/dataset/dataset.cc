@@ -20,6 +20,7 @@
 #include "offline/ingest.h"
 #include "offline/segment_reader.h"
 #include "offline/snapshot.h"
+#include "repo/compiled_view.h"
 #include "repo/loader.h"
 #include "sluice/error.h"
 
@@ -146,39 +147,9 @@ Batch Build(const BuildPlan& plan, const Batch& entities, const std::string& ts_
   for (size_t vi = 0; vi < plan.views.size(); ++vi) {
     const repo::FeatureViewDef& view = *plan.views[vi];
     const repo::SourceDef& src = *d.FindSource(view.source);
-    engine::LastValueSpec spec;
-    spec.join_keys = d.JoinKeys(view);
-    spec.timestamp_field = src.timestamp_field;
-    spec.created_timestamp_field = src.created_timestamp_field;
-    spec.ttl_us = view.ttl_us;
-    // Output column of each view feature: last values first, then windows (ComputeLastValues).
-    std::vector<size_t> column_of;
-    const size_t last_values = static_cast<size_t>(std::count_if(
-        view.features.begin(), view.features.end(), [](const auto& f) { return f.aggregate.empty(); }));
-    for (const auto& f : view.features) {
-      const expr::TextPosition pos{f.loc.file, f.loc.line};
-      if (f.aggregate.empty()) {
-        column_of.push_back(spec.features.size());
-        spec.features.push_back(expr::Expression::Compile(f.expr, src.schema, pos));
-        continue;
-      }
-      engine::WindowFeature w;
-      std::optional<DataType> input;
-      if (!f.expr.empty()) {
-        w.expr = expr::Expression::Compile(f.expr, src.schema, pos);
-        input = w.expr->type();
-      }
-      if (!f.where.empty()) w.where = expr::Expression::Compile(f.where, src.schema, pos);
-      w.fn = engine::MakeAggregate(f.aggregate, input);
-      if (!w.fn || !f.window_us || !f.hop_us) {
-        throw InternalError(fmt::format("feature '{}' of view '{}' was not checked at apply",
-                                        f.name, view.name));
-      }
-      w.window_us = *f.window_us;
-      w.hop_us = *f.hop_us;
-      column_of.push_back(last_values + spec.windows.size());
-      spec.windows.push_back(std::move(w));
-    }
+    const repo::CompiledView compiled = repo::CompileView(d, view);
+    const engine::LastValueSpec& spec = compiled.spec;
+    const std::vector<size_t>& column_of = compiled.column_of;
     engine::EntityRows rows;
     rows.ts = &entities.columns[ts_index];
     for (const std::string& k : spec.join_keys) {

@@ -5,34 +5,27 @@
 #include <cstring>
 #include <new>
 
+#include "common/bytes.h"
 #include "common/hash.h"
 #include "sluice/error.h"
 
 namespace sluice::engine {
 namespace {
 
-// ---- byte encoding helpers (little-endian hosts only, as everywhere in sluice) ----
+// Byte encoding of states (common/bytes.h), with errors naming what was being decoded.
+constexpr const char* kWhat = "aggregate state";
 
 template <typename T>
 void Put(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+  PutRaw(out, v);
 }
 
 template <typename T>
 T Take(std::string_view& in) {
-  if (in.size() < sizeof(T)) throw InputError("aggregate state: truncated encoding");
-  T v;
-  std::memcpy(&v, in.data(), sizeof(T));
-  in.remove_prefix(sizeof(T));
-  return v;
+  return TakeRaw<T>(in, kWhat);
 }
 
-std::string_view TakeBytes(std::string_view& in, size_t n) {
-  if (in.size() < n) throw InputError("aggregate state: truncated encoding");
-  std::string_view out = in.substr(0, n);
-  in.remove_prefix(n);
-  return out;
-}
+std::string_view TakeBytes(std::string_view& in, size_t n) { return TakeN(in, n, kWhat); }
 
 // Neumaier's compensated sum: adds x to (sum, c) so that sum + c carries the rounding error
 // of every addition.
