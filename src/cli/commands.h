@@ -24,6 +24,7 @@ using Action = std::function<int()>;
 void AddRepoCommands(CLI::App& app, const GlobalOptions& g, Action& action);
 void AddOfflineCommands(CLI::App& app, const GlobalOptions& g, Action& action);
 void AddDatasetCommands(CLI::App& app, const GlobalOptions& g, Action& action);
+void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action);
 
 // The applied definitions of the repository at g.repo (config from sluice.yaml, definitions
 // from the registry).

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   cli::AddRepoCommands(app, g, action);
   cli::AddOfflineCommands(app, g, action);
   cli::AddDatasetCommands(app, g, action);
+  cli::AddOnlineCommands(app, g, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

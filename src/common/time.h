@@ -13,9 +13,18 @@ constexpr Micros kMicrosPerSecond = 1'000'000;
 
 // "2024-01-02T03:04:05Z", with ".123456" when the fraction is not zero.
 std::string FormatTimestamp(Micros t);
+// "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.ffffff]]" with an optional "Z" (UTC); nullopt when
+// malformed.
+std::optional<Micros> ParseTimestamp(std::string_view text);
 // A duration of SPEC §3: integer + unit (ms, s, m, h, d, w); nullopt when malformed.
 std::optional<Micros> ParseDuration(std::string_view text);
 // Wall-clock now.
 Micros NowMicros();
+
+// floor(a / b) for b > 0, also for negative a (times before 1970): the tile of a time.
+inline Micros FloorDiv(Micros a, Micros b) {
+  const Micros q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
 
 }  // namespace sluice

@@ -8,6 +8,7 @@
 
 #include "common/key.h"
 #include "common/parallel.h"
+#include "common/time.h"
 #include "common/trace.h"
 #include "engine/row_order.h"
 #include "sluice/error.h"
@@ -132,11 +133,6 @@ void PickRows(const LastValueSpec& spec, const Batch& rows, const EntityRows& en
     if (spec.ttl_us && src_ts.i64[cand] <= t - *spec.ttl_us) continue;
     picked[e] = cand;
   }
-}
-
-inline Micros FloorDiv(Micros a, Micros b) {
-  const Micros q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
 // States of one function, allocated in blocks that never move (states may hold pointers into
@@ -303,16 +299,9 @@ class WindowEvaluator {
         if (partial == nullptr) partial = scratch_.Add();
         fn.Update(partial, *input_, rows[i]);
       }
-      const bool has_full = full_.size() > 0;
-      if (has_full && partial != nullptr) {
-        char* r = scratch_.Add();
-        fn.Merge(r, full_.At(0));
-        fn.Merge(r, partial);
-        SetOut(fn, r, out, er);
-      } else if (has_full) {
-        SetOut(fn, full_.At(0), out, er);
-      } else if (partial != nullptr) {
-        SetOut(fn, partial, out, er);
+      const char* full = full_.size() > 0 ? full_.At(0) : nullptr;
+      if (full != nullptr || partial != nullptr) {
+        FinalizeWindow(fn, full, partial, scratch_.Add(), out, er);
       }  // else no rows: the prefilled empty value stays
     }
   }
@@ -372,6 +361,21 @@ void ComputeWindows(const LastValueSpec& spec, const Batch& rows,
 }
 
 }  // namespace
+
+void FinalizeWindow(const AggregateFunction& fn, const char* full, const char* partial,
+                    char* scratch, Column& out, size_t row) {
+  const char* state = scratch;
+  if (full != nullptr && partial != nullptr) {
+    fn.Merge(scratch, full);
+    fn.Merge(scratch, partial);
+  } else if (full != nullptr) {
+    state = full;
+  } else if (partial != nullptr) {
+    state = partial;
+  }
+  out.valid[row] = 0;
+  fn.Finalize(state, out, row);
+}
 
 std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& source,
                                       const EntityRows& entities,

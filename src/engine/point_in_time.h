@@ -38,6 +38,14 @@ struct WindowFeature {
   Micros hop_us = 0;                      // 0 = exact sliding window
 };
 
+// The value of a tiled window at time t into out[row], from `full` (the window's full tiles
+// merged oldest first into an Init'ed state; nullptr when none had rows) and `partial` (the
+// state of the current tile's rows with ts <= t; nullptr when none). `scratch` is a fresh
+// Init'ed state, used when both are present. Over no rows: the empty value. The dataset path
+// and the online path both finalize windows through here, so they agree to the bit.
+void FinalizeWindow(const AggregateFunction& fn, const char* full, const char* partial,
+                    char* scratch, Column& out, size_t row);
+
 // The features of one view over one source: last values (SPEC §5.1) and windows (§5.2).
 struct LastValueSpec {
   std::vector<std::string> join_keys;   // source columns, in entity key order

@@ -1,0 +1,219 @@
+// `sluice materialize`, `sluice get-online`.
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "common/time.h"
+#include "online/materialize.h"
+#include "online/serving.h"
+#include "online/store.h"
+#include "sluice/error.h"
+
+namespace sluice::cli {
+using nlohmann::json;
+
+namespace {
+
+struct MaterializeArgs {
+  std::vector<std::string> views;
+  std::string until;
+};
+
+struct GetOnlineArgs {
+  std::string service;
+  std::vector<std::string> features;
+  std::vector<std::string> entities;  // "k=v[,k2=v2]" per entity row
+  std::vector<std::string> request;   // "field=value" (one value per entity row, in order)
+  std::string at;
+  bool full_names = true;
+};
+
+Micros ParseTimeOption(const std::string& text, const char* option) {
+  const auto t = ParseTimestamp(text);
+  if (!t) {
+    throw UsageError(fmt::format("{} '{}' is not a timestamp (write 2026-01-31T12:00:00Z)",
+                                 option, text));
+  }
+  return *t;
+}
+
+// Parses `text` as a value of `type` for option `what`.
+Value ParseValue(const std::string& text, DataType type, const std::string& what) {
+  try {
+    size_t used = 0;
+    switch (type) {
+      case DataType::kInt64: {
+        const int64_t v = std::stoll(text, &used);
+        if (used == text.size()) return Value::Int(v);
+        break;
+      }
+      case DataType::kFloat64: {
+        const double v = std::stod(text, &used);
+        if (used == text.size()) return Value::Float(v);
+        break;
+      }
+      case DataType::kBool:
+        if (text == "true") return Value::Bool(true);
+        if (text == "false") return Value::Bool(false);
+        break;
+      case DataType::kString: return Value::String(text);
+      case DataType::kTimestamp:
+        if (auto t = ParseTimestamp(text)) return Value::Timestamp(*t);
+        break;
+      case DataType::kFloat64List: break;
+    }
+  } catch (const std::exception&) {
+  }
+  throw UsageError(fmt::format("{}: '{}' is not a {}", what, text, TypeName(type)));
+}
+
+std::string Cell(const Value& v) { return v.ToString(); }
+
+}  // namespace
+
+void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
+  static MaterializeArgs m;
+  CLI::App* mat = app.add_subcommand(
+      "materialize", "Bring the online store up to date from the offline log (incremental)");
+  mat->add_option("--views", m.views, "Feature views to materialize (default: all)");
+  mat->add_option("--until", m.until,
+                  "Materialize up to the newest snapshot committed at or before this time");
+  mat->callback([&g, &action] {
+    action = [&g] {
+      const repo::RepoDefinition repo = LoadApplied(g);
+      online::MaterializeOptions o;
+      o.views = m.views;
+      if (!m.until.empty()) o.until = ParseTimeOption(m.until, "--until");
+      const auto start = std::chrono::steady_clock::now();
+      std::unique_ptr<online::Store> store = online::OpenStore(repo);
+      std::vector<online::ViewMaterialized> results;
+      {
+        ProgressBar bar("materialize");
+        o.progress = [&bar](double f) { bar.Update(f); };
+        results = online::Materialize(repo, *store, o);
+      }
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (g.json) {
+        json views = json::array();
+        for (const auto& r : results) {
+          views.push_back({{"view", r.view},
+                           {"source", r.source},
+                           {"from_snapshot", r.from_snapshot},
+                           {"to_snapshot", r.to_snapshot},
+                           {"full", r.full},
+                           {"no_data", r.no_data},
+                           {"rows_read", r.rows_read},
+                           {"entities_written", r.entities_written},
+                           {"entities_rebuilt", r.entities_rebuilt}});
+        }
+        PrintJson({{"store", store->Describe()}, {"views", views}, {"seconds", secs}});
+        return 0;
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& r : results) {
+        std::string what;
+        if (r.no_data) {
+          what = "no data yet (run `sluice ingest " + r.source + "`)";
+        } else if (r.from_snapshot == r.to_snapshot) {
+          what = "up to date";
+        } else {
+          what = fmt::format("{} → snapshot {}", r.full ? "full" : "incremental", r.to_snapshot);
+        }
+        rows.push_back({r.view, r.source, what, WithThousands(r.rows_read),
+                        WithThousands(r.entities_written), WithThousands(r.entities_rebuilt)});
+      }
+      PrintTable({"view", "source", "materialized", "rows read", "entities", "rebuilt"}, rows);
+      std::printf("online store: %s (%.2f s)\n", store->Describe().c_str(), secs);
+      return 0;
+    };
+  });
+
+  static GetOnlineArgs a;
+  CLI::App* get = app.add_subcommand(
+      "get-online", "Read features from the online store, as the server answers them");
+  get->add_option("--service", a.service, "Feature service");
+  get->add_option("--features", a.features, "Features as view:feature (or view for all)");
+  get->add_option("--entity", a.entities,
+                  "One entity row: key=value[,key2=value2] (repeat for more rows)")
+      ->required();
+  get->add_option("--request", a.request,
+                  "Request data for on-demand views: field=value (repeat; one per entity row)");
+  get->add_option("--at", a.at, "Answer as of this time (default: now)");
+  get->callback([&g, &action] {
+    action = [&g] {
+      if (a.service.empty() == a.features.empty()) {
+        throw UsageError("give exactly one of --service or --features");
+      }
+      const repo::RepoDefinition repo = LoadApplied(g);
+      std::unique_ptr<online::Store> store = online::OpenStore(repo);
+      const online::FeatureServer server(repo, *store);
+      const std::vector<repo::FeatureRef> features =
+          a.service.empty() ? server.ResolveFeatures(a.features) : server.ResolveService(a.service);
+      const std::vector<Field> keys = server.EntityKeys(features);
+      std::map<std::string, Column> entities;
+      for (const Field& k : keys) entities.emplace(k.name, Column(k.type));
+      for (const std::string& row : a.entities) {
+        std::map<std::string, std::string> given;
+        size_t pos = 0;
+        while (pos <= row.size()) {
+          const size_t comma = std::min(row.find(',', pos), row.size());
+          const std::string part = row.substr(pos, comma - pos);
+          const size_t eq = part.find('=');
+          if (eq == std::string::npos) {
+            throw UsageError(fmt::format("--entity '{}': write key=value", row));
+          }
+          given[part.substr(0, eq)] = part.substr(eq + 1);
+          pos = comma + 1;
+        }
+        for (const Field& k : keys) {
+          auto it = given.find(k.name);
+          if (it == given.end()) {
+            throw UsageError(fmt::format("--entity '{}' lacks join key '{}'", row, k.name));
+          }
+          entities.at(k.name).Append(ParseValue(it->second, k.type, "--entity " + k.name));
+        }
+      }
+      std::map<std::string, Column> request;
+      for (const Field& f : server.RequestFields(features)) request.emplace(f.name, Column(f.type));
+      for (const std::string& r : a.request) {
+        const size_t eq = r.find('=');
+        if (eq == std::string::npos) throw UsageError("--request '" + r + "': write field=value");
+        const std::string name = r.substr(0, eq);
+        auto it = request.find(name);
+        if (it == request.end()) {
+          throw UsageError(fmt::format("--request '{}': no on-demand view asks for '{}'", r, name));
+        }
+        it->second.Append(ParseValue(r.substr(eq + 1), it->second.type, "--request " + name));
+      }
+      const Micros at = a.at.empty() ? NowMicros() : ParseTimeOption(a.at, "--at");
+      const online::OnlineResult result = server.Get(features, entities, request, at, true);
+      if (g.json) {
+        PrintJson(online::FeastResponse(result, keys, entities));
+        return 0;
+      }
+      for (size_t r = 0; r < result.rows; ++r) {
+        std::string who;
+        for (const Field& k : keys) {
+          who += (who.empty() ? "" : ", ") + k.name + "=" + entities.at(k.name).Get(r).ToString();
+        }
+        std::printf("%s%s (as of %s)\n", r ? "\n" : "", who.c_str(), FormatTimestamp(at).c_str());
+        std::vector<std::vector<std::string>> rows;
+        for (size_t f = 0; f < result.feature_names.size(); ++f) {
+          const online::FeatureValue& v = result.values[f][r];
+          rows.push_back({result.feature_names[f], Cell(v.value),
+                          std::string(online::StatusName(v.status)),
+                          v.event_ts ? FormatTimestamp(v.event_ts) : "-"});
+        }
+        PrintTable({"feature", "value", "status", "event_timestamp"}, rows);
+      }
+      return 0;
+    };
+  });
+}
+
+}  // namespace sluice::cli

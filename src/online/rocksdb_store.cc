@@ -1,0 +1,78 @@
+// The embedded online store: RocksDB.
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "online/store.h"
+#include "sluice/error.h"
+
+namespace sluice::online {
+namespace {
+
+class RocksDbStore final : public Store {
+ public:
+  explicit RocksDbStore(std::string path) : path_(std::move(path)) {
+    std::filesystem::create_directories(path_);
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    // Point lookups: a bloom filter per table and a block cache sized for serving.
+    rocksdb::BlockBasedTableOptions table;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    options.OptimizeForPointLookup(256);
+    rocksdb::DB* db = nullptr;
+    const rocksdb::Status s = rocksdb::DB::Open(options, path_, &db);
+    if (!s.ok()) {
+      throw InputError(fmt::format("cannot open the online store (rocksdb at {}): {}", path_,
+                                   s.ToString()));
+    }
+    db_.reset(db);
+  }
+
+  std::vector<std::optional<std::string>> MultiGet(const std::vector<std::string>& keys) override {
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<std::string> values;
+    const std::vector<rocksdb::Status> st = db_->MultiGet(rocksdb::ReadOptions(), slices, &values);
+    std::vector<std::optional<std::string>> out(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (st[i].ok()) {
+        out[i] = std::move(values[i]);
+      } else if (!st[i].IsNotFound()) {
+        throw InputError(fmt::format("online store (rocksdb at {}): {}", path_, st[i].ToString()));
+      }
+    }
+    return out;
+  }
+
+  void Write(const std::vector<std::pair<std::string, std::string>>& puts) override {
+    rocksdb::WriteBatch batch;
+    for (const auto& [k, v] : puts) batch.Put(k, v);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    const rocksdb::Status s = db_->Write(wo, &batch);
+    if (!s.ok()) {
+      throw InputError(fmt::format("online store (rocksdb at {}): write failed: {}", path_,
+                                   s.ToString()));
+    }
+  }
+
+  std::string Describe() const override { return "rocksdb at " + path_; }
+
+ private:
+  std::string path_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> OpenRocksDbStore(const std::string& path) {
+  return std::make_unique<RocksDbStore>(path);
+}
+
+}  // namespace sluice::online

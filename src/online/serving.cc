@@ -1,0 +1,314 @@
+#include "online/serving.h"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "common/key.h"
+#include "common/text.h"
+#include "common/time.h"
+#include "expr/expression.h"
+#include "sluice/error.h"
+
+namespace sluice::online {
+
+struct FeatureServer::Impl {
+  std::map<std::string, std::unique_ptr<OnlineView>> views;  // by feature view name
+  // On-demand features compiled against (request fields + "input.feature" columns).
+  std::map<std::string, std::vector<expr::Expression>> odv_exprs;
+};
+
+namespace {
+
+std::vector<std::string> FeatureNamesOf(const repo::RepoDefinition& d, const std::string& view) {
+  std::vector<std::string> out;
+  if (const auto* fv = d.FindFeatureView(view)) {
+    for (const auto& f : fv->features) out.push_back(f.name);
+  } else if (const auto* odv = d.FindOnDemandView(view)) {
+    for (const auto& f : odv->features) out.push_back(f.name);
+  }
+  return out;
+}
+
+std::string Suggest(const std::string& name, const std::vector<std::string>& names,
+                    const char* kind) {
+  const std::string near = ClosestName(name, names);
+  return near.empty() ? fmt::format(" ({}: {})", kind, fmt::join(names, ", "))
+                      : "; did you mean '" + near + "'?";
+}
+
+}  // namespace
+
+FeatureServer::FeatureServer(repo::RepoDefinition defs, Store& store)
+    : defs_(std::move(defs)), store_(store), impl_(std::make_unique<Impl>()) {
+  for (const auto& fv : defs_.feature_views) {
+    impl_->views.emplace(fv.name, std::make_unique<OnlineView>(defs_, fv));
+  }
+  for (const auto& odv : defs_.on_demand_views) {
+    Schema schema = odv.request;
+    for (const std::string& in : odv.inputs) {
+      const auto* fv = defs_.FindFeatureView(in);
+      const auto* ov = defs_.FindOnDemandView(in);
+      const auto& feats = fv ? fv->features : ov->features;
+      for (const auto& f : feats) schema.push_back({in + "." + f.name, f.type});
+    }
+    auto& exprs = impl_->odv_exprs[odv.name];
+    for (const auto& f : odv.features) {
+      exprs.push_back(expr::Expression::Compile(f.expr, schema, {f.loc.file, f.loc.line}));
+    }
+  }
+}
+
+FeatureServer::~FeatureServer() = default;
+
+std::vector<repo::FeatureRef> FeatureServer::ResolveService(const std::string& name) const {
+  const auto* svc = defs_.FindService(name);
+  if (!svc) {
+    std::vector<std::string> names;
+    for (const auto& s : defs_.feature_services) names.push_back(s.name);
+    throw InputError(fmt::format("unknown feature service '{}'{}", name,
+                                 Suggest(name, names, "services")));
+  }
+  std::vector<repo::FeatureRef> out;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const repo::FeatureRef& r : svc->features) {
+    const std::vector<std::string> feats =
+        r.feature.empty() ? FeatureNamesOf(defs_, r.view) : std::vector<std::string>{r.feature};
+    for (const std::string& f : feats) {
+      if (seen.insert({r.view, f}).second) out.push_back({r.view, f});
+    }
+  }
+  return out;
+}
+
+std::vector<repo::FeatureRef> FeatureServer::ResolveFeatures(
+    const std::vector<std::string>& refs) const {
+  std::vector<std::string> views;
+  for (const auto& v : defs_.feature_views) views.push_back(v.name);
+  for (const auto& v : defs_.on_demand_views) views.push_back(v.name);
+  std::vector<repo::FeatureRef> out;
+  for (const std::string& ref : refs) {
+    const size_t colon = ref.find(':');
+    const std::string view = ref.substr(0, colon);
+    if (!defs_.FindFeatureView(view) && !defs_.FindOnDemandView(view)) {
+      throw InputError(fmt::format("unknown feature view '{}' in '{}'{}", view, ref,
+                                   Suggest(view, views, "views")));
+    }
+    const std::vector<std::string> names = FeatureNamesOf(defs_, view);
+    if (colon == std::string::npos) {
+      for (const std::string& f : names) out.push_back({view, f});
+      continue;
+    }
+    const std::string feature = ref.substr(colon + 1);
+    if (std::find(names.begin(), names.end(), feature) == names.end()) {
+      throw InputError(fmt::format("unknown feature '{}' of view '{}'{}", feature, view,
+                                   Suggest(feature, names, "features")));
+    }
+    out.push_back({view, feature});
+  }
+  return out;
+}
+
+namespace {
+
+// Feature views and on-demand views needed by `features`, on-demand ones in dependency order.
+void Needed(const repo::RepoDefinition& d, const std::vector<repo::FeatureRef>& features,
+            std::vector<std::string>& fvs, std::vector<std::string>& odvs) {
+  std::set<std::string> seen;
+  std::function<void(const std::string&)> visit = [&](const std::string& v) {
+    if (!seen.insert(v).second) return;
+    if (const auto* odv = d.FindOnDemandView(v)) {
+      for (const std::string& in : odv->inputs) visit(in);
+      odvs.push_back(v);
+    } else {
+      fvs.push_back(v);
+    }
+  };
+  for (const auto& r : features) visit(r.view);
+}
+
+}  // namespace
+
+std::vector<Field> FeatureServer::EntityKeys(const std::vector<repo::FeatureRef>& features) const {
+  std::vector<std::string> fvs, odvs;
+  Needed(defs_, features, fvs, odvs);
+  std::vector<Field> out;
+  for (const std::string& v : fvs) {
+    const auto* fv = defs_.FindFeatureView(v);
+    const auto* src = defs_.FindSource(fv->source);
+    for (const std::string& k : defs_.JoinKeys(*fv)) {
+      if (FindField(out, k) >= 0) continue;
+      out.push_back({k, src->schema[FindField(src->schema, k)].type});
+    }
+  }
+  return out;
+}
+
+std::vector<Field> FeatureServer::RequestFields(const std::vector<repo::FeatureRef>& features) const {
+  std::vector<std::string> fvs, odvs;
+  Needed(defs_, features, fvs, odvs);
+  std::vector<Field> out;
+  for (const std::string& v : odvs) {
+    for (const Field& f : defs_.FindOnDemandView(v)->request) {
+      if (FindField(out, f.name) < 0) out.push_back(f);
+    }
+  }
+  return out;
+}
+
+OnlineResult FeatureServer::Get(const std::vector<repo::FeatureRef>& features,
+                                const std::map<std::string, Column>& entities,
+                                const std::map<std::string, Column>& request, Micros now,
+                                bool full_feature_names) const {
+  std::vector<std::string> fvs, odvs;
+  Needed(defs_, features, fvs, odvs);
+  // Row count and types of the entity keys and request fields.
+  size_t n = 0;
+  bool have_n = false;
+  auto check = [&](const std::map<std::string, Column>& given, const std::vector<Field>& need,
+                   const char* kind) {
+    for (const Field& f : need) {
+      auto it = given.find(f.name);
+      if (it == given.end()) {
+        throw InputError(fmt::format("missing {} '{}' ({} {})", kind, f.name,
+                                     TypeName(f.type), "expected"));
+      }
+      if (it->second.type != f.type) {
+        throw InputError(fmt::format("{} '{}' must be {}, not {}", kind, f.name, TypeName(f.type),
+                                     TypeName(it->second.type)));
+      }
+      if (have_n && it->second.size() != n) {
+        throw InputError(fmt::format("{} '{}' has {} values, others have {}", kind, f.name,
+                                     it->second.size(), n));
+      }
+      n = it->second.size();
+      have_n = true;
+    }
+  };
+  check(entities, EntityKeys(features), "entity key");
+  check(request, RequestFields(features), "request field");
+
+  // One MultiGet for every (view, entity row).
+  std::vector<std::string> keys;
+  std::vector<std::vector<int>> slot(fvs.size(), std::vector<int>(n, -1));
+  std::string enc;
+  for (size_t v = 0; v < fvs.size(); ++v) {
+    const auto* fv = defs_.FindFeatureView(fvs[v]);
+    std::vector<const Column*> cols;
+    for (const std::string& k : defs_.JoinKeys(*fv)) cols.push_back(&entities.at(k));
+    for (size_t r = 0; r < n; ++r) {
+      bool null_key = false;
+      for (const Column* c : cols) null_key |= c->IsNull(r);
+      if (null_key) continue;
+      enc.clear();
+      AppendKeyEncoding(cols, r, enc);
+      slot[v][r] = static_cast<int>(keys.size());
+      keys.push_back(RecordKey(fvs[v], enc));
+    }
+  }
+  const std::vector<std::optional<std::string>> stored =
+      keys.empty() ? std::vector<std::optional<std::string>>{} : store_.MultiGet(keys);
+
+  // Values by "view.feature", one per entity row.
+  std::map<std::string, std::vector<FeatureValue>> values;
+  for (size_t v = 0; v < fvs.size(); ++v) {
+    const OnlineView& view = *impl_->views.at(fvs[v]);
+    const auto& feats = view.def().features;
+    for (const auto& f : feats) values[fvs[v] + "." + f.name].resize(n);
+    for (size_t r = 0; r < n; ++r) {
+      std::optional<ViewRecord> rec;
+      if (slot[v][r] >= 0 && stored[slot[v][r]]) {
+        ViewRecord decoded = ViewRecord::Decode(*stored[slot[v][r]], fvs[v]);
+        // A record of another view version is never served (the view changed since).
+        if (decoded.view_version == view.version()) rec = std::move(decoded);
+      }
+      std::vector<FeatureValue> row = view.Read(rec ? &*rec : nullptr, now);
+      for (size_t f = 0; f < feats.size(); ++f) {
+        values[fvs[v] + "." + feats[f].name][r] = std::move(row[f]);
+      }
+    }
+  }
+  for (const std::string& name : odvs) {
+    const repo::OnDemandViewDef& odv = *defs_.FindOnDemandView(name);
+    Batch input;
+    input.num_rows = n;
+    for (const Field& f : odv.request) input.AddColumn(f.name, request.at(f.name));
+    for (const std::string& in : odv.inputs) {
+      for (const std::string& f : FeatureNamesOf(defs_, in)) {
+        const std::vector<FeatureValue>& vals = values.at(in + "." + f);
+        Column c(DataType::kInt64);
+        for (size_t r = 0; r < n; ++r) {
+          if (r == 0) c = Column(vals[0].value.type);
+          c.Append(vals[r].value);
+        }
+        input.AddColumn(in + "." + f, std::move(c));
+      }
+    }
+    const auto& exprs = impl_->odv_exprs.at(name);
+    for (size_t f = 0; f < odv.features.size(); ++f) {
+      std::vector<FeatureValue>& out = values[name + "." + odv.features[f].name];
+      out.resize(n);
+      if (n == 0) continue;
+      const Column col = exprs[f].Evaluate(input);
+      for (size_t r = 0; r < n; ++r) {
+        out[r].value = col.Get(r);
+        out[r].status = out[r].value.is_null ? Status::kNullValue : Status::kPresent;
+      }
+    }
+  }
+  OnlineResult result;
+  result.rows = n;
+  for (const repo::FeatureRef& r : features) {
+    result.feature_names.push_back(full_feature_names ? r.view + "__" + r.feature : r.feature);
+    result.values.push_back(values.at(r.view + "." + r.feature));
+  }
+  return result;
+}
+
+nlohmann::json ValueToJson(const Value& v) {
+  if (v.is_null) return nullptr;
+  switch (v.type) {
+    case DataType::kInt64: return v.i;
+    case DataType::kFloat64: return v.d;
+    case DataType::kBool: return v.i != 0;
+    case DataType::kString: return v.s;
+    case DataType::kTimestamp: return FormatTimestamp(v.i);
+    case DataType::kFloat64List: return v.list;
+  }
+  return nullptr;
+}
+
+nlohmann::json FeastResponse(const OnlineResult& result, const std::vector<Field>& keys,
+                             const std::map<std::string, Column>& entities) {
+  using nlohmann::json;
+  json names = json::array();
+  json results = json::array();
+  const std::string epoch = FormatTimestamp(0);
+  for (const Field& k : keys) {
+    names.push_back(k.name);
+    json values = json::array(), statuses = json::array(), stamps = json::array();
+    const Column& c = entities.at(k.name);
+    for (size_t r = 0; r < result.rows; ++r) {
+      values.push_back(ValueToJson(c.Get(r)));
+      statuses.push_back("PRESENT");
+      stamps.push_back(epoch);
+    }
+    results.push_back({{"values", values}, {"statuses", statuses}, {"event_timestamps", stamps}});
+  }
+  for (size_t f = 0; f < result.feature_names.size(); ++f) {
+    names.push_back(result.feature_names[f]);
+    json values = json::array(), statuses = json::array(), stamps = json::array();
+    for (const FeatureValue& v : result.values[f]) {
+      values.push_back(ValueToJson(v.value));
+      statuses.push_back(std::string(StatusName(v.status)));
+      stamps.push_back(FormatTimestamp(v.event_ts));
+    }
+    results.push_back({{"values", values}, {"statuses", statuses}, {"event_timestamps", stamps}});
+  }
+  return {{"metadata", {{"feature_names", names}}}, {"results", results}};
+}
+
+}  // namespace sluice::online

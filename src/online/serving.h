@@ -1,0 +1,67 @@
+// Answers online feature requests (SPEC §6): feature references or a feature service, entity
+// key values, request data for on-demand views, a time. Used by `sluice get-online`,
+// `sluice serve` and `sluice consistency-check`.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "online/online_view.h"
+#include "online/store.h"
+#include "repo/definitions.h"
+
+namespace sluice::online {
+
+struct OnlineResult {
+  std::vector<std::string> feature_names;        // "view__feature" or "feature"
+  std::vector<std::vector<FeatureValue>> values;  // [feature][entity row]
+  size_t rows = 0;
+};
+
+class FeatureServer {
+ public:
+  // `defs`: the applied definitions; views and on-demand expressions are compiled once.
+  FeatureServer(repo::RepoDefinition defs, Store& store);
+  ~FeatureServer();
+
+  const repo::RepoDefinition& defs() const { return defs_; }
+
+  // The (view, feature) list of a service, or of "view:feature" / "view" references. Throws
+  // InputError naming an unknown service, view or feature (with a suggestion).
+  std::vector<repo::FeatureRef> ResolveService(const std::string& name) const;
+  std::vector<repo::FeatureRef> ResolveFeatures(const std::vector<std::string>& refs) const;
+  // The join keys (with their types) the features need, in first-use order.
+  std::vector<Field> EntityKeys(const std::vector<repo::FeatureRef>& features) const;
+  // Request fields (with types) the features' on-demand views need.
+  std::vector<Field> RequestFields(const std::vector<repo::FeatureRef>& features) const;
+
+  // Values of `features` for each entity row at time `now`. `entities` holds one column per
+  // join key (EntityKeys; same length, right types); `request` one per request field. Throws
+  // InputError naming a missing key or field, a wrong type, or unequal lengths.
+  OnlineResult Get(const std::vector<repo::FeatureRef>& features,
+                   const std::map<std::string, Column>& entities,
+                   const std::map<std::string, Column>& request, Micros now,
+                   bool full_feature_names) const;
+
+ private:
+  struct Impl;
+  repo::RepoDefinition defs_;
+  Store& store_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A value as Feast's JSON shows it: numbers, strings, booleans, timestamps as RFC 3339 text,
+// lists as arrays, null.
+nlohmann::json ValueToJson(const Value& v);
+
+// Feast's get-online-features response: {"metadata": {"feature_names": [keys…, features…]},
+// "results": [{"values", "statuses", "event_timestamps"} per column]} with the entity key
+// columns first (status PRESENT, timestamp of the epoch, as Feast does).
+nlohmann::json FeastResponse(const OnlineResult& result, const std::vector<Field>& keys,
+                             const std::map<std::string, Column>& entities);
+
+}  // namespace sluice::online

@@ -1,0 +1,39 @@
+// The online store: a key-value store of view records (docs/architecture.md, "The online
+// path"). Two implementations: RocksDB (embedded, the default) and Redis.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "repo/definitions.h"
+
+namespace sluice::online {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Values of `keys`, nullopt where absent.
+  virtual std::vector<std::optional<std::string>> MultiGet(const std::vector<std::string>& keys) = 0;
+  // Writes every (key, value) pair; durable when it returns, atomic where the backend allows
+  // (RocksDB: one synced WriteBatch; Redis: one MULTI/EXEC).
+  virtual void Write(const std::vector<std::pair<std::string, std::string>>& puts) = 0;
+  // "rocksdb at PATH", "redis at URL" (for messages).
+  virtual std::string Describe() const = 0;
+
+  std::optional<std::string> Get(const std::string& key) { return MultiGet({key})[0]; }
+};
+
+// The store configured in `repo.config.online_store` (paths relative to repo.root). Throws
+// InputError naming the store when it cannot be opened.
+std::unique_ptr<Store> OpenStore(const repo::RepoDefinition& repo);
+std::unique_ptr<Store> OpenRocksDbStore(const std::string& path);
+
+// Key of view `view`'s record for an entity (its join keys encoded by common/key.h).
+std::string RecordKey(const std::string& view, const std::string& encoded_entity);
+// Key of view `view`'s materialization progress.
+std::string ProgressKey(const std::string& view);
+
+}  // namespace sluice::online
