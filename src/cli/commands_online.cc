@@ -29,7 +29,6 @@ struct GetOnlineArgs {
   std::vector<std::string> entities;  // "k=v[,k2=v2]" per entity row
   std::vector<std::string> request;   // "field=value" (one value per entity row, in order)
   std::string at;
-  bool full_names = true;
 };
 
 Micros ParseTimeOption(const std::string& text, const char* option) {

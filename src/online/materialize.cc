@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "common/fs.h"
 #include "common/key.h"
 #include "common/parallel.h"
 #include "common/text.h"
@@ -229,12 +230,14 @@ std::vector<ViewMaterialized> Materialize(const repo::RepoDefinition& repo, Stor
             puts.begin() + i, puts.begin() + std::min(puts.size(), i + kWriteChunk)));
       }
       written += static_cast<int64_t>(puts.size());
+      CrashPoint("materialize:after-bucket");
       if (options.progress) {
         std::lock_guard<std::mutex> lock(progress_mutex);
         options.progress((vi + static_cast<double>(++buckets_done) / buckets.size()) /
                          views.size());
       }
     });
+    CrashPoint("materialize:before-progress");
     // Progress last: a crash before this line reruns the same segments, which rebuilds the
     // keys already written (their rows are no longer after the stored newest row).
     store.Write({{ProgressKey(res.view), json{{"view_version", view.version()},
