@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "common/alloc.h"
 #include "common/time.h"
 #include "online/materialize.h"
 #include "online/serving.h"
@@ -83,6 +84,9 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
                   "Materialize up to the newest snapshot committed at or before this time");
   mat->callback([&g, &action] {
     action = [&g] {
+      // Records and tile states churn through many allocation sizes: give freed memory back
+      // (keeping it, the batch default, costs GBs of RSS here).
+      SetFreedMemoryDecay(1000);
       const repo::RepoDefinition repo = LoadApplied(g);
       online::MaterializeOptions o;
       o.views = m.views;
