@@ -143,7 +143,7 @@ std::vector<ViewMaterialized> Materialize(const repo::RepoDefinition& repo, Stor
         if (p.at("view_version").get<std::string>() == view.version()) {
           done = p.at("snapshot").get<int64_t>();
         }
-      } catch (const std::exception& e) {
+      } catch (const std::exception&) {
         // Progress is derived state: a corrupt entry means "start over", never wrong values.
         done = 0;
       }
