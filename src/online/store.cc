@@ -23,7 +23,11 @@ std::string ProgressKey(const std::string& view) {
 std::unique_ptr<Store> OpenStore(const repo::RepoDefinition& repo) {
   const repo::OnlineStoreConfig& c = repo.config.online_store;
   if (c.type == "rocksdb") return OpenRocksDbStore((repo.root / c.path).string());
-  throw InputError("online_store type '" + c.type + "' is not supported yet (use rocksdb)");
+  if (c.type == "redis") {
+    if (c.url.empty()) throw InputError("online_store of type redis needs a url (redis://host:port)");
+    return OpenRedisStore(c.url, repo.config.project);
+  }
+  throw InputError("unknown online_store type '" + c.type + "' (rocksdb or redis)");
 }
 
 }  // namespace sluice::online

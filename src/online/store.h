@@ -30,6 +30,8 @@ class Store {
 // InputError naming the store when it cannot be opened.
 std::unique_ptr<Store> OpenStore(const repo::RepoDefinition& repo);
 std::unique_ptr<Store> OpenRocksDbStore(const std::string& path);
+// url: redis://[:password@]host[:port][/db]; keys are prefixed with "sluice:<project>:".
+std::unique_ptr<Store> OpenRedisStore(const std::string& url, const std::string& project);
 
 // Key of view `view`'s record for an entity (its join keys encoded by common/key.h).
 std::string RecordKey(const std::string& view, const std::string& encoded_entity);

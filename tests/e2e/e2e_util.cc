@@ -1,5 +1,16 @@
 #include "e2e/e2e_util.h"
 
+#include <arpa/inet.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
 #include "io/duckdb.h"
 
 namespace sluice {
@@ -32,6 +43,74 @@ std::vector<std::string> ScratchRepo::Query(const std::string& sql) const {
   std::vector<std::string> out;
   for (size_t r = 0; r < b.num_rows; ++r) out.push_back(b.columns[0].Get(r).ToString());
   return out;
+}
+
+namespace {
+
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return 0;
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool Pings(int port) {
+  const timeval timeout{0, 200'000};
+  redisContext* c = redisConnectWithTimeout("127.0.0.1", port, timeout);
+  bool ok = false;
+  if (c && !c->err) {
+    auto* r = static_cast<redisReply*>(redisCommand(c, "PING"));
+    ok = r && r->type == REDIS_REPLY_STATUS;
+    if (r) freeReplyObject(r);
+  }
+  if (c) redisFree(c);
+  return ok;
+}
+
+}  // namespace
+
+RedisServer::RedisServer() {
+  for (int attempt = 0; attempt < 5 && pid_ < 0; ++attempt) {
+    port_ = FreePort();
+    const std::string port = std::to_string(port_), dir = dir_.path().string();
+    const pid_t pid = fork();
+    if (pid == 0) {
+      execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
+             "--dir", dir.c_str(), "--save", "", "--appendonly", "no", "--logfile",
+             (dir + "/redis.log").c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    for (int i = 0; i < 100; ++i) {
+      if (Pings(port_)) {
+        pid_ = pid;
+        break;
+      }
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) break;  // exited: port taken, try another
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (pid_ < 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+  if (pid_ < 0) ADD_FAILURE() << "could not start redis-server (is the Debian package installed?)";
+}
+
+RedisServer::~RedisServer() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
 }
 
 }  // namespace sluice

@@ -31,4 +31,21 @@ class ScratchRepo {
   TempDir dir_;
 };
 
+// A real redis-server (the Debian package) on a free loopback port, with its files in a temp
+// dir; stopped when destroyed.
+class RedisServer {
+ public:
+  RedisServer();
+  ~RedisServer();
+  RedisServer(const RedisServer&) = delete;
+  RedisServer& operator=(const RedisServer&) = delete;
+  int port() const { return port_; }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  TempDir dir_;
+  int pid_ = -1;
+  int port_ = 0;
+};
+
 }  // namespace sluice

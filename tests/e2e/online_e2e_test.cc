@@ -213,6 +213,41 @@ feature_services:
   EXPECT_EQ(r["results"][1]["values"][0], 2.5);
 }
 
+TEST(OnlineE2E, RedisStoreServesTheSameValues) {
+  RedisServer redis;
+  ScratchRepo repo;
+  repo.Write("sluice.yaml", "project: t\nbucket_count: 4\nonline_store: {type: redis, url: '" +
+                                redis.url() + "'}\n");
+  repo.Write("defs.yaml", kDefs);
+  std::mt19937_64 rng(21);
+  repo.Write("data/a.csv", Rows(rng, 600, 0, 3));
+  repo.Run("apply");
+  repo.Run("ingest tx");
+  nlohmann::json m = repo.Json("materialize");
+  EXPECT_EQ(m["store"], "redis at " + redis.url());
+  EXPECT_EQ(m["views"][0]["full"], true);
+  ExpectOnlineEqualsDataset(repo, "2026-05-04T00:00:00");
+  repo.Write("data/b.csv", Rows(rng, 600, 2, 3));  // partly late
+  repo.Run("ingest tx");
+  m = repo.Json("materialize");
+  EXPECT_EQ(m["views"][0]["full"], false);
+  ExpectOnlineEqualsDataset(repo, "2026-05-06T00:00:00");
+}
+
+TEST(OnlineE2E, AnUnreachableRedisIsAClearError) {
+  ScratchRepo repo;
+  repo.Write("sluice.yaml", "project: t\nonline_store: {type: redis, url: 'redis://127.0.0.1:1'}\n");
+  repo.Write("defs.yaml", kDefs);
+  std::mt19937_64 rng(2);
+  repo.Write("data/a.csv", Rows(rng, 10, 0, 1));
+  repo.Run("apply");
+  repo.Run("ingest tx");
+  const RunResult r = repo.Run("materialize", 2);
+  EXPECT_NE(r.err.find("online store (redis at redis://127.0.0.1:1): cannot connect"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(OnlineE2E, BadRequestsAreUsageErrors) {
   ScratchRepo repo;
   repo.Write("sluice.yaml", "project: t\n");

@@ -1,0 +1,201 @@
+// The scale-out online store: Redis (SPEC §2), through hiredis. Keys are prefixed with
+// "sluice:<project>:" so that several projects can share one server. Writes go in one
+// MULTI/EXEC transaction per call; their durability is the server's (appendonly/appendfsync).
+#include <hiredis/hiredis.h>
+
+#include <charconv>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "online/store.h"
+#include "sluice/error.h"
+
+namespace sluice::online {
+namespace {
+
+struct RedisUrl {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string password;
+  int db = 0;
+};
+
+// redis://[:password@]host[:port][/db]
+RedisUrl ParseUrl(const std::string& url) {
+  const std::string scheme = "redis://";
+  auto bad = [&](const char* why) {
+    return InputError(fmt::format(
+        "online_store url '{}': {} (write redis://[:password@]host[:port][/db])", url, why));
+  };
+  if (url.rfind(scheme, 0) != 0) throw bad("not a redis:// url");
+  std::string rest = url.substr(scheme.size());
+  RedisUrl u;
+  if (const size_t at = rest.rfind('@'); at != std::string::npos) {
+    std::string auth = rest.substr(0, at);
+    if (const size_t colon = auth.find(':'); colon != std::string::npos) {
+      auth = auth.substr(colon + 1);
+    }
+    u.password = auth;
+    rest = rest.substr(at + 1);
+  }
+  if (const size_t slash = rest.find('/'); slash != std::string::npos) {
+    const std::string db = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+    if (!db.empty()) {
+      auto [p, ec] = std::from_chars(db.data(), db.data() + db.size(), u.db);
+      if (ec != std::errc() || p != db.data() + db.size() || u.db < 0) throw bad("bad db number");
+    }
+  }
+  if (const size_t colon = rest.rfind(':'); colon != std::string::npos) {
+    const std::string port = rest.substr(colon + 1);
+    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), u.port);
+    if (ec != std::errc() || p != port.data() + port.size() || u.port <= 0 || u.port > 65535) {
+      throw bad("bad port");
+    }
+    rest = rest.substr(0, colon);
+  }
+  if (!rest.empty()) u.host = rest;
+  return u;
+}
+
+struct ReplyGuard {
+  redisReply* r = nullptr;
+  ~ReplyGuard() {
+    if (r) freeReplyObject(r);
+  }
+};
+
+class RedisStore final : public Store {
+ public:
+  RedisStore(std::string url, const std::string& project)
+      : url_(std::move(url)), where_(ParseUrl(url_)), prefix_("sluice:" + project + ":") {
+    Connect();
+  }
+  ~RedisStore() override {
+    if (c_) redisFree(c_);
+  }
+
+  std::vector<std::optional<std::string>> MultiGet(const std::vector<std::string>& keys) override {
+    std::vector<std::optional<std::string>> out(keys.size());
+    if (keys.empty()) return out;
+    std::vector<std::string> args = {"MGET"};
+    for (const std::string& k : keys) args.push_back(prefix_ + k);
+    std::lock_guard<std::mutex> lock(mutex_);
+    ReplyGuard reply{Command(args)};
+    if (reply.r->type != REDIS_REPLY_ARRAY || reply.r->elements != keys.size()) {
+      throw Fail("unexpected reply to MGET");
+    }
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const redisReply* e = reply.r->element[i];
+      if (e->type == REDIS_REPLY_STRING) out[i] = std::string(e->str, e->len);
+    }
+    return out;
+  }
+
+  void Write(const std::vector<std::pair<std::string, std::string>>& puts) override {
+    if (puts.empty()) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    // MULTI, then SETs pipelined, then EXEC: all or nothing on the server.
+    Append({"MULTI"});
+    for (const auto& [k, v] : puts) Append({"SET", prefix_ + k, v});
+    Append({"EXEC"});
+    for (size_t i = 0; i < puts.size() + 2; ++i) {
+      ReplyGuard reply;
+      if (redisGetReply(c_, reinterpret_cast<void**>(&reply.r)) != REDIS_OK || !reply.r) {
+        Reset();
+        throw Fail("connection lost during a write");
+      }
+      if (reply.r->type == REDIS_REPLY_ERROR) {
+        throw Fail(std::string("write failed: ") + reply.r->str);
+      }
+      if (i == puts.size() + 1 && reply.r->type != REDIS_REPLY_ARRAY) {
+        throw Fail("transaction aborted");
+      }
+    }
+  }
+
+  std::string Describe() const override { return "redis at " + url_; }
+
+ private:
+  InputError Fail(const std::string& what) const {
+    return InputError(fmt::format("online store (redis at {}): {}", url_, what));
+  }
+
+  void Connect() {
+    const timeval timeout{5, 0};
+    c_ = redisConnectWithTimeout(where_.host.c_str(), where_.port, timeout);
+    if (c_ == nullptr || c_->err) {
+      const std::string why = c_ ? c_->errstr : "out of memory";
+      Reset();
+      throw Fail("cannot connect: " + why);
+    }
+    redisSetTimeout(c_, timeout);
+    if (!where_.password.empty()) Check(Command({"AUTH", where_.password}), "AUTH");
+    if (where_.db != 0) Check(Command({"SELECT", std::to_string(where_.db)}), "SELECT");
+  }
+
+  void Reset() {
+    if (c_) redisFree(c_);
+    c_ = nullptr;
+  }
+
+  void Check(redisReply* r, const char* what) {
+    ReplyGuard g{r};
+    if (r->type == REDIS_REPLY_ERROR) throw Fail(fmt::format("{} failed: {}", what, r->str));
+  }
+
+  // Sends one command and waits for its reply (reconnecting once if the connection dropped).
+  redisReply* Command(const std::vector<std::string>& args) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (!c_) Connect();
+      std::vector<const char*> argv;
+      std::vector<size_t> lens;
+      for (const std::string& a : args) {
+        argv.push_back(a.data());
+        lens.push_back(a.size());
+      }
+      auto* r = static_cast<redisReply*>(
+          redisCommandArgv(c_, static_cast<int>(argv.size()), argv.data(), lens.data()));
+      if (r) {
+        if (r->type == REDIS_REPLY_ERROR) {
+          const std::string message = r->str;
+          freeReplyObject(r);
+          throw Fail(args[0] + " failed: " + message);
+        }
+        return r;
+      }
+      Reset();
+    }
+    throw Fail("connection lost");
+  }
+
+  void Append(const std::vector<std::string>& args) {
+    if (!c_) Connect();
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (const std::string& a : args) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    if (redisAppendCommandArgv(c_, static_cast<int>(argv.size()), argv.data(), lens.data()) !=
+        REDIS_OK) {
+      Reset();
+      throw Fail("cannot send a command");
+    }
+  }
+
+  std::string url_;
+  RedisUrl where_;
+  std::string prefix_;
+  std::mutex mutex_;
+  redisContext* c_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> OpenRedisStore(const std::string& url, const std::string& project) {
+  return std::make_unique<RedisStore>(url, project);
+}
+
+}  // namespace sluice::online
