@@ -12,6 +12,11 @@
 #include "online/materialize.h"
 #include "online/serving.h"
 #include "online/store.h"
+#include "server/server.h"
+
+#include <signal.h>
+
+#include <thread>
 #include "sluice/error.h"
 
 namespace sluice::cli {
@@ -22,6 +27,12 @@ namespace {
 struct MaterializeArgs {
   std::vector<std::string> views;
   std::string until;
+};
+
+struct ServeArgs {
+  std::string host = "0.0.0.0";
+  int port = -1;  // -1: server.port of sluice.yaml
+  int threads = 32;
 };
 
 struct GetOnlineArgs {
@@ -132,6 +143,51 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       }
       PrintTable({"view", "source", "materialized", "rows read", "entities", "rebuilt"}, rows);
       std::printf("online store: %s (%.2f s)\n", store->Describe().c_str(), secs);
+      return 0;
+    };
+  });
+
+  static ServeArgs sv;
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Serve online features over HTTP (Feast's /get-online-features, /health, /metrics)");
+  serve->add_option("--port", sv.port, "Port (default: server.port in sluice.yaml, 6566; 0: any free port)");
+  serve->add_option("--host", sv.host, "Address to listen on")->capture_default_str();
+  serve->add_option("--threads", sv.threads, "Worker threads (one per open connection)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  serve->callback([&g, &action] {
+    action = [&g] {
+      SetFreedMemoryDecay(1000);  // a long-running process gives freed memory back
+      const repo::RepoDefinition repo = LoadApplied(g);
+      const int port = sv.port >= 0 ? sv.port : static_cast<int>(repo.config.server.port);
+      std::unique_ptr<online::Store> store = online::OpenStore(repo);
+      const std::string store_name = store->Describe();
+      server::Server srv(repo, std::move(store));
+      // SIGINT/SIGTERM stop the server cleanly: blocked in every thread, awaited by one.
+      sigset_t stop_signals;
+      sigemptyset(&stop_signals);
+      sigaddset(&stop_signals, SIGINT);
+      sigaddset(&stop_signals, SIGTERM);
+      pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+      std::thread waiter([&] {
+        int sig = 0;
+        sigwait(&stop_signals, &sig);
+        srv.Stop();
+      });
+      srv.Run(sv.host, port, sv.threads, [&](int bound) {
+        if (g.json) {
+          std::printf("%s\n", json{{"host", sv.host}, {"port", bound}, {"store", store_name}}
+                                   .dump()
+                                   .c_str());
+        } else {
+          std::printf("serving on http://%s:%d (online store: %s)\n", sv.host.c_str(), bound,
+                      store_name.c_str());
+        }
+        std::fflush(stdout);
+      });
+      // Run returned: stopped by a signal (or the listener failed).
+      pthread_kill(waiter.native_handle(), SIGTERM);
+      waiter.join();
       return 0;
     };
   });

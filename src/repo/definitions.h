@@ -89,12 +89,20 @@ struct OnlineStoreConfig {
   std::string url;
 };
 
+// `server:` in sluice.yaml (SPEC §6, §9).
+struct ServerConfig {
+  int64_t port = 6566;
+  std::string auth_token;              // "" = no authentication
+  int64_t max_request_bytes = 1 << 20;  // larger bodies get 413
+};
+
 // sluice.yaml. Paths are relative to the repository root.
 struct ProjectConfig {
   std::string project;
   std::string registry = ".sluice/registry.db";
   std::string offline_store = ".sluice/offline";
   OnlineStoreConfig online_store;
+  ServerConfig server;
   // Segments per delivery are bucketed by a hash of the join keys into this many buckets; one
   // bucket is the unit of bounded-memory processing. Fixed per source once data is ingested.
   int bucket_count = 16;

@@ -235,11 +235,30 @@ ProjectConfig LoadProjectConfig(const Doc& doc, const YAML::Node& root) {
     doc.ExpectMap(on, "online_store");
     doc.CheckKeys(on, "online_store", {"type", "path", "url"});
     c.online_store.type = doc.Str(on, "type", "online_store");
-    c.online_store.path = doc.Str(on, "path", "online_store", false);
-    c.online_store.url = doc.Str(on, "url", "online_store", false);
+    if (on["path"]) c.online_store.path = doc.Str(on, "path", "online_store");
+    if (on["url"]) c.online_store.url = doc.Str(on, "url", "online_store");
     if (c.online_store.type != "rocksdb" && c.online_store.type != "redis") {
       doc.Fail(on["type"], "unknown online_store type '" + c.online_store.type + "'",
                "use rocksdb (embedded) or redis");
+    }
+  }
+  if (const YAML::Node sv = root["server"]) {
+    doc.ExpectMap(sv, "server");
+    doc.CheckKeys(sv, "server", {"port", "auth_token", "max_request_bytes"});
+    if (sv["auth_token"]) c.server.auth_token = doc.Str(sv, "auth_token", "server");
+    for (const char* key : {"port", "max_request_bytes"}) {
+      if (!sv[key]) continue;
+      int64_t n = 0;
+      try {
+        n = sv[key].as<int64_t>();
+      } catch (const YAML::Exception&) {
+      }
+      const bool port = std::string(key) == "port";
+      if (n < 1 || (port && n > 65535)) {
+        doc.Fail(sv[key], fmt::format("server.{} must be a positive integer{}", key,
+                                      port ? " up to 65535" : ""), "");
+      }
+      (port ? c.server.port : c.server.max_request_bytes) = n;
     }
   }
   if (const YAML::Node b = root["bucket_count"]) {

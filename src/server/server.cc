@@ -1,0 +1,336 @@
+#include "server/server.h"
+
+#include <httplib.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "common/time.h"
+#include "online/serving.h"
+#include "sluice/error.h"
+
+namespace sluice::server {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// Latency histogram bounds (seconds), Prometheus style.
+constexpr std::array<double, 11> kBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                            0.01,   0.025,   0.05,   0.1,   1.0};
+
+struct Histogram {
+  std::array<std::atomic<uint64_t>, kBounds.size() + 1> buckets{};  // last: +Inf
+  std::atomic<uint64_t> count{0};
+  std::atomic<uint64_t> sum_ns{0};
+  void Observe(double seconds) {
+    size_t i = 0;
+    while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+    buckets[i].fetch_add(1, std::memory_order_relaxed);
+    count.fetch_add(1, std::memory_order_relaxed);
+    sum_ns.fetch_add(static_cast<uint64_t>(seconds * 1e9), std::memory_order_relaxed);
+  }
+  void Print(std::string& out, const std::string& name, const std::string& labels) const {
+    uint64_t cumulative = 0;
+    const std::string sep = labels.empty() ? "" : ",";
+    for (size_t i = 0; i <= kBounds.size(); ++i) {
+      cumulative += buckets[i].load(std::memory_order_relaxed);
+      const std::string le = i < kBounds.size() ? fmt::format("{}", kBounds[i]) : "+Inf";
+      out += fmt::format("{}_bucket{{{}{}le=\"{}\"}} {}\n", name, labels, sep, le, cumulative);
+    }
+    out += fmt::format("{}_sum{}{} {}\n", name, labels.empty() ? "" : "{" + labels + "}",
+                       "", static_cast<double>(sum_ns.load()) / 1e9);
+    out += fmt::format("{}_count{} {}\n", name, labels.empty() ? "" : "{" + labels + "}",
+                       count.load());
+  }
+};
+
+// Times every store read for /metrics.
+class TimedStore final : public online::Store {
+ public:
+  TimedStore(std::unique_ptr<online::Store> inner, Histogram& h) : inner_(std::move(inner)), h_(h) {}
+  std::vector<std::optional<std::string>> MultiGet(const std::vector<std::string>& keys) override {
+    const auto start = Clock::now();
+    auto out = inner_->MultiGet(keys);
+    h_.Observe(std::chrono::duration<double>(Clock::now() - start).count());
+    return out;
+  }
+  void Write(const std::vector<std::pair<std::string, std::string>>& puts) override {
+    inner_->Write(puts);
+  }
+  std::string Describe() const override { return inner_->Describe(); }
+
+ private:
+  std::unique_ptr<online::Store> inner_;
+  Histogram& h_;
+};
+
+// An HTTP error with its status.
+struct HttpError {
+  int status;
+  std::string message;
+};
+
+const char* StatusText(int status) {
+  switch (status) {
+    case 400: return "bad request";
+    case 401: return "unauthorized";
+    case 404: return "no such endpoint (POST /get-online-features, GET /health, GET /metrics)";
+    case 405: return "method not allowed";
+    case 413: return "request body too large (server.max_request_bytes)";
+    default: return "error";
+  }
+}
+
+std::string ErrorBody(const std::string& message) {
+  return json{{"error", {{"message", message}}}}.dump();
+}
+
+// A JSON array of values as a column of `type`; throws HttpError 400 naming what is wrong.
+Column ToColumn(const json& values, DataType type, const std::string& what) {
+  if (!values.is_array()) throw HttpError{400, fmt::format("{} must be an array of values", what)};
+  Column c(type);
+  for (size_t i = 0; i < values.size(); ++i) {
+    const json& v = values[i];
+    auto wrong = [&] {
+      return HttpError{400, fmt::format("{} must hold {} values; value {} is {}", what,
+                                        TypeName(type), i, v.dump())};
+    };
+    if (v.is_null()) {
+      c.Append(Value::Null(type));
+      continue;
+    }
+    switch (type) {
+      case DataType::kInt64:
+        if (!v.is_number_integer()) throw wrong();
+        c.Append(Value::Int(v.get<int64_t>()));
+        break;
+      case DataType::kFloat64:
+        if (!v.is_number()) throw wrong();
+        c.Append(Value::Float(v.get<double>()));
+        break;
+      case DataType::kBool:
+        if (!v.is_boolean()) throw wrong();
+        c.Append(Value::Bool(v.get<bool>()));
+        break;
+      case DataType::kString:
+        if (!v.is_string()) throw wrong();
+        c.Append(Value::String(v.get<std::string>()));
+        break;
+      case DataType::kTimestamp: {
+        const auto t = v.is_string() ? ParseTimestamp(v.get<std::string>()) : std::nullopt;
+        if (!t) throw wrong();
+        c.Append(Value::Timestamp(*t));
+        break;
+      }
+      case DataType::kFloat64List: {
+        if (!v.is_array()) throw wrong();
+        std::vector<double> list;
+        for (const json& x : v) {
+          if (!x.is_number()) throw wrong();
+          list.push_back(x.get<double>());
+        }
+        c.Append(Value::List(std::move(list)));
+        break;
+      }
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  repo::ServerConfig config;
+  Histogram latency, store_latency;
+  std::mutex counts_mutex;
+  std::map<std::pair<std::string, int>, uint64_t> requests;  // (path, status) → count
+  std::unique_ptr<online::Store> store;
+  std::unique_ptr<online::FeatureServer> features;
+  httplib::Server http;
+
+  void Count(const std::string& path, int status) {
+    std::lock_guard<std::mutex> lock(counts_mutex);
+    ++requests[{path, status}];
+  }
+
+  std::string Metrics() {
+    std::string out;
+    out += "# HELP sluice_http_requests_total HTTP requests by path and status.\n";
+    out += "# TYPE sluice_http_requests_total counter\n";
+    uint64_t errors = 0;
+    {
+      std::lock_guard<std::mutex> lock(counts_mutex);
+      for (const auto& [key, n] : requests) {
+        out += fmt::format("sluice_http_requests_total{{path=\"{}\",status=\"{}\"}} {}\n",
+                           key.first, key.second, n);
+        if (key.second >= 400) errors += n;
+      }
+    }
+    out += "# HELP sluice_http_errors_total Requests answered with a 4xx or 5xx status.\n";
+    out += "# TYPE sluice_http_errors_total counter\n";
+    out += fmt::format("sluice_http_errors_total {}\n", errors);
+    out += "# HELP sluice_get_online_features_seconds Latency of /get-online-features.\n";
+    out += "# TYPE sluice_get_online_features_seconds histogram\n";
+    latency.Print(out, "sluice_get_online_features_seconds", "");
+    out += "# HELP sluice_online_store_read_seconds Latency of online store reads.\n";
+    out += "# TYPE sluice_online_store_read_seconds histogram\n";
+    store_latency.Print(out, "sluice_online_store_read_seconds", "");
+    return out;
+  }
+};
+
+Server::Server(repo::RepoDefinition defs, std::unique_ptr<online::Store> store)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->config = defs.config.server;
+  impl_->store = std::make_unique<TimedStore>(std::move(store), impl_->store_latency);
+  impl_->features = std::make_unique<online::FeatureServer>(std::move(defs), *impl_->store);
+}
+
+Server::~Server() = default;
+
+std::pair<int, std::string> Server::GetOnlineFeatures(const std::string& body) {
+  try {
+    json req;
+    try {
+      req = json::parse(body);
+    } catch (const json::parse_error& e) {
+      throw HttpError{400, std::string("malformed JSON: ") + e.what()};
+    }
+    if (!req.is_object()) throw HttpError{400, "the body must be a JSON object"};
+    const bool by_service = req.contains("feature_service");
+    if (by_service == req.contains("features")) {
+      throw HttpError{400, "give exactly one of \"features\" or \"feature_service\""};
+    }
+    const online::FeatureServer& fs = *impl_->features;
+    std::vector<repo::FeatureRef> refs;
+    try {
+      if (by_service) {
+        if (!req["feature_service"].is_string()) {
+          throw HttpError{400, "\"feature_service\" must be a string"};
+        }
+        refs = fs.ResolveService(req["feature_service"].get<std::string>());
+      } else {
+        const json& f = req["features"];
+        if (!f.is_array() || f.empty()) {
+          throw HttpError{400, "\"features\" must be a non-empty array of \"view:feature\""};
+        }
+        std::vector<std::string> names;
+        for (const json& x : f) {
+          if (!x.is_string()) throw HttpError{400, "\"features\" must hold strings"};
+          names.push_back(x.get<std::string>());
+        }
+        refs = fs.ResolveFeatures(names);
+      }
+    } catch (const InputError& e) {
+      throw HttpError{404, e.what()};
+    }
+    if (!req.contains("entities") || !req["entities"].is_object()) {
+      throw HttpError{400, "\"entities\" must be an object of key: [values]"};
+    }
+    const json& ents = req["entities"];
+    const json request_data = req.value("request_data", json::object());
+    if (!request_data.is_object()) throw HttpError{400, "\"request_data\" must be an object"};
+    const std::vector<Field> keys = fs.EntityKeys(refs);
+    const std::vector<Field> fields = fs.RequestFields(refs);
+    std::map<std::string, Column> entities, request;
+    for (const auto& [name, values] : ents.items()) {
+      const int k = FindField(keys, name), f = FindField(fields, name);
+      if (k >= 0) {
+        entities.emplace(name, ToColumn(values, keys[k].type, "entity key '" + name + "'"));
+      } else if (f >= 0) {
+        request.emplace(name, ToColumn(values, fields[f].type, "request field '" + name + "'"));
+      } else {
+        std::vector<std::string> known;
+        for (const Field& x : keys) known.push_back(x.name);
+        throw HttpError{400, fmt::format("unknown entity key '{}' (these features take: {})",
+                                         name, fmt::join(known, ", "))};
+      }
+    }
+    for (const auto& [name, values] : request_data.items()) {
+      const int f = FindField(fields, name);
+      if (f < 0) throw HttpError{400, fmt::format("unknown request field '{}'", name)};
+      request.emplace(name, ToColumn(values, fields[f].type, "request field '" + name + "'"));
+    }
+    const bool full = req.value("full_feature_names", false);
+    online::OnlineResult result;
+    try {
+      result = fs.Get(refs, entities, request, NowMicros(), full);
+    } catch (const InputError& e) {
+      // Missing keys or fields, unequal lengths: the request's fault. A failing store is not.
+      const std::string what = e.what();
+      const bool store = what.rfind("online store", 0) == 0;
+      throw HttpError{store ? 503 : 400, what};
+    }
+    return {200, online::FeastResponse(result, keys, entities).dump()};
+  } catch (const HttpError& e) {
+    return {e.status, ErrorBody(e.message)};
+  } catch (const InputError& e) {
+    return {400, ErrorBody(e.what())};
+  } catch (const std::exception& e) {
+    return {500, ErrorBody(std::string("internal error: ") + e.what())};
+  }
+}
+
+void Server::Run(const std::string& host, int port, int threads,
+                 const std::function<void(int)>& ready) {
+  Impl& s = *impl_;
+  httplib::Server& http = s.http;
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_payload_max_length(static_cast<size_t>(s.config.max_request_bytes));
+  http.set_keep_alive_max_count(100000);
+  const std::string token = s.config.auth_token;
+  http.set_pre_routing_handler([&s, token](const httplib::Request& req, httplib::Response& res) {
+    if (token.empty() || req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
+    if (req.get_header_value("Authorization") == "Bearer " + token) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    res.status = 401;
+    res.set_header("WWW-Authenticate", "Bearer");
+    res.set_content(ErrorBody("missing or wrong bearer token"), "application/json");
+    s.Count(req.path, 401);
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  http.Post("/get-online-features", [this, &s](const httplib::Request& req, httplib::Response& res) {
+    const auto start = Clock::now();
+    auto [status, body] = GetOnlineFeatures(req.body);
+    res.status = status;
+    res.set_content(std::move(body), "application/json");
+    s.latency.Observe(std::chrono::duration<double>(Clock::now() - start).count());
+    s.Count("/get-online-features", status);
+  });
+  http.Get("/health", [&s](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"ok"})", "application/json");
+    s.Count("/health", 200);
+  });
+  http.Get("/metrics", [&s](const httplib::Request&, httplib::Response& res) {
+    res.set_content(s.Metrics(), "text/plain; version=0.0.4");
+    s.Count("/metrics", 200);
+  });
+  http.set_error_handler([&s](const httplib::Request& req, httplib::Response& res) {
+    // Unknown paths (404), oversized bodies (413), ...: a JSON error, counted.
+    // Route handlers count their own answers (their bodies are set); this counts the rest.
+    if (!res.body.empty()) return;
+    res.set_content(
+        ErrorBody(fmt::format("{} {}: {}", req.method, req.path, StatusText(res.status))),
+        "application/json");
+    const bool known = req.path == "/get-online-features" || req.path == "/health" ||
+                       req.path == "/metrics";
+    s.Count(known ? req.path : "other", res.status);
+  });
+  const int bound = port == 0 ? http.bind_to_any_port(host) : (http.bind_to_port(host, port) ? port : -1);
+  if (bound < 0) throw InputError(fmt::format("cannot listen on {}:{}", host, port));
+  if (ready) ready(bound);
+  http.listen_after_bind();
+}
+
+void Server::Stop() { impl_->http.stop(); }
+
+}  // namespace sluice::server

@@ -1,0 +1,42 @@
+// `sluice serve`: the online feature server over HTTP/JSON (SPEC §6, §9), Feast-compatible.
+//
+//   POST /get-online-features  {"features": [...]} | {"feature_service": "..."},
+//                              "entities": {key: [values]}, "full_feature_names": bool,
+//                              "request_data": {field: [values]} (or request fields inside
+//                              "entities", as Feast sends them)
+//   GET  /health               {"status": "ok"}
+//   GET  /metrics              Prometheus text: requests, latency histogram, errors, store time
+//
+// A bearer token is required on every path but /health when server.auth_token is set. Bodies
+// over server.max_request_bytes get 413; malformed JSON or a wrong key type 400; an unknown
+// service, view or feature 404; a failing store 503. The server keeps serving after any of them.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "online/store.h"
+#include "repo/definitions.h"
+
+namespace sluice::server {
+
+class Server {
+ public:
+  Server(repo::RepoDefinition defs, std::unique_ptr<online::Store> store);
+  ~Server();
+  // Serves until Stop(); throws InputError when host:port cannot be bound. `ready` is called
+  // once listening (with the bound port).
+  void Run(const std::string& host, int port, int threads,
+           const std::function<void(int)>& ready = {});
+  // Stops a running server (thread-safe).
+  void Stop();
+
+  // The handlers' logic, reachable without sockets: (status, body) for a request body.
+  std::pair<int, std::string> GetOnlineFeatures(const std::string& body);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice::server
