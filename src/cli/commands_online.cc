@@ -103,7 +103,7 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       o.views = m.views;
       if (!m.until.empty()) o.until = ParseTimeOption(m.until, "--until");
       const auto start = std::chrono::steady_clock::now();
-      std::unique_ptr<online::Store> store = online::OpenStore(repo);
+      std::unique_ptr<online::Store> store = online::OpenStore(repo, online::StoreMode::kWrite);
       std::vector<online::ViewMaterialized> results;
       {
         ProgressBar bar("materialize");
@@ -158,17 +158,18 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
   serve->callback([&g, &action] {
     action = [&g] {
       SetFreedMemoryDecay(1000);  // a long-running process gives freed memory back
-      const repo::RepoDefinition repo = LoadApplied(g);
-      const int port = sv.port >= 0 ? sv.port : static_cast<int>(repo.config.server.port);
-      std::unique_ptr<online::Store> store = online::OpenStore(repo);
-      const std::string store_name = store->Describe();
-      server::Server srv(repo, std::move(store));
-      // SIGINT/SIGTERM stop the server cleanly: blocked in every thread, awaited by one.
+      // SIGINT/SIGTERM stop the server cleanly: blocked before any thread starts (threads
+      // inherit the mask; the store starts some), then awaited by one thread.
       sigset_t stop_signals;
       sigemptyset(&stop_signals);
       sigaddset(&stop_signals, SIGINT);
       sigaddset(&stop_signals, SIGTERM);
       pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+      const repo::RepoDefinition repo = LoadApplied(g);
+      const int port = sv.port >= 0 ? sv.port : static_cast<int>(repo.config.server.port);
+      std::unique_ptr<online::Store> store = online::OpenStore(repo, online::StoreMode::kServe);
+      const std::string store_name = store->Describe();
+      server::Server srv(repo, std::move(store));
       std::thread waiter([&] {
         int sig = 0;
         sigwait(&stop_signals, &sig);
@@ -209,7 +210,7 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
         throw UsageError("give exactly one of --service or --features");
       }
       const repo::RepoDefinition repo = LoadApplied(g);
-      std::unique_ptr<online::Store> store = online::OpenStore(repo);
+      std::unique_ptr<online::Store> store = online::OpenStore(repo, online::StoreMode::kRead);
       const online::FeatureServer server(repo, *store);
       const std::vector<repo::FeatureRef> features =
           a.service.empty() ? server.ResolveFeatures(a.features) : server.ResolveService(a.service);

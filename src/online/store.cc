@@ -20,9 +20,9 @@ std::string ProgressKey(const std::string& view) {
   return k;
 }
 
-std::unique_ptr<Store> OpenStore(const repo::RepoDefinition& repo) {
+std::unique_ptr<Store> OpenStore(const repo::RepoDefinition& repo, StoreMode mode) {
   const repo::OnlineStoreConfig& c = repo.config.online_store;
-  if (c.type == "rocksdb") return OpenRocksDbStore((repo.root / c.path).string());
+  if (c.type == "rocksdb") return OpenRocksDbStore((repo.root / c.path).string(), mode);
   if (c.type == "redis") {
     if (c.url.empty()) throw InputError("online_store of type redis needs a url (redis://host:port)");
     return OpenRedisStore(c.url, repo.config.project);

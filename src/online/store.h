@@ -26,10 +26,17 @@ class Store {
   std::optional<std::string> Get(const std::string& key) { return MultiGet({key})[0]; }
 };
 
+// How a process uses the store. RocksDB admits one writing process: `materialize` (and later
+// push) write; `get-online` reads a consistent view as of opening; `serve` reads and follows
+// the writer's changes (a RocksDB secondary instance that catches up every second), so that
+// materialize can run while the server serves. Redis has no such limits.
+enum class StoreMode { kWrite, kRead, kServe };
+
 // The store configured in `repo.config.online_store` (paths relative to repo.root). Throws
-// InputError naming the store when it cannot be opened.
-std::unique_ptr<Store> OpenStore(const repo::RepoDefinition& repo);
-std::unique_ptr<Store> OpenRocksDbStore(const std::string& path);
+// InputError naming the store when it cannot be opened (for reading: when it does not exist
+// yet, with a hint to run materialize).
+std::unique_ptr<Store> OpenStore(const repo::RepoDefinition& repo, StoreMode mode);
+std::unique_ptr<Store> OpenRocksDbStore(const std::string& path, StoreMode mode);
 // url: redis://[:password@]host[:port][/db]; keys are prefixed with "sluice:<project>:".
 std::unique_ptr<Store> OpenRedisStore(const std::string& url, const std::string& project);
 

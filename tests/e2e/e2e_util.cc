@@ -78,6 +78,43 @@ bool Pings(int port) {
 
 }  // namespace
 
+SluiceServer::SluiceServer(const std::filesystem::path& repo) {
+  const std::string out = (dir_.path() / "out").string(), err = (dir_.path() / "err").string();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(repo.c_str()) != 0) _exit(127);
+    if (!freopen(out.c_str(), "w", stdout) || !freopen(err.c_str(), "w", stderr)) _exit(127);
+    execl(SLUICE_BINARY, SLUICE_BINARY, "--json", "serve", "--port", "0", "--host", "127.0.0.1",
+          "--threads", "8", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  pid_ = pid;
+  for (int i = 0; i < 200 && port_ == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    std::ifstream in(out);
+    std::string line;
+    if (std::getline(in, line) && !line.empty()) {
+      port_ = nlohmann::json::parse(line).at("port").get<int>();
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      std::ifstream e(err);
+      ADD_FAILURE() << "sluice serve exited: " << std::string(std::istreambuf_iterator<char>(e), {});
+      pid_ = -1;
+      return;
+    }
+  }
+  if (port_ == 0) ADD_FAILURE() << "sluice serve did not report its port";
+}
+
+SluiceServer::~SluiceServer() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "sluice serve did not stop cleanly";
+}
+
 RedisServer::RedisServer() {
   for (int attempt = 0; attempt < 5 && pid_ < 0; ++attempt) {
     port_ = FreePort();

@@ -31,6 +31,22 @@ class ScratchRepo {
   TempDir dir_;
 };
 
+// `sluice serve --port 0` running in a repository (a child process); stopped with SIGTERM
+// when destroyed, which must end it with exit code 0.
+class SluiceServer {
+ public:
+  explicit SluiceServer(const std::filesystem::path& repo);
+  ~SluiceServer();
+  SluiceServer(const SluiceServer&) = delete;
+  SluiceServer& operator=(const SluiceServer&) = delete;
+  int port() const { return port_; }
+
+ private:
+  TempDir dir_;
+  int pid_ = -1;
+  int port_ = 0;
+};
+
 // A real redis-server (the Debian package) on a free loopback port, with its files in a temp
 // dir; stopped when destroyed.
 class RedisServer {

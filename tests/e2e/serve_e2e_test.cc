@@ -1,0 +1,198 @@
+// `sluice serve` end to end: a real server process answered over HTTP, compared with
+// `sluice get-online`; bad requests get 4xx and the server keeps serving; /metrics counts them.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/time.h"
+#include "e2e/e2e_util.h"
+
+namespace sluice {
+namespace {
+
+constexpr const char* kDefs = R"yaml(entities:
+  - {name: user, join_keys: [user_id]}
+sources:
+  - {name: tx, type: file, path: data/*.csv, timestamp_field: ts}
+feature_views:
+  - name: v
+    entities: [user]
+    source: tx
+    ttl: 30d
+    features:
+      - {name: amount, expr: amount}
+      - {name: n_7d, aggregate: count, window: 7d, hop: 1d}
+      - {name: total_7d, aggregate: sum, expr: amount, window: 7d, hop: 1d}
+      - {name: max_3d, aggregate: max, expr: amount, window: 3d, hop: 0}
+on_demand_views:
+  - name: od
+    inputs: [v]
+    request: {bonus: float64}
+    features:
+      - {name: boosted, expr: "v.amount + bonus"}
+feature_services:
+  - {name: svc, features: [v]}
+  - {name: with_od, features: [v, od]}
+)yaml";
+
+// Rows an hour to two days old: no window edge moves while a test runs.
+void MakeRepo(const ScratchRepo& repo, const std::string& extra_config = "") {
+  repo.Write("sluice.yaml", "project: s\n" + extra_config);
+  repo.Write("defs.yaml", kDefs);
+  std::string rows = "user_id,ts,amount\n";
+  const Micros now = NowMicros();
+  for (int i = 0; i < 40; ++i) {
+    const Micros ts = now - (3600 + i * 4000LL) * kMicrosPerSecond;
+    rows += fmt::format("{},{},{}.25\n", i % 7, FormatTimestamp(ts).substr(0, 19), i);
+  }
+  repo.Write("data/a.csv", rows);
+  repo.Run("apply");
+  repo.Run("ingest tx");
+  repo.Run("materialize");
+}
+
+TEST(ServeE2E, AnswersAsGetOnlineDoes) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  SluiceServer server(repo.root());
+  httplib::Client http("127.0.0.1", server.port());
+  auto health = http.Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->body, R"({"status":"ok"})");
+
+  auto res = http.Post("/get-online-features",
+                       R"({"feature_service": "svc", "full_feature_names": true,
+                           "entities": {"user_id": [0, 3, 99, null]}})",
+                       "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const nlohmann::json cli = repo.Json(
+      "get-online --service svc --entity user_id=0 --entity user_id=3 --entity user_id=99");
+  nlohmann::json got = nlohmann::json::parse(res->body);
+  // The null key is a fourth row: NOT_FOUND everywhere, with the empty window values.
+  EXPECT_EQ(got["results"][2]["statuses"][3], "NOT_FOUND");
+  EXPECT_EQ(got["results"][2]["values"][3], 0);
+  for (auto& col : got["results"]) {
+    for (const char* k : {"values", "statuses", "event_timestamps"}) col[k].erase(3);
+  }
+  EXPECT_EQ(got, cli);
+  // user 0 has rows i = 0, 7, …, 35 (amount i.25): newest is i = 0.
+  EXPECT_EQ(got["results"][1]["values"][0], 0.25);
+  EXPECT_EQ(got["results"][2]["values"][0], 6);
+
+  // Short names, a feature list, and an on-demand view from request data.
+  res = http.Post("/get-online-features",
+                  R"({"features": ["v:amount", "od:boosted"],
+                      "entities": {"user_id": [3], "bonus": [1.5]}})",
+                  "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  got = nlohmann::json::parse(res->body);
+  EXPECT_EQ(got["metadata"]["feature_names"],
+            (nlohmann::json{"user_id", "amount", "boosted"}));
+  EXPECT_EQ(got["results"][1]["values"][0], 3.25);
+  EXPECT_EQ(got["results"][2]["values"][0], 4.75);
+}
+
+TEST(ServeE2E, MaterializeWhileServingIsPickedUp) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  SluiceServer server(repo.root());
+  httplib::Client http("127.0.0.1", server.port());
+  const std::string body = R"({"features": ["v:amount"], "entities": {"user_id": [3]}})";
+  auto amount = [&] {
+    auto res = http.Post("/get-online-features", body, "application/json");
+    return res && res->status == 200
+               ? nlohmann::json::parse(res->body)["results"][1]["values"][0]
+               : nlohmann::json("request failed");
+  };
+  EXPECT_EQ(amount(), 3.25);
+  const std::string ts = FormatTimestamp(NowMicros() - 60 * kMicrosPerSecond).substr(0, 19);
+  repo.Write("data/b.csv", "user_id,ts,amount\n3," + ts + ",777.25\n");
+  repo.Run("ingest tx");
+  repo.Run("materialize");  // the server holds no lock that stops the writer
+  nlohmann::json seen;
+  for (int i = 0; i < 50 && seen != 777.25; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    seen = amount();
+  }
+  EXPECT_EQ(seen, 777.25) << "the server did not pick up the new values within 5 s";
+}
+
+TEST(ServeE2E, BadRequestsGet4xxAndTheServerKeepsServing) {
+  ScratchRepo repo;
+  MakeRepo(repo, "server: {auth_token: s3cret, max_request_bytes: 2000}\n");
+  SluiceServer server(repo.root());
+  httplib::Client http("127.0.0.1", server.port());
+  const httplib::Headers auth = {{"Authorization", "Bearer s3cret"}};
+  const std::string good = R"({"feature_service": "svc", "entities": {"user_id": [1]}})";
+  struct Case {
+    std::string body;
+    int status;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"{bad", 400, "malformed JSON"},
+      {"[1]", 400, "the body must be a JSON object"},
+      {R"({"entities": {"user_id": [1]}})", 400, "give exactly one of"},
+      {R"({"feature_service": "svx", "entities": {"user_id": [1]}})", 404,
+       "unknown feature service 'svx'; did you mean 'svc'?"},
+      {R"({"features": ["v:nope"], "entities": {"user_id": [1]}})", 404,
+       "unknown feature 'nope' of view 'v'"},
+      {R"({"feature_service": "svc", "entities": {"user_id": ["1"]}})", 400,
+       "entity key 'user_id' must hold int64 values; value 0 is"},
+      {R"({"feature_service": "svc", "entities": {"user": [1]}})", 400,
+       "unknown entity key 'user'"},
+      {R"({"feature_service": "svc", "entities": {}})", 400, "missing entity key 'user_id'"},
+      {R"({"feature_service": "with_od", "entities": {"user_id": [1, 2], "bonus": [1.0]}})", 400,
+       "request field 'bonus' has 1 values, others have 2"},
+      {R"({"feature_service": "svc", "entities": {"user_id": [1]}, "pad": ")" +
+           std::string(3000, 'x') + "\"}",
+       413, "request body too large"},
+  };
+  for (const Case& c : cases) {
+    auto res = http.Post("/get-online-features", auth, c.body, "application/json");
+    ASSERT_TRUE(res) << c.body.substr(0, 60);
+    EXPECT_EQ(res->status, c.status) << c.body.substr(0, 60) << " → " << res->body;
+    EXPECT_NE(res->body.find(c.message), std::string::npos) << res->body;
+  }
+  auto res = http.Post("/get-online-features", good, "application/json");  // no token
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  res = http.Post("/get-online-features", {{"Authorization", "Bearer wrong"}}, good,
+                  "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  res = http.Get("/nowhere", auth);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+  // Still serving.
+  res = http.Post("/get-online-features", auth, good, "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  res = http.Get("/metrics", auth);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  const std::string& m = res->body;
+  for (const std::string& line : {
+           std::string(R"(sluice_http_requests_total{path="/get-online-features",status="200"} 1)"),
+           std::string(R"(sluice_http_requests_total{path="/get-online-features",status="400"} 7)"),
+           std::string(R"(sluice_http_requests_total{path="/get-online-features",status="404"} 2)"),
+           std::string(R"(sluice_http_requests_total{path="/get-online-features",status="401"} 2)"),
+           std::string(R"(sluice_http_requests_total{path="/get-online-features",status="413"} 1)"),
+           std::string(R"(sluice_http_requests_total{path="other",status="404"} 1)"),
+           std::string("sluice_http_errors_total 13"),
+           std::string("sluice_get_online_features_seconds_count 10"),
+           std::string(R"(sluice_get_online_features_seconds_bucket{le="+Inf"} 10)"),
+       }) {
+    EXPECT_NE(m.find(line + "\n"), std::string::npos) << line << "\n" << m;
+  }
+}
+
+}  // namespace
+}  // namespace sluice
