@@ -9,6 +9,7 @@
 #include "cli/output.h"
 #include "common/alloc.h"
 #include "common/time.h"
+#include "online/consistency.h"
 #include "online/materialize.h"
 #include "online/serving.h"
 #include "online/store.h"
@@ -27,6 +28,13 @@ namespace {
 struct MaterializeArgs {
   std::vector<std::string> views;
   std::string until;
+};
+
+struct ConsistencyArgs {
+  std::string service;
+  size_t sample = 1000;
+  std::string at;
+  uint64_t seed = 1;
 };
 
 struct ServeArgs {
@@ -144,6 +152,66 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       PrintTable({"view", "source", "materialized", "rows read", "entities", "rebuilt"}, rows);
       std::printf("online store: %s (%.2f s)\n", store->Describe().c_str(), secs);
       return 0;
+    };
+  });
+
+  static ConsistencyArgs c;
+  CLI::App* cc = app.add_subcommand(
+      "consistency-check",
+      "Compare online values with the offline engine's for sampled entities (exit 1 on any mismatch)");
+  cc->add_option("--service", c.service, "Feature service")->required();
+  cc->add_option("--sample", c.sample, "Entities to sample per feature view")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cc->add_option("--at", c.at, "The time both paths answer at (default: now)");
+  cc->add_option("--seed", c.seed, "Sampling seed")->capture_default_str();
+  cc->callback([&g, &action] {
+    action = [&g] {
+      const repo::RepoDefinition repo = LoadApplied(g);
+      std::unique_ptr<online::Store> store = online::OpenStore(repo, online::StoreMode::kRead);
+      online::ConsistencyOptions o;
+      o.service = c.service;
+      o.sample = c.sample;
+      o.seed = c.seed;
+      o.at = c.at.empty() ? NowMicros() : ParseTimeOption(c.at, "--at");
+      const online::ConsistencyReport r = online::CheckConsistency(repo, *store, o);
+      const double rate =
+          r.compared ? static_cast<double>(r.mismatches) / static_cast<double>(r.compared) : 0.0;
+      if (g.json) {
+        json examples = json::array();
+        for (const auto& m : r.examples) {
+          examples.push_back({{"view", m.view}, {"feature", m.feature}, {"entity", m.entity},
+                              {"online", m.online}, {"offline", m.offline},
+                              {"status", m.status}});
+        }
+        PrintJson({{"service", r.service},
+                   {"at", FormatTimestamp(r.at)},
+                   {"entities", r.entities},
+                   {"compared", r.compared},
+                   {"mismatches", r.mismatches},
+                   {"mismatch_rate", rate},
+                   {"examples", examples},
+                   {"skipped", r.skipped}});
+      } else {
+        std::printf("service %s at %s: %s entities, %s values compared, %s mismatches (%.4f%%)\n",
+                    r.service.c_str(), FormatTimestamp(r.at).c_str(),
+                    WithThousands(static_cast<int64_t>(r.entities)).c_str(),
+                    WithThousands(static_cast<int64_t>(r.compared)).c_str(),
+                    WithThousands(static_cast<int64_t>(r.mismatches)).c_str(), rate * 100);
+        if (!r.examples.empty()) {
+          std::vector<std::vector<std::string>> rows;
+          for (const auto& m : r.examples) {
+            rows.push_back({m.view + ":" + m.feature, m.entity, m.online, m.status, m.offline});
+          }
+          PrintTable({"feature", "entity", "online", "status", "offline"}, rows);
+          std::printf("hint: run `sluice materialize` if the offline log has newer snapshots\n");
+        }
+        if (!r.skipped.empty()) {
+          std::printf("not compared (on-demand, computed from request data): %zu features\n",
+                      r.skipped.size());
+        }
+      }
+      return r.mismatches == 0 ? 0 : 1;
     };
   });
 

@@ -142,6 +142,24 @@ TEST(OnlineE2E, EqualsDatasetAfterFullIncrementalAndLateDeliveries) {
   m = repo.Json("materialize");
   EXPECT_EQ(m["views"][0]["rows_read"], 0);
   EXPECT_EQ(m["views"][0]["entities_written"], 0);
+
+  // consistency-check samples entities and agrees: every user, all 14 features.
+  nlohmann::json c = repo.Json("consistency-check --service svc --at 2026-05-09T06:00:00");
+  EXPECT_EQ(c["entities"], kUsers);
+  EXPECT_EQ(c["compared"], 14 * kUsers);
+  EXPECT_EQ(c["mismatches"], 0);
+  c = repo.Json("consistency-check --service svc --sample 5 --at 2026-05-09T06:00:00");
+  EXPECT_EQ(c["entities"], 5);
+  EXPECT_EQ(c["compared"], 14 * 5);
+  // A delivery not yet materialized: the check sees it and fails (exit 1).
+  repo.Write("data/d.csv", Rows(rng, 200, 8, 1));
+  repo.Run("ingest tx");
+  c = repo.Json("consistency-check --service svc --at 2026-05-10T00:00:00", 1);
+  EXPECT_GT(c["mismatches"].get<int>(), 0);
+  EXPECT_EQ(c["examples"][0]["view"], "w");
+  repo.Run("materialize");
+  c = repo.Json("consistency-check --service svc --at 2026-05-10T00:00:00");
+  EXPECT_EQ(c["mismatches"], 0);
 }
 
 TEST(OnlineE2E, RerunAfterACrashGivesTheSameState) {
