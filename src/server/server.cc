@@ -286,6 +286,7 @@ void Server::Run(const std::string& host, int port, int threads,
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_payload_max_length(static_cast<size_t>(s.config.max_request_bytes));
   http.set_keep_alive_max_count(100000);
+  http.set_tcp_nodelay(true);  // small responses: no Nagle delay waiting for the client's ACK
   const std::string token = s.config.auth_token;
   http.set_pre_routing_handler([&s, token](const httplib::Request& req, httplib::Response& res) {
     if (token.empty() || req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;

@@ -1,0 +1,283 @@
+// bench/serve: the online feature server under load, and raw Redis GET on the same machine in
+// the same run (issue #5).
+//
+//   serve_bench [--entities 100000] [--events 2000000] [--seconds 5] [--rate 10000]
+//               [--dir DIR] [--sluice PATH] [--store rocksdb|redis|both]
+//
+// Builds a repository of E entities with 10 features (4 last values, 6 windows) over the last
+// 7 days, ingests and materializes it, starts `sluice serve`, and measures from this process
+// (keep-alive HTTP clients, one thread each):
+//   fixed rate R req/s of 1-entity requests: p50/p99/p99.9 latency from the scheduled send
+//   time (no coordinated omission); peak throughput of 1-entity requests (closed loop);
+//   100-entity requests at R/20 req/s: p50/p99/p99.9;
+// then `redis-benchmark -t get` against a fresh redis-server for the reference GET rate.
+#include <arpa/inet.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/time.h"
+#include "io/duckdb.h"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string Arg(int argc, char** argv, const char* name, std::string fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (name == std::string(argv[i])) return argv[i + 1];
+  }
+  return fallback;
+}
+
+void Run(const std::string& cmd) {
+  if (std::system(cmd.c_str()) != 0) {
+    std::fprintf(stderr, "failed: %s\n", cmd.c_str());
+    std::exit(1);
+  }
+}
+
+// A child process with stdout to `out`; returns its pid.
+pid_t Spawn(const std::vector<std::string>& argv, const fs::path& cwd, const fs::path& out) {
+  std::fflush(stdout);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(cwd.c_str()) != 0) _exit(127);
+    if (!freopen(out.c_str(), "w", stdout)) _exit(127);
+    if (!freopen("/dev/null", "w", stderr)) _exit(127);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+struct Latencies {
+  std::vector<double> us;
+  long errors = 0;
+  double seconds = 0;
+  double Pct(double p) {
+    if (us.empty()) return 0;
+    std::sort(us.begin(), us.end());
+    return us[std::min(us.size() - 1, static_cast<size_t>(p * us.size()))];
+  }
+};
+
+std::string Body(std::mt19937_64& rng, long entities, int n) {
+  std::string ids;
+  for (int i = 0; i < n; ++i) ids += (i ? "," : "") + std::to_string(rng() % entities);
+  return R"({"feature_service": "svc", "entities": {"user_id": [)" + ids + "]}}";
+}
+
+// `conns` clients; with rate > 0 each sends on a fixed schedule (rate / conns per second) and
+// latency counts from the scheduled time; with rate 0 they send as fast as they can.
+Latencies Load(int port, long entities, int per_request, double rate, double seconds, int conns) {
+  std::vector<Latencies> parts(conns);
+  std::vector<std::thread> threads;
+  const auto start = Clock::now() + std::chrono::milliseconds(100);
+  const auto end = start + std::chrono::duration<double>(seconds);
+  for (int c = 0; c < conns; ++c) {
+    threads.emplace_back([&, c] {
+      httplib::Client cli("127.0.0.1", port);
+      cli.set_keep_alive(true);
+      cli.set_tcp_nodelay(true);
+      std::mt19937_64 rng(c + 1);
+      Latencies& l = parts[c];
+      const double interval = rate > 0 ? conns / rate : 0;
+      // Stagger the clients across one interval.
+      auto next = start + std::chrono::duration<double>(interval * c / conns);
+      std::this_thread::sleep_until(start);
+      while (true) {
+        if (rate > 0) {
+          if (next >= end) break;
+          std::this_thread::sleep_until(next);
+        } else if (Clock::now() >= end) {
+          break;
+        }
+        const auto sent = rate > 0 ? next : Clock::now();
+        auto res = cli.Post("/get-online-features", Body(rng, entities, per_request),
+                            "application/json");
+        const auto done = Clock::now();
+        if (!res || res->status != 200) ++l.errors;
+        l.us.push_back(std::chrono::duration<double, std::micro>(done - sent).count());
+        if (rate > 0) next += std::chrono::duration_cast<Clock::duration>(
+                           std::chrono::duration<double>(interval));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  Latencies all;
+  for (auto& p : parts) {
+    all.us.insert(all.us.end(), p.us.begin(), p.us.end());
+    all.errors += p.errors;
+  }
+  all.seconds = seconds;
+  return all;
+}
+
+void Generate(const fs::path& dir, long entities, long events) {
+  sluice::io::DuckDb db;
+  fs::create_directories(dir / "data");
+  const sluice::Micros now = sluice::NowMicros();
+  // Events over the last 7 days, ending an hour ago.
+  db.Execute(fmt::format(
+      "COPY (SELECT (hash(i) % {1})::BIGINT AS user_id, "
+      "make_timestamp({2}::BIGINT - 3600000000 - (hash(i * 7) % (7 * 86400))::BIGINT * 1000000) AS event_time, "
+      "round((hash(i * 3) % 100000) / 100.0, 2) AS amount, "
+      "(hash(i * 5) % 10)::BIGINT AS items, "
+      "(['food', 'travel', 'games', 'fuel'])[1 + (hash(i * 11) % 4)::INT] AS category "
+      "FROM range({0}) t(i)) TO '{3}' (FORMAT parquet)",
+      events, entities, now, (dir / "data/events.parquet").string()));
+}
+
+void WriteRepo(const fs::path& dir, const std::string& store_yaml) {
+  std::ofstream(dir / "sluice.yaml") << "project: bench\nbucket_count: 16\n" << store_yaml;
+  std::ofstream(dir / "features.yaml") << R"(entities:
+  - {name: user, join_keys: [user_id]}
+sources:
+  - {name: events, type: file, path: data/events.parquet, timestamp_field: event_time}
+feature_views:
+  - name: user_stats
+    entities: [user]
+    source: events
+    ttl: 7d
+    features:
+      - {name: last_amount, expr: amount}
+      - {name: last_category, expr: category}
+      - {name: last_items, expr: items}
+      - {name: last_big, expr: "amount > 500"}
+      - {name: spend_1h, aggregate: sum, expr: amount, window: 1h, hop: 1m}
+      - {name: count_1d, aggregate: count, window: 1d, hop: 1h}
+      - {name: max_1d, aggregate: max, expr: amount, window: 1d, hop: 1h}
+      - {name: mean_7d, aggregate: mean, expr: amount, window: 7d, hop: 1h}
+      - {name: items_7d, aggregate: sum, expr: items, window: 7d, hop: 1d}
+      - {name: categories_7d, aggregate: approx_count_distinct, expr: category, window: 7d, hop: 1d}
+feature_services:
+  - {name: svc, features: [user_stats]}
+)";
+}
+
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+double RedisBenchmark(int port) {
+  const std::string out = fmt::format("/tmp/sluice-bench-redis-{}.csv", ::getpid());
+  Run(fmt::format("redis-benchmark -p {} -t get -n 300000 -c 50 -q --csv > {}", port, out));
+  std::ifstream in(out);
+  std::string line;
+  double rps = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("\"GET\"", 0) == 0) rps = std::stod(line.substr(line.find(",\"") + 2));
+  }
+  fs::remove(out);
+  return rps;
+}
+
+void Report(const char* what, Latencies l) {
+  std::printf("%-34s %9.0f req/s  p50 %7.0f us  p99 %7.0f us  p99.9 %7.0f us  errors %ld\n", what,
+              l.us.size() / l.seconds, l.Pct(0.50), l.Pct(0.99), l.Pct(0.999), l.errors);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  setvbuf(stdout, nullptr, _IOLBF, 0);
+  const long entities = std::stol(Arg(argc, argv, "--entities", "100000"));
+  const long events = std::stol(Arg(argc, argv, "--events", "2000000"));
+  const double seconds = std::stod(Arg(argc, argv, "--seconds", "5"));
+  const double rate = std::stod(Arg(argc, argv, "--rate", "10000"));
+  const std::string which = Arg(argc, argv, "--store", "both");
+  const fs::path dir = fs::absolute(Arg(argc, argv, "--dir", "/tmp/sluice-bench-serve"));
+  const std::string sluice = fs::absolute(Arg(argc, argv, "--sluice", "build/sluice")).string();
+
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::printf("bench/serve: %ld entities, %ld events, 10 features; %.0f s per step\n", entities,
+              events, seconds);
+  Generate(dir, entities, events);
+
+  // A redis-server for the Redis store and for the raw GET reference.
+  const int redis_port = FreePort();
+  fs::create_directories(dir / "redis");
+  const pid_t redis = Spawn({"redis-server", "--port", std::to_string(redis_port), "--bind",
+                             "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
+                             (dir / "redis").string()},
+                            dir, dir / "redis/out");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+
+  for (const std::string store : {"rocksdb", "redis"}) {
+    if (which != "both" && which != store) continue;
+    const fs::path repo = dir / store;
+    fs::create_directories(repo);
+    fs::create_symlink(dir / "data", repo / "data");
+    WriteRepo(repo, store == "redis" ? fmt::format("online_store: {{type: redis, url: "
+                                                   "'redis://127.0.0.1:{}'}}\n",
+                                                   redis_port)
+                                     : "");
+    Run(fmt::format("cd {} && {} apply > /dev/null && {} ingest events > /dev/null", repo.string(),
+                    sluice, sluice));
+    const auto m0 = Clock::now();
+    Run(fmt::format("cd {} && {} materialize > /dev/null", repo.string(), sluice));
+    const double mat = std::chrono::duration<double>(Clock::now() - m0).count();
+    const pid_t server = Spawn({sluice, "--json", "serve", "--port", "0", "--host", "127.0.0.1",
+                                "--threads", "64"},
+                               repo, repo / "serve.out");
+    int port = 0;
+    for (int i = 0; i < 400 && port == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      std::ifstream in(repo / "serve.out");
+      std::string line;
+      if (std::getline(in, line) && line.find("\"port\"") != std::string::npos) {
+        port = std::stoi(line.substr(line.find("\"port\":") + 7));
+      }
+    }
+    if (port == 0) {
+      std::fprintf(stderr, "sluice serve did not start\n");
+      return 1;
+    }
+    std::printf("\n[%s store] materialize %.2f s\n", store.c_str(), mat);
+    Load(port, entities, 1, 0, 1, 16);  // warm-up
+    Report("1 entity, fixed rate", Load(port, entities, 1, rate, seconds, 32));
+    Report("1 entity, peak (closed loop, 32)", Load(port, entities, 1, 0, seconds, 32));
+    Report("100 entities, fixed rate/20", Load(port, entities, 100, rate / 20, seconds, 16));
+    kill(server, SIGTERM);
+    waitpid(server, nullptr, 0);
+  }
+  std::printf("\nredis-benchmark -t get (50 clients): %.0f req/s\n", RedisBenchmark(redis_port));
+  kill(redis, SIGTERM);
+  waitpid(redis, nullptr, 0);
+  std::printf("targets (rocksdb): p99 <= 1000 us at 10k req/s; peak >= 0.5x redis GET; "
+              "100-entity p99 <= 5000 us\n");
+  return 0;
+}
