@@ -62,19 +62,6 @@ std::vector<Group> GroupByKey(const OnlineView& view, const Batch& rows,
   return groups;
 }
 
-RowKey KeyOf(const OnlineView& view, const Batch& rows, uint32_t r) {
-  const engine::LastValueSpec& spec = view.spec();
-  RowKey k;
-  k.ts = rows.Get(spec.timestamp_field).i64[r];
-  if (!spec.created_timestamp_field.empty()) {
-    const Column& c = rows.Get(spec.created_timestamp_field);
-    k.has_created = !c.IsNull(r);
-    k.created = k.has_created ? c.i64[r] : 0;
-  }
-  k.seq = rows.Get(offline::kSeqColumn).i64[r];
-  return k;
-}
-
 // Builds records for `groups` of `rows` on top of `base` (nullptr entries start empty) and
 // appends their encodings to `puts`.
 void BuildRecords(const OnlineView& view, const Batch& rows, const std::vector<uint32_t>& order,
@@ -203,7 +190,7 @@ std::vector<ViewMaterialized> Materialize(const repo::RepoDefinition& repo, Stor
           }
         }
         // Appending is exact only when every new row comes after the stored ones.
-        if (rec.has_row && KeyOf(view, rows, order[groups[g].begin]).Compare(rec.newest) <= 0) {
+        if (rec.has_row && view.RowKeyOf(rows, order[groups[g].begin]).Compare(rec.newest) <= 0) {
           rebuild.insert(groups[g].entity);
           continue;
         }

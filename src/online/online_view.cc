@@ -63,9 +63,8 @@ ViewRecord OnlineView::NewRecord() const {
   return r;
 }
 
-namespace {
-
-RowKey KeyOfRow(const Batch& rows, const engine::LastValueSpec& spec, uint32_t r) {
+RowKey OnlineView::RowKeyOf(const Batch& rows, uint32_t r) const {
+  const engine::LastValueSpec& spec = compiled_.spec;
   RowKey k;
   k.ts = rows.Get(spec.timestamp_field).i64[r];
   if (!spec.created_timestamp_field.empty()) {
@@ -76,8 +75,6 @@ RowKey KeyOfRow(const Batch& rows, const engine::LastValueSpec& spec, uint32_t r
   k.seq = rows.Get(offline::kSeqColumn).i64[r];
   return k;
 }
-
-}  // namespace
 
 void OnlineView::Append(ViewRecord& rec, const Prepared& p, const uint32_t* rows, size_t n) const {
   if (n == 0) return;
@@ -127,7 +124,7 @@ void OnlineView::Append(ViewRecord& rec, const Prepared& p, const uint32_t* rows
     close();
   }
   rec.has_row = true;
-  rec.newest = KeyOfRow(batch, spec, rows[n - 1]);
+  rec.newest = RowKeyOf(batch, rows[n - 1]);
 }
 
 void OnlineView::SetLastValues(const std::vector<ViewRecord*>& recs, const Batch& rows,

@@ -44,6 +44,8 @@ class OnlineView {
   };
   Prepared Prepare(const Batch& rows) const;
 
+  // Row r's place in the row order (rows: source columns with the sequence).
+  RowKey RowKeyOf(const Batch& rows, uint32_t r) const;
   // A record of this view's version with no rows.
   ViewRecord NewRecord() const;
   // Appends rows `rows[0..n)` of p.rows — one key, in row order, each after rec.newest — to

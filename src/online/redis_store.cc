@@ -59,6 +59,19 @@ RedisUrl ParseUrl(const std::string& url) {
   return u;
 }
 
+// argv/lengths views of `args` for hiredis' *Argv functions.
+struct Argv {
+  explicit Argv(const std::vector<std::string>& args) {
+    for (const std::string& a : args) {
+      ptrs.push_back(a.data());
+      lens.push_back(a.size());
+    }
+  }
+  int count() const { return static_cast<int>(ptrs.size()); }
+  std::vector<const char*> ptrs;
+  std::vector<size_t> lens;
+};
+
 struct ReplyGuard {
   redisReply* r = nullptr;
   ~ReplyGuard() {
@@ -149,14 +162,9 @@ class RedisStore final : public Store {
   redisReply* Command(const std::vector<std::string>& args) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (!c_) Connect();
-      std::vector<const char*> argv;
-      std::vector<size_t> lens;
-      for (const std::string& a : args) {
-        argv.push_back(a.data());
-        lens.push_back(a.size());
-      }
+      const Argv argv(args);
       auto* r = static_cast<redisReply*>(
-          redisCommandArgv(c_, static_cast<int>(argv.size()), argv.data(), lens.data()));
+          redisCommandArgv(c_, argv.count(), argv.ptrs.data(), argv.lens.data()));
       if (r) {
         if (r->type == REDIS_REPLY_ERROR) {
           const std::string message = r->str;
@@ -172,14 +180,8 @@ class RedisStore final : public Store {
 
   void Append(const std::vector<std::string>& args) {
     if (!c_) Connect();
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    for (const std::string& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    if (redisAppendCommandArgv(c_, static_cast<int>(argv.size()), argv.data(), lens.data()) !=
-        REDIS_OK) {
+    const Argv argv(args);
+    if (redisAppendCommandArgv(c_, argv.count(), argv.ptrs.data(), argv.lens.data()) != REDIS_OK) {
       Reset();
       throw Fail("cannot send a command");
     }
