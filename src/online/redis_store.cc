@@ -162,7 +162,7 @@ class RedisStore final : public Store {
   redisReply* Command(const std::vector<std::string>& args) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (!c_) Connect();
-      const Argv argv(args);
+      Argv argv(args);
       auto* r = static_cast<redisReply*>(
           redisCommandArgv(c_, argv.count(), argv.ptrs.data(), argv.lens.data()));
       if (r) {
@@ -180,7 +180,7 @@ class RedisStore final : public Store {
 
   void Append(const std::vector<std::string>& args) {
     if (!c_) Connect();
-    const Argv argv(args);
+    Argv argv(args);
     if (redisAppendCommandArgv(c_, argv.count(), argv.ptrs.data(), argv.lens.data()) != REDIS_OK) {
       Reset();
       throw Fail("cannot send a command");
