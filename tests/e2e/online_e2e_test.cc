@@ -231,6 +231,33 @@ feature_services:
   EXPECT_EQ(r["results"][1]["values"][0], 2.5);
 }
 
+TEST(OnlineE2E, UntilStopsAtTheNewestSnapshotCommittedBy) {
+  ScratchRepo repo;
+  repo.Write("sluice.yaml", "project: t\nbucket_count: 2\n");
+  repo.Write("defs.yaml", kDefs);
+  std::mt19937_64 rng(3);
+  repo.Write("data/a.csv", Rows(rng, 100, 0, 2));
+  repo.Run("apply");
+  repo.Run("ingest tx");
+  repo.Write("data/b.csv", Rows(rng, 100, 2, 2));
+  repo.Run("ingest tx");
+  const nlohmann::json snaps = repo.Json("snapshots tx");
+  ASSERT_EQ(snaps.size(), 2u);
+  const std::string first = snaps[0]["created_at"].get<std::string>();
+  // At the first snapshot's commit time: that snapshot, not the second.
+  nlohmann::json m = repo.Json("materialize --until " + first);
+  EXPECT_EQ(m["views"][0]["to_snapshot"], 1);
+  EXPECT_EQ(m["views"][0]["rows_read"], 100);
+  // Before any snapshot: nothing to do.
+  m = repo.Json("materialize --until 2000-01-01");
+  EXPECT_EQ(m["views"][0]["no_data"], true);
+  m = repo.Json("materialize");
+  EXPECT_EQ(m["views"][0]["from_snapshot"], 1);
+  EXPECT_EQ(m["views"][0]["to_snapshot"], 2);
+  EXPECT_EQ(m["views"][0]["rows_read"], 100);
+  ExpectOnlineEqualsDataset(repo, "2026-05-05T00:00:00");
+}
+
 TEST(OnlineE2E, RedisStoreServesTheSameValues) {
   RedisServer redis;
   ScratchRepo repo;
