@@ -42,16 +42,6 @@ struct BuildPlan {
   fs::path offline_root;
 };
 
-std::vector<std::string> FeatureNames(const repo::RepoDefinition& defs, const std::string& view) {
-  std::vector<std::string> out;
-  if (const auto* fv = defs.FindFeatureView(view)) {
-    for (const auto& f : fv->features) out.push_back(f.name);
-  } else if (const auto* odv = defs.FindOnDemandView(view)) {
-    for (const auto& f : odv->features) out.push_back(f.name);
-  }
-  return out;
-}
-
 BuildPlan MakePlan(repo::RepoDefinition defs, const std::string& service_name,
                    const std::function<offline::SnapshotManifest(const repo::SourceDef&)>& snapshot_of) {
   BuildPlan plan;
@@ -71,7 +61,7 @@ BuildPlan MakePlan(repo::RepoDefinition defs, const std::string& service_name,
   std::set<std::string> needed;
   for (const repo::FeatureRef& r : plan.service->features) {
     std::vector<std::string> features =
-        r.feature.empty() ? FeatureNames(d, r.view) : std::vector<std::string>{r.feature};
+        r.feature.empty() ? d.FeatureNames(r.view) : std::vector<std::string>{r.feature};
     for (const std::string& f : features) {
       if (seen.insert({r.view, f}).second) plan.outputs.push_back({r.view, f});
     }
@@ -189,7 +179,7 @@ Batch Build(const BuildPlan& plan, const Batch& entities, const std::string& ts_
     }
     Schema schema = odv->request;
     for (const std::string& in : odv->inputs) {
-      for (const std::string& f : FeatureNames(d, in)) {
+      for (const std::string& f : d.FeatureNames(in)) {
         const std::string key = in + "." + f;
         input.AddColumn(key, values.at(key));
         schema.push_back({key, values.at(key).type});

@@ -362,6 +362,26 @@ void ComputeWindows(const LastValueSpec& spec, const Batch& rows,
 
 }  // namespace
 
+std::vector<std::string> SourceColumns(const LastValueSpec& spec) {
+  std::vector<std::string> columns = spec.join_keys;
+  columns.push_back(spec.timestamp_field);
+  if (!spec.created_timestamp_field.empty()) columns.push_back(spec.created_timestamp_field);
+  columns.push_back(kSeq);
+  for (const auto& f : spec.features) {
+    for (const std::string& c : f.columns()) columns.push_back(c);
+  }
+  for (const WindowFeature& w : spec.windows) {
+    for (const auto* e : {&w.expr, &w.where}) {
+      if (*e) {
+        for (const std::string& c : (*e)->columns()) columns.push_back(c);
+      }
+    }
+  }
+  std::sort(columns.begin(), columns.end());
+  columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
+  return columns;
+}
+
 void FinalizeWindow(const AggregateFunction& fn, const char* full, const char* partial,
                     char* scratch, Column& out, size_t row) {
   const char* state = scratch;
@@ -384,23 +404,7 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
   std::vector<Column> out;
   for (const auto& f : spec.features) out.push_back(Column::Nulls(f.type(), n));
 
-  // Source columns needed: keys, times, sequence, and every expression input.
-  std::vector<std::string> columns = spec.join_keys;
-  columns.push_back(spec.timestamp_field);
-  if (!spec.created_timestamp_field.empty()) columns.push_back(spec.created_timestamp_field);
-  columns.push_back(kSeq);
-  for (const auto& f : spec.features) {
-    for (const std::string& c : f.columns()) columns.push_back(c);
-  }
-  for (const WindowFeature& w : spec.windows) {
-    for (const auto* e : {&w.expr, &w.where}) {
-      if (*e) {
-        for (const std::string& c : (*e)->columns()) columns.push_back(c);
-      }
-    }
-  }
-  std::sort(columns.begin(), columns.end());
-  columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
+  const std::vector<std::string> columns = SourceColumns(spec);
 
   // Entity rows go to the bucket their partition keys hash to; when the source is not
   // partitioned by a subset of these join keys, all rows are processed together.

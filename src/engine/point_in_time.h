@@ -64,6 +64,10 @@ struct EntityRows {
   size_t size() const { return ts->size(); }
 };
 
+// The source columns `spec` reads: join keys, times, the ingestion sequence (_seq) and every
+// expression input, sorted, without duplicates.
+std::vector<std::string> SourceColumns(const LastValueSpec& spec);
+
 // One output column per spec.features[i], then one per spec.windows[i], aligned with
 // `entities`. Entity rows with a null time or key get nulls throughout; otherwise a window
 // over no rows is its function's empty value (count 0, sum 0, others null). Source rows are

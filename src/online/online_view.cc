@@ -22,25 +22,9 @@ std::string_view StatusName(Status s) {
 }
 
 OnlineView::OnlineView(const repo::RepoDefinition& defs, const repo::FeatureViewDef& view)
-    : view_(view), compiled_(repo::CompileView(defs, view)) {
-  const engine::LastValueSpec& spec = compiled_.spec;
-  columns_ = spec.join_keys;
-  columns_.push_back(spec.timestamp_field);
-  if (!spec.created_timestamp_field.empty()) columns_.push_back(spec.created_timestamp_field);
-  columns_.push_back(offline::kSeqColumn);
-  for (const auto& f : spec.features) {
-    for (const std::string& c : f.columns()) columns_.push_back(c);
-  }
-  for (const engine::WindowFeature& w : spec.windows) {
-    for (const auto* e : {&w.expr, &w.where}) {
-      if (*e) {
-        for (const std::string& c : (*e)->columns()) columns_.push_back(c);
-      }
-    }
-  }
-  std::sort(columns_.begin(), columns_.end());
-  columns_.erase(std::unique(columns_.begin(), columns_.end()), columns_.end());
-}
+    : view_(view),
+      compiled_(repo::CompileView(defs, view)),
+      columns_(engine::SourceColumns(compiled_.spec)) {}
 
 OnlineView::Prepared OnlineView::Prepare(const Batch& rows) const {
   Prepared p;

@@ -23,16 +23,6 @@ struct FeatureServer::Impl {
 
 namespace {
 
-std::vector<std::string> FeatureNamesOf(const repo::RepoDefinition& d, const std::string& view) {
-  std::vector<std::string> out;
-  if (const auto* fv = d.FindFeatureView(view)) {
-    for (const auto& f : fv->features) out.push_back(f.name);
-  } else if (const auto* odv = d.FindOnDemandView(view)) {
-    for (const auto& f : odv->features) out.push_back(f.name);
-  }
-  return out;
-}
-
 std::string Suggest(const std::string& name, const std::vector<std::string>& names,
                     const char* kind) {
   const std::string near = ClosestName(name, names);
@@ -76,7 +66,7 @@ std::vector<repo::FeatureRef> FeatureServer::ResolveService(const std::string& n
   std::set<std::pair<std::string, std::string>> seen;
   for (const repo::FeatureRef& r : svc->features) {
     const std::vector<std::string> feats =
-        r.feature.empty() ? FeatureNamesOf(defs_, r.view) : std::vector<std::string>{r.feature};
+        r.feature.empty() ? defs_.FeatureNames(r.view) : std::vector<std::string>{r.feature};
     for (const std::string& f : feats) {
       if (seen.insert({r.view, f}).second) out.push_back({r.view, f});
     }
@@ -97,7 +87,7 @@ std::vector<repo::FeatureRef> FeatureServer::ResolveFeatures(
       throw InputError(fmt::format("unknown feature view '{}' in '{}'{}", view, ref,
                                    Suggest(view, views, "views")));
     }
-    const std::vector<std::string> names = FeatureNamesOf(defs_, view);
+    const std::vector<std::string> names = defs_.FeatureNames(view);
     if (colon == std::string::npos) {
       for (const std::string& f : names) out.push_back({view, f});
       continue;
@@ -237,7 +227,7 @@ OnlineResult FeatureServer::Get(const std::vector<repo::FeatureRef>& features,
     input.num_rows = n;
     for (const Field& f : odv.request) input.AddColumn(f.name, request.at(f.name));
     for (const std::string& in : odv.inputs) {
-      for (const std::string& f : FeatureNamesOf(defs_, in)) {
+      for (const std::string& f : defs_.FeatureNames(in)) {
         const std::vector<FeatureValue>& vals = values.at(in + "." + f);
         Column c(DataType::kInt64);
         for (size_t r = 0; r < n; ++r) {

@@ -60,6 +60,16 @@ const FeatureServiceDef* RepoDefinition::FindService(std::string_view n) const {
   return FindByName(feature_services, n);
 }
 
+std::vector<std::string> RepoDefinition::FeatureNames(std::string_view view) const {
+  std::vector<std::string> out;
+  if (const auto* fv = FindFeatureView(view)) {
+    for (const auto& f : fv->features) out.push_back(f.name);
+  } else if (const auto* odv = FindOnDemandView(view)) {
+    for (const auto& f : odv->features) out.push_back(f.name);
+  }
+  return out;
+}
+
 std::vector<std::string> RepoDefinition::JoinKeys(const FeatureViewDef& view) const {
   std::vector<std::string> keys;
   for (const std::string& e : view.entities) {

@@ -124,6 +124,8 @@ struct RepoDefinition {
   const FeatureViewDef* FindFeatureView(std::string_view name) const;
   const OnDemandViewDef* FindOnDemandView(std::string_view name) const;
   const FeatureServiceDef* FindService(std::string_view name) const;
+  // Feature names of a feature view or on-demand view, in definition order (empty if neither).
+  std::vector<std::string> FeatureNames(std::string_view view) const;
   // Join keys of a feature view: its entities' join keys, in order.
   std::vector<std::string> JoinKeys(const FeatureViewDef& view) const;
   // The keys a source's segments are bucketed and sorted by: the join keys that every feature
