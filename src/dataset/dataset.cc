@@ -57,16 +57,9 @@ BuildPlan MakePlan(repo::RepoDefinition defs, const std::string& service_name,
         near.empty() ? fmt::format(" (services: {})", fmt::join(names, ", "))
                      : "; did you mean '" + near + "'?"));
   }
-  std::set<std::pair<std::string, std::string>> seen;
+  plan.outputs = d.ServiceFeatures(*plan.service);
   std::set<std::string> needed;
-  for (const repo::FeatureRef& r : plan.service->features) {
-    std::vector<std::string> features =
-        r.feature.empty() ? d.FeatureNames(r.view) : std::vector<std::string>{r.feature};
-    for (const std::string& f : features) {
-      if (seen.insert({r.view, f}).second) plan.outputs.push_back({r.view, f});
-    }
-    needed.insert(r.view);
-  }
+  for (const repo::FeatureRef& r : plan.service->features) needed.insert(r.view);
   // Close over on-demand inputs, then order on-demand views so inputs come first.
   std::function<void(const std::string&)> need = [&](const std::string& v) {
     if (const auto* odv = d.FindOnDemandView(v)) {

@@ -62,16 +62,7 @@ std::vector<repo::FeatureRef> FeatureServer::ResolveService(const std::string& n
     throw InputError(fmt::format("unknown feature service '{}'{}", name,
                                  Suggest(name, names, "services")));
   }
-  std::vector<repo::FeatureRef> out;
-  std::set<std::pair<std::string, std::string>> seen;
-  for (const repo::FeatureRef& r : svc->features) {
-    const std::vector<std::string> feats =
-        r.feature.empty() ? defs_.FeatureNames(r.view) : std::vector<std::string>{r.feature};
-    for (const std::string& f : feats) {
-      if (seen.insert({r.view, f}).second) out.push_back({r.view, f});
-    }
-  }
-  return out;
+  return defs_.ServiceFeatures(*svc);
 }
 
 std::vector<repo::FeatureRef> FeatureServer::ResolveFeatures(

@@ -1,6 +1,7 @@
 #include "repo/definitions.h"
 
 #include <algorithm>
+#include <set>
 
 #include "common/hash.h"
 #include "sluice/error.h"
@@ -66,6 +67,19 @@ std::vector<std::string> RepoDefinition::FeatureNames(std::string_view view) con
     for (const auto& f : fv->features) out.push_back(f.name);
   } else if (const auto* odv = FindOnDemandView(view)) {
     for (const auto& f : odv->features) out.push_back(f.name);
+  }
+  return out;
+}
+
+std::vector<FeatureRef> RepoDefinition::ServiceFeatures(const FeatureServiceDef& service) const {
+  std::vector<FeatureRef> out;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const FeatureRef& r : service.features) {
+    const std::vector<std::string> names =
+        r.feature.empty() ? FeatureNames(r.view) : std::vector<std::string>{r.feature};
+    for (const std::string& f : names) {
+      if (seen.insert({r.view, f}).second) out.push_back({r.view, f});
+    }
   }
   return out;
 }

@@ -126,6 +126,8 @@ struct RepoDefinition {
   const FeatureServiceDef* FindService(std::string_view name) const;
   // Feature names of a feature view or on-demand view, in definition order (empty if neither).
   std::vector<std::string> FeatureNames(std::string_view view) const;
+  // A service's features as (view, feature), whole views expanded, in order, each once.
+  std::vector<FeatureRef> ServiceFeatures(const FeatureServiceDef& service) const;
   // Join keys of a feature view: its entities' join keys, in order.
   std::vector<std::string> JoinKeys(const FeatureViewDef& view) const;
   // The keys a source's segments are bucketed and sorted by: the join keys that every feature
