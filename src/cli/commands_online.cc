@@ -40,7 +40,7 @@ struct ConsistencyArgs {
 struct ServeArgs {
   std::string host = "0.0.0.0";
   int port = -1;  // -1: server.port of sluice.yaml
-  int threads = 32;
+  int threads = 0;  // 0: ServeThreads(store)
 };
 
 struct GetOnlineArgs {
@@ -220,8 +220,9 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       "serve", "Serve online features over HTTP (Feast's /get-online-features, /health, /metrics)");
   serve->add_option("--port", sv.port, "Port (default: server.port in sluice.yaml, 6566; 0: any free port)");
   serve->add_option("--host", sv.host, "Address to listen on")->capture_default_str();
-  serve->add_option("--threads", sv.threads, "Worker threads (one per open connection)")
-      ->capture_default_str()
+  serve->add_option("--threads", sv.threads,
+                    "Event-loop threads (default: one per core; more for a Redis store, whose "
+                    "reads wait on the network)")
       ->check(CLI::Range(1, 4096));
   serve->callback([&g, &action] {
     action = [&g] {
@@ -236,6 +237,13 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       const repo::RepoDefinition repo = LoadApplied(g);
       const int port = sv.port >= 0 ? sv.port : static_cast<int>(repo.config.server.port);
       std::unique_ptr<online::Store> store = online::OpenStore(repo, online::StoreMode::kServe);
+      int threads = sv.threads;
+      if (threads == 0) {
+        // Handlers run on the event loops: one per core keeps them busy when reads are local
+        // (RocksDB); Redis reads wait on a round trip, so more loops overlap the waits.
+        const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+        threads = repo.config.online_store.type == "redis" ? 4 * cores : cores;
+      }
       const std::string store_name = store->Describe();
       server::Server srv(repo, std::move(store));
       std::thread waiter([&] {
@@ -243,7 +251,7 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
         sigwait(&stop_signals, &sig);
         srv.Stop();
       });
-      srv.Run(sv.host, port, sv.threads, [&](int bound) {
+      srv.Run(sv.host, port, threads, [&](int bound) {
         if (g.json) {
           std::printf("%s\n", json{{"host", sv.host}, {"port", bound}, {"store", store_name}}
                                    .dump()

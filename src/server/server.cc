@@ -1,7 +1,5 @@
 #include "server/server.h"
 
-#include <httplib.h>
-
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -14,6 +12,7 @@
 
 #include "common/time.h"
 #include "online/serving.h"
+#include "server/http.h"
 #include "sluice/error.h"
 
 namespace sluice::server {
@@ -78,13 +77,14 @@ struct HttpError {
   std::string message;
 };
 
+const std::string kOtherPath = "other";  // /metrics label of unknown paths
+
 const char* StatusText(int status) {
   switch (status) {
     case 400: return "bad request";
     case 401: return "unauthorized";
     case 404: return "no such endpoint (POST /get-online-features, GET /health, GET /metrics)";
     case 405: return "method not allowed";
-    case 413: return "request body too large (server.max_request_bytes)";
     default: return "error";
   }
 }
@@ -154,7 +154,9 @@ struct Server::Impl {
   std::map<std::pair<std::string, int>, uint64_t> requests;  // (path, status) → count
   std::unique_ptr<online::Store> store;
   std::unique_ptr<online::FeatureServer> features;
-  httplib::Server http;
+  std::mutex http_mutex;
+  std::unique_ptr<HttpServer> http;
+  bool stopped = false;
 
   void Count(const std::string& path, int status) {
     std::lock_guard<std::mutex> lock(counts_mutex);
@@ -282,56 +284,60 @@ std::pair<int, std::string> Server::GetOnlineFeatures(const std::string& body) {
 void Server::Run(const std::string& host, int port, int threads,
                  const std::function<void(int)>& ready) {
   Impl& s = *impl_;
-  httplib::Server& http = s.http;
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  http.set_payload_max_length(static_cast<size_t>(s.config.max_request_bytes));
-  http.set_keep_alive_max_count(100000);
-  http.set_tcp_nodelay(true);  // small responses: no Nagle delay waiting for the client's ACK
-  const std::string token = s.config.auth_token;
-  http.set_pre_routing_handler([&s, token](const httplib::Request& req, httplib::Response& res) {
-    if (token.empty() || req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
-    if (req.get_header_value("Authorization") == "Bearer " + token) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    res.status = 401;
-    res.set_header("WWW-Authenticate", "Bearer");
-    res.set_content(ErrorBody("missing or wrong bearer token"), "application/json");
-    s.Count(req.path, 401);
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  http.Post("/get-online-features", [this, &s](const httplib::Request& req, httplib::Response& res) {
-    const auto start = Clock::now();
-    auto [status, body] = GetOnlineFeatures(req.body);
-    res.status = status;
-    res.set_content(std::move(body), "application/json");
-    s.latency.Observe(std::chrono::duration<double>(Clock::now() - start).count());
-    s.Count("/get-online-features", status);
-  });
-  http.Get("/health", [&s](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"({"status":"ok"})", "application/json");
-    s.Count("/health", 200);
-  });
-  http.Get("/metrics", [&s](const httplib::Request&, httplib::Response& res) {
-    res.set_content(s.Metrics(), "text/plain; version=0.0.4");
-    s.Count("/metrics", 200);
-  });
-  http.set_error_handler([&s](const httplib::Request& req, httplib::Response& res) {
-    // Unknown paths (404), oversized bodies (413), ...: a JSON error, counted.
-    // Route handlers count their own answers (their bodies are set); this counts the rest.
-    if (!res.body.empty()) return;
-    res.set_content(
-        ErrorBody(fmt::format("{} {}: {}", req.method, req.path, StatusText(res.status))),
-        "application/json");
-    const bool known = req.path == "/get-online-features" || req.path == "/health" ||
-                       req.path == "/metrics";
-    s.Count(known ? req.path : "other", res.status);
-  });
-  const int bound = port == 0 ? http.bind_to_any_port(host) : (http.bind_to_port(host, port) ? port : -1);
-  if (bound < 0) throw InputError(fmt::format("cannot listen on {}:{}", host, port));
+  HttpOptions options;
+  options.host = host;
+  options.port = port;
+  options.threads = threads;
+  options.max_body_bytes = static_cast<uint64_t>(s.config.max_request_bytes);
+  {
+    std::lock_guard<std::mutex> lock(s.http_mutex);
+    if (s.stopped) return;
+    s.http = std::make_unique<HttpServer>(
+        options, [this](HttpRequest&& req, const Responder& reply) { Handle(std::move(req), reply); });
+  }
+  const int bound = s.http->Listen();
   if (ready) ready(bound);
-  http.listen_after_bind();
+  s.http->Run();
 }
 
-void Server::Stop() { impl_->http.stop(); }
+void Server::Handle(HttpRequest&& req, const Responder& reply) {
+  Impl& s = *impl_;
+  const bool known = req.path == "/get-online-features" || req.path == "/health" ||
+                     req.path == "/metrics";
+  const std::string& path = known ? req.path : kOtherPath;
+  auto send = [&](HttpResponse r) {
+    s.Count(path, r.status);
+    reply.Send(std::move(r));
+  };
+  auto error = [&](int status, const std::string& message) {
+    send({status, ErrorBody(message)});
+  };
+  if (req.error_status != 0) return error(req.error_status, req.error);
+  const std::string& token = s.config.auth_token;
+  if (!token.empty() && req.path != "/health" && req.authorization != "Bearer " + token) {
+    HttpResponse r{401, ErrorBody("missing or wrong bearer token")};
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return send(std::move(r));
+  }
+  const std::string method = req.method;
+  if (req.path == "/get-online-features" && method == "POST") {
+    const auto start = Clock::now();
+    auto [status, body] = GetOnlineFeatures(req.body);
+    s.latency.Observe(std::chrono::duration<double>(Clock::now() - start).count());
+    return send({status, std::move(body)});
+  }
+  if (req.path == "/health" && method == "GET") return send({200, R"({"status":"ok"})"});
+  if (req.path == "/metrics" && method == "GET") {
+    return send({200, s.Metrics(), "text/plain; version=0.0.4"});
+  }
+  if (known) return error(405, fmt::format("{} {}: {}", method, req.path, StatusText(405)));
+  error(404, fmt::format("{} {}: {}", method, req.path, StatusText(404)));
+}
+
+void Server::Stop() {
+  std::lock_guard<std::mutex> lock(impl_->http_mutex);
+  impl_->stopped = true;
+  if (impl_->http) impl_->http->Stop();
+}
 
 }  // namespace sluice::server

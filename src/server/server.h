@@ -16,6 +16,7 @@
 #include <string>
 
 #include "online/store.h"
+#include "server/http.h"
 #include "repo/definitions.h"
 
 namespace sluice::server {
@@ -35,6 +36,7 @@ class Server {
   std::pair<int, std::string> GetOnlineFeatures(const std::string& body);
 
  private:
+  void Handle(HttpRequest&& request, const Responder& reply);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

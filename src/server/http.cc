@@ -1,0 +1,212 @@
+#include "server/http.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include "sluice/error.h"
+
+namespace sluice::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+// A connection idle this long between requests is closed; so is one that sends a request
+// this slowly.
+constexpr auto kIdleTimeout = std::chrono::seconds(120);
+// After an error answer, how long the connection is drained before it is closed (closing with
+// unread input would reset it before the client reads the answer).
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
+}  // namespace
+
+// One connection: read a request, hand it to the handler, write its answer, repeat.
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket socket, const HttpHandler& handler, uint64_t max_body)
+      : stream_(std::move(socket)), handler_(handler), max_body_(max_body) {}
+
+  void Start() { ReadRequest(); }
+
+  void Send(HttpResponse r) {
+    asio::dispatch(stream_.get_executor(),
+                   [self = shared_from_this(), r = std::move(r)]() mutable {
+                     self->Write(std::move(r));
+                   });
+  }
+
+ private:
+  void ReadRequest() {
+    parser_.emplace();
+    parser_->body_limit(max_body_);
+    stream_.expires_after(kIdleTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->OnRead(ec);
+                     });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
+      Close();
+      return;
+    }
+    HttpRequest req;
+    auto& msg = parser_->get();
+    // The request line is kept even when a header (e.g. a Content-Length over the limit) failed.
+    if (parser_->is_header_done() || !msg.target().empty()) {
+      const auto method = msg.method_string();
+      const auto target = msg.target();
+      const auto auth = msg[http::field::authorization];
+      req.method.assign(method.data(), method.size());
+      req.path.assign(target.data(), std::min(target.size(), target.find('?')));
+      req.authorization.assign(auth.data(), auth.size());
+    }
+    version_ = parser_->is_header_done() ? msg.version() : 11;
+    if (ec) {
+      keep_alive_ = false;
+      req.error_status = ec == http::error::body_limit ? 413 : 400;
+      req.error = ec == http::error::body_limit
+                      ? fmt::format("request body too large (limit {} bytes)", max_body_)
+                      : "malformed HTTP request: " + ec.message();
+    } else {
+      keep_alive_ = msg.keep_alive();
+      req.body = std::move(msg.body());
+    }
+    handler_(std::move(req), Responder(shared_from_this()));
+  }
+
+  void Write(HttpResponse r) {
+    response_.emplace(static_cast<http::status>(r.status), version_);
+    response_->set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) response_->set(k, v);
+    response_->keep_alive(keep_alive_);
+    response_->body() = std::move(r.body);
+    response_->prepare_payload();
+    http::async_write(stream_, *response_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) return self->Close();
+                        if (!self->keep_alive_) return self->Linger();
+                        self->ReadRequest();
+                      });
+  }
+
+  // Half-closes, then discards what the client still sends (until it closes or a timeout).
+  void Linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kLingerTimeout);
+    Drain();
+  }
+  void Drain() {
+    stream_.async_read_some(asio::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->Close();
+                              self->Drain();
+                            });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  const HttpHandler& handler_;
+  const uint64_t max_body_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> response_;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  std::array<char, 4096> drain_{};
+};
+
+void Responder::Send(HttpResponse response) const { session_->Send(std::move(response)); }
+
+struct HttpServer::Impl {
+  HttpOptions options;
+  HttpHandler handler;
+  // One event loop per thread; the acceptor lives on the first and deals connections out in
+  // turn.
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::optional<tcp::acceptor> acceptor;
+  size_t next = 0;
+
+  void Accept() {
+    asio::io_context& loop = *loops[next++ % loops.size()];
+    acceptor->async_accept(loop, [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        socket.set_option(tcp::no_delay(true), ec);  // small answers: no Nagle delay
+        std::make_shared<HttpSession>(std::move(socket), handler, options.max_body_bytes)
+            ->Start();
+      }
+      Accept();
+    });
+  }
+};
+
+HttpServer::HttpServer(HttpOptions options, HttpHandler handler) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+  const int n = std::max(1, impl_->options.threads);
+  for (int i = 0; i < n; ++i) {
+    impl_->loops.push_back(std::make_unique<asio::io_context>(1));
+    impl_->guards.push_back(asio::make_work_guard(*impl_->loops.back()));
+  }
+}
+
+HttpServer::~HttpServer() {
+  Stop();
+  impl_->acceptor.reset();
+  impl_->loops.clear();  // destroys the sessions left in them
+}
+
+int HttpServer::Listen() {
+  Impl& s = *impl_;
+  const std::string where = fmt::format("{}:{}", s.options.host, s.options.port);
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(s.options.host, ec);
+  if (ec) throw InputError(fmt::format("cannot listen on {}: bad address ({})", where, ec.message()));
+  const tcp::endpoint endpoint(address, static_cast<unsigned short>(s.options.port));
+  s.acceptor.emplace(*s.loops[0]);
+  s.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor->bind(endpoint, ec);
+  if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw InputError(fmt::format("cannot listen on {}: {}", where, ec.message()));
+  s.Accept();
+  return s.acceptor->local_endpoint().port();
+}
+
+void HttpServer::Run() {
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < impl_->loops.size(); ++i) {
+    threads.emplace_back([loop = impl_->loops[i].get()] { loop->run(); });
+  }
+  impl_->loops[0]->run();
+  for (auto& t : threads) t.join();
+}
+
+void HttpServer::Stop() {
+  for (auto& loop : impl_->loops) loop->stop();
+}
+
+}  // namespace sluice::server

@@ -1,0 +1,77 @@
+// The HTTP/1.1 layer of `sluice serve`: event-driven (Boost.Beast on Asio), one event loop per
+// thread, keep-alive and pipelining, bodies up to a limit. It knows nothing of features: every
+// request, and every request it could not read, goes to one handler, which answers through a
+// Responder, at once or later from any thread (e.g. after a durable write).
+//
+// Only this file's .cc includes Beast, so the rest of the server compiles fast.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sluice::server {
+
+struct HttpRequest {
+  std::string method;         // "GET", "POST", ...
+  std::string path;           // the target without its query string
+  std::string authorization;  // the Authorization header, or ""
+  std::string body;
+  // Set when the request could not be read: its status (413 for a body over the limit, 400
+  // for malformed HTTP) and why. method and path are set when the request line was read. The
+  // connection closes after the answer.
+  int error_status = 0;
+  std::string error;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+class HttpSession;
+
+// Answers one request. Send exactly once, from any thread; copies share the one answer.
+class Responder {
+ public:
+  explicit Responder(std::shared_ptr<HttpSession> session) : session_(std::move(session)) {}
+  void Send(HttpResponse response) const;
+
+ private:
+  std::shared_ptr<HttpSession> session_;
+};
+
+using HttpHandler = std::function<void(HttpRequest&& request, const Responder& reply)>;
+
+struct HttpOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0: any free port
+  int threads = 2;
+  uint64_t max_body_bytes = 1 << 20;
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpOptions options, HttpHandler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Listens; returns the bound port. Throws InputError when host:port cannot be bound.
+  int Listen();
+  // Serves on options.threads event loops (the calling thread is one) until Stop().
+  void Run();
+  // Stops Run (thread-safe). Open connections are closed.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice::server
