@@ -8,14 +8,17 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "common/alloc.h"
+#include "common/fs.h"
 #include "common/time.h"
 #include "online/consistency.h"
 #include "online/materialize.h"
 #include "online/serving.h"
 #include "online/store.h"
+#include "server/http.h"
 #include "server/server.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <thread>
 #include "sluice/error.h"
@@ -92,6 +95,62 @@ Value ParseValue(const std::string& text, DataType type, const std::string& what
 
 std::string Cell(const Value& v) { return v.ToString(); }
 
+// Runs materialize in the `sluice serve` that holds the store (POST /materialize), found
+// through the file it writes beside the store.
+std::vector<online::ViewMaterialized> MaterializeThroughServer(
+    const repo::RepoDefinition& repo, const online::MaterializeOptions& o,
+    const online::StoreBusyError& busy, std::string& store_name) {
+  const std::filesystem::path info_path = online::ServerInfoPath(repo);
+  json info;
+  try {
+    info = json::parse(ReadFile(info_path));
+  } catch (const std::exception&) {
+    throw InputError(fmt::format("{}, and no `sluice serve` is registered in {}: stop the "
+                                 "other process and run materialize again",
+                                 busy.what(), info_path.string()));
+  }
+  const int port = info.value("port", 0);
+  {
+    std::fprintf(stderr, "materialize: the online store is held by `sluice serve` (pid %lld, "
+                 "port %d); materializing through it\n",
+                 static_cast<long long>(info.value("pid", 0)), port);
+  }
+  json body = json::object();
+  if (!o.views.empty()) body["views"] = o.views;
+  if (o.until) body["until"] = FormatTimestamp(*o.until);
+  const std::string& token = repo.config.server.auth_token;
+  const server::HttpResponse res = server::HttpPost(
+      "127.0.0.1", port, "/materialize", body.dump(), token.empty() ? "" : "Bearer " + token);
+  json out;
+  try {
+    out = json::parse(res.body);
+  } catch (const std::exception&) {
+    throw InputError(fmt::format("sluice serve (port {}) answered {}: {}", port, res.status,
+                                 res.body));
+  }
+  if (res.status != 200) {
+    const std::string message = out.contains("error") ? out["error"].value("message", res.body)
+                                                      : res.body;
+    throw InputError(fmt::format("materialize through sluice serve (port {}): {}", port, message));
+  }
+  store_name = out.value("store", "") + fmt::format(" (through sluice serve on port {})", port);
+  std::vector<online::ViewMaterialized> results;
+  for (const json& v : out.at("views")) {
+    online::ViewMaterialized r;
+    r.view = v.at("view");
+    r.source = v.at("source");
+    r.from_snapshot = v.at("from_snapshot");
+    r.to_snapshot = v.at("to_snapshot");
+    r.full = v.at("full");
+    r.no_data = v.at("no_data");
+    r.rows_read = v.at("rows_read");
+    r.entities_written = v.at("entities_written");
+    r.entities_rebuilt = v.at("entities_rebuilt");
+    results.push_back(r);
+  }
+  return results;
+}
+
 }  // namespace
 
 void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
@@ -111,9 +170,17 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       o.views = m.views;
       if (!m.until.empty()) o.until = ParseTimeOption(m.until, "--until");
       const auto start = std::chrono::steady_clock::now();
-      std::unique_ptr<online::Store> store = online::OpenStore(repo, online::StoreMode::kWrite);
+      std::unique_ptr<online::Store> store;
       std::vector<online::ViewMaterialized> results;
-      {
+      std::string store_name;
+      try {
+        store = online::OpenStore(repo, online::StoreMode::kWrite);
+        store_name = store->Describe();
+      } catch (const online::StoreBusyError& busy) {
+        // `sluice serve` holds the store: materialize runs inside it.
+        results = MaterializeThroughServer(repo, o, busy, store_name);
+      }
+      if (store) {
         ProgressBar bar("materialize");
         o.progress = [&bar](double f) { bar.Update(f); };
         results = online::Materialize(repo, *store, o);
@@ -121,19 +188,9 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       const double secs =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (g.json) {
-        json views = json::array();
-        for (const auto& r : results) {
-          views.push_back({{"view", r.view},
-                           {"source", r.source},
-                           {"from_snapshot", r.from_snapshot},
-                           {"to_snapshot", r.to_snapshot},
-                           {"full", r.full},
-                           {"no_data", r.no_data},
-                           {"rows_read", r.rows_read},
-                           {"entities_written", r.entities_written},
-                           {"entities_rebuilt", r.entities_rebuilt}});
-        }
-        PrintJson({{"store", store->Describe()}, {"views", views}, {"seconds", secs}});
+        PrintJson({{"store", store_name},
+                   {"views", online::MaterializedJson(results)},
+                   {"seconds", secs}});
         return 0;
       }
       std::vector<std::vector<std::string>> rows;
@@ -150,7 +207,7 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
                         WithThousands(r.entities_written), WithThousands(r.entities_rebuilt)});
       }
       PrintTable({"view", "source", "materialized", "rows read", "entities", "rebuilt"}, rows);
-      std::printf("online store: %s (%.2f s)\n", store->Describe().c_str(), secs);
+      std::printf("online store: %s (%.2f s)\n", store_name.c_str(), secs);
       return 0;
     };
   });
@@ -217,7 +274,7 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
 
   static ServeArgs sv;
   CLI::App* serve = app.add_subcommand(
-      "serve", "Serve online features over HTTP (Feast's /get-online-features, /health, /metrics)");
+      "serve", "Serve online features over HTTP (Feast's /get-online-features, /push; /health, /metrics)");
   serve->add_option("--port", sv.port, "Port (default: server.port in sluice.yaml, 6566; 0: any free port)");
   serve->add_option("--host", sv.host, "Address to listen on")->capture_default_str();
   serve->add_option("--threads", sv.threads,
@@ -251,7 +308,13 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
         sigwait(&stop_signals, &sig);
         srv.Stop();
       });
+      const bool embedded = repo.config.online_store.type == "rocksdb";
+      const std::filesystem::path info_path = online::ServerInfoPath(repo);
       srv.Run(sv.host, port, threads, [&](int bound) {
+        if (embedded) {
+          // Lets `sluice materialize` find this server while it holds the store.
+          WriteFileAtomic(info_path, json{{"pid", ::getpid()}, {"port", bound}}.dump());
+        }
         if (g.json) {
           std::printf("%s\n", json{{"host", sv.host}, {"port", bound}, {"store", store_name}}
                                    .dump()
@@ -263,6 +326,10 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
         std::fflush(stdout);
       });
       // Run returned: stopped by a signal (or the listener failed).
+      if (embedded) {
+        std::error_code ignored;
+        std::filesystem::remove(info_path, ignored);
+      }
       pthread_kill(waiter.native_handle(), SIGTERM);
       waiter.join();
       return 0;

@@ -123,6 +123,13 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
                                  near.empty() ? " (run `sluice list` to see sources)"
                                               : "; did you mean '" + near + "'?"));
   }
+  const bool push = src->type == "push";
+  if (push != (options.rows != nullptr)) {
+    throw InputError(push ? fmt::format("source '{}' is a push source: its rows arrive through "
+                                        "POST /push on `sluice serve`",
+                                        src->name)
+                          : fmt::format("source '{}' is not a push source", src->name));
+  }
   SourceLog log(OfflineRoot(repo), src->name);
   log.CreateDirectories();
   FileLock lock(log.dir() / "LOCK");
@@ -164,7 +171,8 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
       return result;
     }
   } else {
-    deliveries.push_back({"", "", 0, 0});  // the query's result; hashed as it is read
+    // The query's result or the pushed rows; hashed as they are read.
+    deliveries.push_back({"", push ? "push" : "", 0, 0});
   }
 
   const std::vector<std::string> partition_keys =
@@ -205,17 +213,20 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
     join_key_index.push_back(FindField(src->schema, k));
   }
   Sha256 query_hash;  // SQL sources: the delivery is the query's rows
-  if (src->type == "sql") HashSchema(src->schema, query_hash);
+  if (src->type != "file") HashSchema(src->schema, query_hash);
   {
     ScopedPhase phase("ingest: read+check+spill");
     for (size_t d = 0; d < deliveries.size(); ++d) {
-      const std::string context = src->type == "file"
-                                      ? "reading " + deliveries[d].file
-                                      : "running the query of source '" + src->name + "'";
-      const DeliveryQuery q = BuildDeliveryQuery(
-          *src, repo.root,
-          src->type == "file" ? std::vector<std::string>{new_files[d]} : std::vector<std::string>{},
-          db, context);
+      const std::string context =
+          src->type == "file" ? "reading " + deliveries[d].file
+          : push              ? "pushed rows of source '" + src->name + "'"
+                              : "running the query of source '" + src->name + "'";
+      const DeliveryQuery q =
+          push ? DeliveryQuery{}
+               : BuildDeliveryQuery(*src, repo.root,
+                                    src->type == "file" ? std::vector<std::string>{new_files[d]}
+                                                        : std::vector<std::string>{},
+                                    db, context);
       // The rules every row must meet, in the order a rejection reports them.
       struct Rule {
         std::string what;
@@ -241,9 +252,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
       std::string encoded;
       // DuckDB's reading and sluice's processing overlap: chunks are read and converted on
       // this thread and processed on a second one.
-      Pipeline<Batch>([&](const std::function<void(Batch&&)>& push) {
-        db.QueryChunks(q.sql, push, context);
-      }, [&](Batch&& b) {
+      const auto consume = [&](Batch&& b) {
         const size_t n = b.num_rows;
         std::vector<const Column*> columns;
         for (const Field& f : src->schema) columns.push_back(&b.Get(f.name));
@@ -281,7 +290,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
             spill.Append(bucket, columns, rows_of_bucket[bucket], seq_base + delivered);
             rows_of_bucket[bucket].clear();
           }
-          if (src->type == "sql") {
+          if (src->type != "file") {
             Batch declared;
             for (size_t c = 0; c < columns.size(); ++c) {
               declared.AddColumn(src->schema[c].name, std::move(b.columns[b.Find(src->schema[c].name)]));
@@ -290,7 +299,14 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
           }
         }
         delivered += static_cast<int64_t>(n);
-      });
+      };
+      if (push) {
+        consume(Batch(*options.rows));
+      } else {
+        Pipeline<Batch>([&](const std::function<void(Batch&&)>& emit) {
+          db.QueryChunks(q.sql, emit, context);
+        }, consume);
+      }
       for (const Rule& rule : rules) {
         if (rule.v.count > 0) Reject(context, rule.v, rule.what);
       }
@@ -298,14 +314,15 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
       result.rows_read += delivered;
     }
   }
-  if (src->type == "sql") {
+  if (src->type != "file") {
     deliveries[0].content_hash = query_hash.HexDigest();
-    if (committed.count(deliveries[0].content_hash)) {
+    if (!push && committed.count(deliveries[0].content_hash)) {
       result.unchanged = true;
       result.rows_read = 0;
       return result;
     }
   }
+  result.first_seq = m.next_seq;
   m.next_seq += result.rows_read;
   spill.Flush();
 

@@ -19,6 +19,9 @@ namespace sluice::offline {
 struct IngestOptions {
   // One delivery to ingest instead of every file matching the source's path ("" = all).
   std::string path;
+  // Push sources: the rows of one delivery (the source's schema columns, in order), instead
+  // of files. Not deduplicated by content: each push is a delivery of its own.
+  const Batch* rows = nullptr;
   // Called with the fraction done (0..1) as buckets are written; may be empty.
   std::function<void(double)> progress;
 };
@@ -31,6 +34,7 @@ struct IngestResult {
   int64_t rows_quarantined = 0;
   bool unchanged = false;      // every delivery was already committed (same content hash)
   int64_t segments_written = 0;
+  int64_t first_seq = 0;       // ingestion sequence of the first new row (rows in input order)
 };
 
 // Ingests `source_name` of the applied repository `repo`. Throws InputError (nothing

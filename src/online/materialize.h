@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "online/store.h"
 #include "repo/definitions.h"
 
@@ -32,9 +34,20 @@ struct ViewMaterialized {
   int64_t entities_rebuilt = 0;  // keys rebuilt from their whole bucket (late or re-applied rows)
 };
 
+class OnlineView;
+
+// The snapshot of the view's source that the store's records of this view version reflect
+// (0: none, another version, or unreadable progress).
+int64_t MaterializedSnapshot(Store& store, const OnlineView& view);
+// The store entry recording that the view's records reflect `snapshot` of its source.
+std::pair<std::string, std::string> ProgressEntry(const OnlineView& view, int64_t snapshot);
+
 // Throws InputError for an unknown view name (with a suggestion), a source log that cannot be
 // read, or a store that fails.
 std::vector<ViewMaterialized> Materialize(const repo::RepoDefinition& repo, Store& store,
                                           const MaterializeOptions& options);
+
+// The results as `materialize --json` and POST /materialize show them.
+nlohmann::json MaterializedJson(const std::vector<ViewMaterialized>& results);
 
 }  // namespace sluice::online

@@ -5,14 +5,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
 
-#include <unistd.h>
-
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <filesystem>
-#include <mutex>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -33,24 +26,20 @@ class RocksDbStore final : public Store {
     options.OptimizeForPointLookup(256);
     rocksdb::DB* db = nullptr;
     rocksdb::Status s;
-    if (mode == StoreMode::kWrite) {
-      std::filesystem::create_directories(path_);
-      options.create_if_missing = true;
-      s = rocksdb::DB::Open(options, path_, &db);
-    } else {
+    if (mode == StoreMode::kRead) {
       if (!std::filesystem::exists(std::filesystem::path(path_) / "CURRENT")) {
         throw InputError(fmt::format(
             "the online store (rocksdb at {}) is empty: run `sluice materialize` first", path_));
       }
-      if (mode == StoreMode::kRead) {
-        s = rocksdb::DB::OpenForReadOnly(options, path_, &db);
-      } else {
-        // A secondary instance keeps its own info log beside the store, per process.
-        secondary_ = (std::filesystem::temp_directory_path() /
-                      fmt::format("sluice-rocksdb-secondary-{}", ::getpid()))
-                         .string();
-        options.max_open_files = -1;  // required by secondary instances
-        s = rocksdb::DB::OpenAsSecondary(options, path_, secondary_, &db);
+      s = rocksdb::DB::OpenForReadOnly(options, path_, &db);
+    } else {
+      std::filesystem::create_directories(path_);
+      options.create_if_missing = true;
+      s = rocksdb::DB::Open(options, path_, &db);
+      // One process writes: another holding the store's LOCK file is a busy store.
+      if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+        throw StoreBusyError(fmt::format(
+            "the online store (rocksdb at {}) is open for writing by another process", path_));
       }
     }
     if (!s.ok()) {
@@ -58,25 +47,6 @@ class RocksDbStore final : public Store {
                                    s.ToString()));
     }
     db_.reset(db);
-    if (mode == StoreMode::kServe) {
-      follower_ = std::thread([this] { Follow(); });
-    }
-  }
-
-  ~RocksDbStore() override {
-    if (follower_.joinable()) {
-      {
-        std::lock_guard<std::mutex> lock(follow_mutex_);
-        stop_ = true;
-      }
-      follow_cv_.notify_all();
-      follower_.join();
-    }
-    db_.reset();
-    if (!secondary_.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(secondary_, ec);
-    }
   }
 
   std::vector<std::optional<std::string>> MultiGet(const std::vector<std::string>& keys) override {
@@ -95,7 +65,7 @@ class RocksDbStore final : public Store {
   }
 
   void Write(const std::vector<std::pair<std::string, std::string>>& puts) override {
-    if (mode_ != StoreMode::kWrite) {
+    if (mode_ == StoreMode::kRead) {
       throw InternalError("online store (rocksdb at " + path_ + ") was opened for reading");
     }
     rocksdb::WriteBatch batch;
@@ -112,22 +82,9 @@ class RocksDbStore final : public Store {
   std::string Describe() const override { return "rocksdb at " + path_; }
 
  private:
-  // Serving: follow what `materialize` writes, once a second.
-  void Follow() {
-    std::unique_lock<std::mutex> lock(follow_mutex_);
-    while (!follow_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
-      db_->TryCatchUpWithPrimary();  // a failure leaves the previous view; retried next time
-    }
-  }
-
   std::string path_;
   StoreMode mode_;
-  std::string secondary_;
   std::unique_ptr<rocksdb::DB> db_;
-  std::thread follower_;
-  std::mutex follow_mutex_;
-  std::condition_variable follow_cv_;
-  bool stop_ = false;
 };
 
 }  // namespace

@@ -20,6 +20,11 @@ std::string ProgressKey(const std::string& view) {
   return k;
 }
 
+std::filesystem::path ServerInfoPath(const repo::RepoDefinition& repo) {
+  const std::filesystem::path store = repo.root / repo.config.online_store.path;
+  return store.parent_path() / (store.filename().string() + ".server.json");
+}
+
 std::unique_ptr<Store> OpenStore(const repo::RepoDefinition& repo, StoreMode mode) {
   const repo::OnlineStoreConfig& c = repo.config.online_store;
   if (c.type == "rocksdb") return OpenRocksDbStore((repo.root / c.path).string(), mode);

@@ -2,6 +2,7 @@
 // path"). Two implementations: RocksDB (embedded, the default) and Redis.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "repo/definitions.h"
+#include "sluice/error.h"
 
 namespace sluice::online {
 
@@ -26,11 +28,21 @@ class Store {
   std::optional<std::string> Get(const std::string& key) { return MultiGet({key})[0]; }
 };
 
-// How a process uses the store. RocksDB admits one writing process: `materialize` (and later
-// push) write; `get-online` reads a consistent view as of opening; `serve` reads and follows
-// the writer's changes (a RocksDB secondary instance that catches up every second), so that
-// materialize can run while the server serves. Redis has no such limits.
+// How a process uses the store. RocksDB admits one writing process: `materialize` writes;
+// `serve` reads and writes (pushes), and while it runs, `materialize` runs inside it (POST
+// /materialize, which the CLI calls when it finds the store busy); `get-online` and
+// `consistency-check` read a consistent view as of opening. Redis has no such limits.
 enum class StoreMode { kWrite, kRead, kServe };
+
+// Opening a RocksDB store for writing while another process writes it.
+class StoreBusyError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
+// Where `sluice serve` writes {pid, port} while it holds an embedded store (RocksDB), so that
+// `sluice materialize` can run through it.
+std::filesystem::path ServerInfoPath(const repo::RepoDefinition& repo);
 
 // The store configured in `repo.config.online_store` (paths relative to repo.root). Throws
 // InputError naming the store when it cannot be opened (for reading: when it does not exist

@@ -43,6 +43,7 @@ std::vector<std::string> NamesOf(const std::vector<T>& items) {
 }
 
 void InferSourceSchema(SourceDef& s, const fs::path& root, io::DuckDb& db) {
+  if (s.type == "push") return;  // declared (the loader requires it)
   if (s.type == "file") {
     if (SourceFiles(s, root).empty()) {
       if (!s.schema.empty()) return;  // declared; data may arrive later

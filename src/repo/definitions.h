@@ -30,7 +30,7 @@ struct EntityDef {
 
 struct SourceDef {
   std::string name;
-  std::string type;   // "file" or "sql"
+  std::string type;   // "file", "sql" or "push" (rows sent to POST /push)
   std::string path;   // file: a path or glob, relative to the repository root
   std::string query;  // sql: a DuckDB query (paths in it relative to the repository root)
   std::string timestamp_field;

@@ -168,9 +168,15 @@ void LoadDefinitionFile(const Doc& doc, const YAML::Node& root, RepoDefinition& 
       s.path = doc.Str(n, "path", what);
     } else if (s.type == "sql") {
       s.query = doc.Str(n, "query", what);
+    } else if (s.type == "push") {
+      // Rows arrive through POST /push: nothing to infer the columns from.
+      if (!n["schema"]) {
+        doc.Fail(n, what + " (type push) needs a schema",
+                 "declare its columns: schema: {user_id: int64, event_time: timestamp, ...}");
+      }
     } else {
       doc.Fail(n["type"], fmt::format("{} has unsupported type '{}'", what, s.type),
-               "supported here: file, sql");
+               "supported here: file, sql, push");
     }
     s.timestamp_field = doc.Str(n, "timestamp_field", what);
     s.created_timestamp_field = doc.Str(n, "created_timestamp_field", what, false);

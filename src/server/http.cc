@@ -209,4 +209,33 @@ void HttpServer::Stop() {
   for (auto& loop : impl_->loops) loop->stop();
 }
 
+HttpResponse HttpPost(const std::string& host, int port, const std::string& path,
+                      const std::string& body, const std::string& authorization) {
+  const std::string where = fmt::format("http://{}:{}{}", host, port, path);
+  try {
+    asio::io_context ioc;
+    tcp::resolver resolver(ioc);
+    beast::tcp_stream stream(ioc);
+    stream.connect(resolver.resolve(host, std::to_string(port)));
+    http::request<http::string_body> req(http::verb::post, path, 11);
+    req.set(http::field::host, host);
+    req.set(http::field::content_type, "application/json");
+    if (!authorization.empty()) req.set(http::field::authorization, authorization);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    HttpResponse out;
+    out.status = static_cast<int>(res.result_int());
+    out.body = std::move(res.body());
+    return out;
+  } catch (const boost::system::system_error& e) {
+    throw InputError(fmt::format("cannot reach {}: {}", where, e.code().message()));
+  }
+}
+
 }  // namespace sluice::server

@@ -74,4 +74,9 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
+// A blocking HTTP/1.1 POST (the CLI calling a running server). Throws InputError when the
+// server cannot be reached or the connection fails.
+HttpResponse HttpPost(const std::string& host, int port, const std::string& path,
+                      const std::string& body, const std::string& authorization);
+
 }  // namespace sluice::server

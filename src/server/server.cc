@@ -10,9 +10,12 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "common/text.h"
 #include "common/time.h"
+#include "online/push.h"
 #include "online/serving.h"
 #include "server/http.h"
+#include "server/writer.h"
 #include "sluice/error.h"
 
 namespace sluice::server {
@@ -83,7 +86,9 @@ const char* StatusText(int status) {
   switch (status) {
     case 400: return "bad request";
     case 401: return "unauthorized";
-    case 404: return "no such endpoint (POST /get-online-features, GET /health, GET /metrics)";
+    case 404:
+      return "no such endpoint (POST /get-online-features, POST /push, POST /materialize, GET "
+             "/health, GET /metrics)";
     case 405: return "method not allowed";
     default: return "error";
   }
@@ -145,6 +150,118 @@ Column ToColumn(const json& values, DataType type, const std::string& what) {
   return c;
 }
 
+struct PushRequest {
+  std::string source;
+  Batch rows;
+  online::PushTo to = online::PushTo::kOnline;
+};
+
+// Feast's push body: {"push_source_name": S, "df": {column: [values]}, "to": mode}. Every
+// column of the source's schema, no other, equal lengths, no null timestamp or join key.
+PushRequest ParsePush(const std::string& body, const repo::RepoDefinition& defs) {
+  json req;
+  try {
+    req = json::parse(body);
+  } catch (const json::parse_error& e) {
+    throw HttpError{400, std::string("malformed JSON: ") + e.what()};
+  }
+  if (!req.is_object()) throw HttpError{400, "the body must be a JSON object"};
+  for (const auto& [k, v] : req.items()) {
+    if (k != "push_source_name" && k != "df" && k != "to" && k != "allow_registry_cache") {
+      throw HttpError{400, fmt::format("unknown field \"{}\" (push_source_name, df, to)", k)};
+    }
+  }
+  PushRequest out;
+  if (!req.contains("push_source_name") || !req["push_source_name"].is_string()) {
+    throw HttpError{400, "\"push_source_name\" must name a push source"};
+  }
+  out.source = req["push_source_name"].get<std::string>();
+  const repo::SourceDef* src = defs.FindSource(out.source);
+  if (!src) {
+    std::vector<std::string> names;
+    for (const auto& x : defs.sources) {
+      if (x.type == "push") names.push_back(x.name);
+    }
+    const std::string near = ClosestName(out.source, names);
+    throw HttpError{404, fmt::format("unknown push source '{}'{}", out.source,
+                                     near.empty() ? fmt::format(" (push sources: {})",
+                                                                fmt::join(names, ", "))
+                                                  : "; did you mean '" + near + "'?")};
+  }
+  if (src->type != "push") {
+    throw HttpError{400, fmt::format("source '{}' is a {} source, not a push source (type: push)",
+                                     out.source, src->type)};
+  }
+  if (req.contains("to")) {
+    const auto to = req["to"].is_string() ? online::ParsePushTo(req["to"].get<std::string>())
+                                          : std::nullopt;
+    if (!to) throw HttpError{400, "\"to\" must be \"online\", \"offline\" or \"online_and_offline\""};
+    out.to = *to;
+  }
+  if (!req.contains("df") || !req["df"].is_object()) {
+    throw HttpError{400, "\"df\" must be an object of column: [values]"};
+  }
+  const json& df = req["df"];
+  std::vector<std::string> columns;
+  for (const Field& f : src->schema) columns.push_back(f.name);
+  for (const auto& [name, values] : df.items()) {
+    if (FindField(src->schema, name) < 0) {
+      throw HttpError{400, fmt::format("df: unknown column '{}' (push source '{}' has: {})", name,
+                                       out.source, fmt::join(columns, ", "))};
+    }
+  }
+  for (const Field& f : src->schema) {
+    if (!df.contains(f.name)) {
+      throw HttpError{400, fmt::format("df: missing column '{}' ({})", f.name, TypeName(f.type))};
+    }
+    Column c = ToColumn(df[f.name], f.type, "df column '" + f.name + "'");
+    if (!out.rows.columns.empty() && c.size() != out.rows.num_rows) {
+      throw HttpError{400, fmt::format("df column '{}' has {} values, others have {}", f.name,
+                                       c.size(), out.rows.num_rows)};
+    }
+    out.rows.num_rows = c.size();
+    out.rows.AddColumn(f.name, std::move(c));
+  }
+  if (out.rows.num_rows == 0) throw HttpError{400, "df has no rows"};
+  std::vector<std::string> required = defs.AllJoinKeys(*src);
+  required.insert(required.begin(), src->timestamp_field);
+  for (const std::string& k : required) {
+    const Column& c = out.rows.Get(k);
+    for (size_t r = 0; r < c.size(); ++r) {
+      if (c.IsNull(r)) {
+        throw HttpError{400, fmt::format("df: row {} has a null {} '{}'", r,
+                                         k == src->timestamp_field ? "timestamp" : "join key", k)};
+      }
+    }
+  }
+  return out;
+}
+
+online::MaterializeOptions ParseMaterialize(const std::string& body) {
+  json req;
+  try {
+    req = body.empty() ? json::object() : json::parse(body);
+  } catch (const json::parse_error& e) {
+    throw HttpError{400, std::string("malformed JSON: ") + e.what()};
+  }
+  if (!req.is_object()) throw HttpError{400, "the body must be a JSON object"};
+  online::MaterializeOptions o;
+  if (req.contains("views")) {
+    if (!req["views"].is_array()) throw HttpError{400, "\"views\" must be an array of names"};
+    for (const json& v : req["views"]) {
+      if (!v.is_string()) throw HttpError{400, "\"views\" must be an array of names"};
+      o.views.push_back(v.get<std::string>());
+    }
+  }
+  if (req.contains("until")) {
+    const auto t = req["until"].is_string() ? ParseTimestamp(req["until"].get<std::string>())
+                                            : std::nullopt;
+    if (!t) throw HttpError{400, "\"until\" must be a timestamp (2026-01-31T12:00:00Z)"};
+    o.until = *t;
+  }
+  return o;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -154,6 +271,8 @@ struct Server::Impl {
   std::map<std::pair<std::string, int>, uint64_t> requests;  // (path, status) → count
   std::unique_ptr<online::Store> store;
   std::unique_ptr<online::FeatureServer> features;
+  std::unique_ptr<Writer> writer;
+  std::atomic<uint64_t> pushed_rows{0}, push_batches{0}, late_rows_dropped{0};
   std::mutex http_mutex;
   std::unique_ptr<HttpServer> http;
   bool stopped = false;
@@ -185,6 +304,16 @@ struct Server::Impl {
     out += "# HELP sluice_online_store_read_seconds Latency of online store reads.\n";
     out += "# TYPE sluice_online_store_read_seconds histogram\n";
     store_latency.Print(out, "sluice_online_store_read_seconds", "");
+    out += "# HELP sluice_push_rows_total Rows accepted by POST /push (durable).\n";
+    out += "# TYPE sluice_push_rows_total counter\n";
+    out += fmt::format("sluice_push_rows_total {}\n", pushed_rows.load());
+    out += "# HELP sluice_push_batches_total Micro-batches written for POST /push.\n";
+    out += "# TYPE sluice_push_batches_total counter\n";
+    out += fmt::format("sluice_push_batches_total {}\n", push_batches.load());
+    out += "# HELP sluice_push_late_rows_dropped_total Online-only pushed rows older than their "
+           "key's newest row.\n";
+    out += "# TYPE sluice_push_late_rows_dropped_total counter\n";
+    out += fmt::format("sluice_push_late_rows_dropped_total {}\n", late_rows_dropped.load());
     return out;
   }
 };
@@ -194,9 +323,13 @@ Server::Server(repo::RepoDefinition defs, std::unique_ptr<online::Store> store)
   impl_->config = defs.config.server;
   impl_->store = std::make_unique<TimedStore>(std::move(store), impl_->store_latency);
   impl_->features = std::make_unique<online::FeatureServer>(std::move(defs), *impl_->store);
+  impl_->writer = std::make_unique<Writer>(impl_->features->defs(), *impl_->store);
 }
 
-Server::~Server() = default;
+Server::~Server() {
+  impl_->writer.reset();  // finishes queued pushes (their answers go nowhere once stopped)
+  impl_->http.reset();
+}
 
 std::pair<int, std::string> Server::GetOnlineFeatures(const std::string& body) {
   try {
@@ -302,7 +435,8 @@ void Server::Run(const std::string& host, int port, int threads,
 
 void Server::Handle(HttpRequest&& req, const Responder& reply) {
   Impl& s = *impl_;
-  const bool known = req.path == "/get-online-features" || req.path == "/health" ||
+  const bool known = req.path == "/get-online-features" || req.path == "/push" ||
+                     req.path == "/materialize" || req.path == "/health" ||
                      req.path == "/metrics";
   const std::string& path = known ? req.path : kOtherPath;
   auto send = [&](HttpResponse r) {
@@ -326,12 +460,76 @@ void Server::Handle(HttpRequest&& req, const Responder& reply) {
     s.latency.Observe(std::chrono::duration<double>(Clock::now() - start).count());
     return send({status, std::move(body)});
   }
+  if (req.path == "/push" && method == "POST") return Push(std::move(req.body), reply);
+  if (req.path == "/materialize" && method == "POST") {
+    return Materialize(std::move(req.body), reply);
+  }
   if (req.path == "/health" && method == "GET") return send({200, R"({"status":"ok"})"});
   if (req.path == "/metrics" && method == "GET") {
     return send({200, s.Metrics(), "text/plain; version=0.0.4"});
   }
   if (known) return error(405, fmt::format("{} {}: {}", method, req.path, StatusText(405)));
   error(404, fmt::format("{} {}: {}", method, req.path, StatusText(404)));
+}
+
+void Server::Push(std::string body, const Responder& reply) {
+  Impl& s = *impl_;
+  auto answer = [&s, reply](int status, std::string text) {
+    s.Count("/push", status);
+    reply.Send({status, std::move(text)});
+  };
+  PushRequest p;
+  try {
+    p = ParsePush(body, s.features->defs());
+  } catch (const HttpError& e) {
+    return answer(e.status, ErrorBody(e.message));
+  }
+  const std::string to = p.to == online::PushTo::kOnline    ? "online"
+                         : p.to == online::PushTo::kOffline ? "offline"
+                                                            : "online_and_offline";
+  const int64_t rows = static_cast<int64_t>(p.rows.num_rows);
+  s.writer->Push(
+      std::move(p.source), std::move(p.rows), p.to,
+      [&s, answer, rows, to](const online::PushResult& r, int64_t batched) {
+        s.pushed_rows += static_cast<uint64_t>(rows);
+        s.push_batches += batched == rows ? 1 : 0;
+        s.late_rows_dropped += static_cast<uint64_t>(r.late_rows_dropped);
+        json out = {{"status", "ok"},
+                    {"rows", rows},
+                    {"to", to},
+                    {"batched_rows", batched},
+                    {"late_rows_dropped", r.late_rows_dropped}};
+        if (r.snapshot > 0) out["snapshot"] = r.snapshot;
+        answer(200, out.dump());
+      },
+      [answer](const std::string& error) {
+        // The log or the store failed: nothing of this batch is acknowledged.
+        answer(503, ErrorBody(error));
+      });
+}
+
+void Server::Materialize(std::string body, const Responder& reply) {
+  Impl& s = *impl_;
+  auto answer = [&s, reply](int status, std::string text) {
+    s.Count("/materialize", status);
+    reply.Send({status, std::move(text)});
+  };
+  online::MaterializeOptions o;
+  try {
+    o = ParseMaterialize(body);
+  } catch (const HttpError& e) {
+    return answer(e.status, ErrorBody(e.message));
+  }
+  s.writer->Materialize(
+      std::move(o),
+      [&s, answer](const std::vector<online::ViewMaterialized>& results) {
+        answer(200, json{{"store", s.store->Describe()}, {"views", online::MaterializedJson(results)}}
+                        .dump());
+      },
+      [answer](const std::string& error) {
+        const bool unknown = error.rfind("unknown feature view", 0) == 0;
+        answer(unknown ? 404 : 503, ErrorBody(error));
+      });
 }
 
 void Server::Stop() {

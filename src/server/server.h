@@ -4,6 +4,10 @@
 //                              "entities": {key: [values]}, "full_feature_names": bool,
 //                              "request_data": {field: [values]} (or request fields inside
 //                              "entities", as Feast sends them)
+//   POST /push                 {"push_source_name", "df": {column: [values]}, "to": "online" |
+//                              "offline" | "online_and_offline"}: 200 once durable
+//   POST /materialize          {"views": [...], "until": ts}: materialize inside the server (the
+//                              CLI's route while the server holds a RocksDB store)
 //   GET  /health               {"status": "ok"}
 //   GET  /metrics              Prometheus text: requests, latency histogram, errors, store time
 //
@@ -37,6 +41,8 @@ class Server {
 
  private:
   void Handle(HttpRequest&& request, const Responder& reply);
+  void Push(std::string body, const Responder& reply);
+  void Materialize(std::string body, const Responder& reply);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

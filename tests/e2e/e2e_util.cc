@@ -115,6 +115,13 @@ SluiceServer::~SluiceServer() {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "sluice serve did not stop cleanly";
 }
 
+void SluiceServer::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
 RedisServer::RedisServer() {
   for (int attempt = 0; attempt < 5 && pid_ < 0; ++attempt) {
     port_ = FreePort();

@@ -40,6 +40,8 @@ class SluiceServer {
   SluiceServer(const SluiceServer&) = delete;
   SluiceServer& operator=(const SluiceServer&) = delete;
   int port() const { return port_; }
+  // Ends the server with SIGKILL (no clean stop), as a crash would.
+  void Kill();
 
  private:
   TempDir dir_;
