@@ -3,6 +3,7 @@
 //
 //   serve_bench [--entities 100000] [--events 2000000] [--seconds 5] [--rate 10000]
 //               [--dir DIR] [--sluice PATH] [--store rocksdb|redis|both]
+//               [--server-threads N]   (sluice serve --threads; default: its own)
 //
 // Builds a repository of E entities with 10 features (4 last values, 6 windows) over the last
 // 7 days, ingests and materializes it, starts `sluice serve`, and measures from this process
@@ -12,8 +13,9 @@
 //   100-entity requests at R/20 req/s: p50/p99/p99.9;
 // then `redis-benchmark -t get` against a fresh redis-server for the reference GET rate.
 #include <arpa/inet.h>
-#include <httplib.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -26,6 +28,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -88,50 +91,134 @@ std::string Body(std::mt19937_64& rng, long entities, int n) {
   return R"({"feature_service": "svc", "entities": {"user_id": [)" + ids + "]}}";
 }
 
-// `conns` clients; with rate > 0 each sends on a fixed schedule (rate / conns per second) and
-// latency counts from the scheduled time; with rate 0 they send as fast as they can.
+// An HTTP/1.1 load generator on one thread (epoll, keep-alive connections, requests prepared
+// beforehand), so that the generator takes as little of the two cores as it can.
+//   rate > 0: open loop. Request i is due at start + i / rate; it goes out on the first free
+//     connection, and its latency counts from when it was due (no coordinated omission).
+//   rate == 0: closed loop: every connection sends its next request as soon as it has an answer.
 Latencies Load(int port, long entities, int per_request, double rate, double seconds, int conns) {
-  std::vector<Latencies> parts(conns);
-  std::vector<std::thread> threads;
-  const auto start = Clock::now() + std::chrono::milliseconds(100);
-  const auto end = start + std::chrono::duration<double>(seconds);
-  for (int c = 0; c < conns; ++c) {
-    threads.emplace_back([&, c] {
-      httplib::Client cli("127.0.0.1", port);
-      cli.set_keep_alive(true);
-      cli.set_tcp_nodelay(true);
-      std::mt19937_64 rng(c + 1);
-      Latencies& l = parts[c];
-      const double interval = rate > 0 ? conns / rate : 0;
-      // Stagger the clients across one interval.
-      auto next = start + std::chrono::duration<double>(interval * c / conns);
-      std::this_thread::sleep_until(start);
-      while (true) {
-        if (rate > 0) {
-          if (next >= end) break;
-          std::this_thread::sleep_until(next);
-        } else if (Clock::now() >= end) {
-          break;
-        }
-        const auto sent = rate > 0 ? next : Clock::now();
-        auto res = cli.Post("/get-online-features", Body(rng, entities, per_request),
-                            "application/json");
-        const auto done = Clock::now();
-        if (!res || res->status != 200) ++l.errors;
-        l.us.push_back(std::chrono::duration<double, std::micro>(done - sent).count());
-        if (rate > 0) next += std::chrono::duration_cast<Clock::duration>(
-                           std::chrono::duration<double>(interval));
+  std::mt19937_64 rng(per_request * 7919 + conns);
+  std::vector<std::string> requests;
+  for (int i = 0; i < 4096; ++i) {
+    const std::string body = Body(rng, entities, per_request);
+    requests.push_back(fmt::format(
+        "POST /get-online-features HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+        "application/json\r\nContent-Length: {}\r\n\r\n{}",
+        body.size(), body));
+  }
+  struct Conn {
+    int fd = -1;
+    bool busy = false;
+    Clock::time_point due;
+    std::string in;
+  };
+  std::vector<Conn> cs(conns);
+  const int ep = epoll_create1(0);
+  for (int i = 0; i < conns; ++i) {
+    cs[i].fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(cs[i].fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      std::perror("connect");
+      std::exit(1);
+    }
+    const int one = 1;
+    setsockopt(cs[i].fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = static_cast<uint32_t>(i);
+    epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+  }
+  Latencies l;
+  std::vector<int> idle;
+  for (int i = conns - 1; i >= 0; --i) idle.push_back(i);
+  size_t next_request = 0;
+  const auto start = Clock::now();
+  const auto end = start + std::chrono::duration_cast<Clock::duration>(
+                                std::chrono::duration<double>(seconds));
+  uint64_t scheduled = 0;  // open loop: requests due so far that were sent
+  auto send = [&](int c, Clock::time_point due) {
+    const std::string& req = requests[next_request++ % requests.size()];
+    cs[c].busy = true;
+    cs[c].due = due;
+    if (write(cs[c].fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
+      ++l.errors;
+    }
+  };
+  std::vector<epoll_event> events(conns);
+  char buf[65536];
+  while (true) {
+    const auto now = Clock::now();
+    if (now >= end) break;
+    if (rate > 0) {
+      // Send everything due, as connections allow.
+      while (!idle.empty()) {
+        const auto due = start + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(scheduled / rate));
+        if (due > now || due >= end) break;
+        const int c = idle.back();
+        idle.pop_back();
+        send(c, due);
+        ++scheduled;
       }
-    });
+    } else {
+      while (!idle.empty()) {
+        const int c = idle.back();
+        idle.pop_back();
+        send(c, now);
+      }
+    }
+    // Sleep until the next request is due (open loop, a connection free) or an answer comes.
+    Clock::duration wait = end - Clock::now();
+    if (rate > 0 && !idle.empty()) {
+      const auto due = start + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(scheduled / rate));
+      wait = std::min(wait, due - Clock::now());
+    }
+    wait = std::max(wait, Clock::duration::zero());
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
+    const timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+    const int n = epoll_pwait2(ep, events.data(), conns, &ts, nullptr);
+    for (int e = 0; e < n; ++e) {
+      Conn& c = cs[events[e].data.u32];
+      const ssize_t got = read(c.fd, buf, sizeof buf);
+      if (got <= 0) {
+        std::fprintf(stderr, "the server closed a connection\n");
+        std::exit(1);
+      }
+      c.in.append(buf, static_cast<size_t>(got));
+      // Complete responses: headers, then Content-Length bytes.
+      while (true) {
+        const size_t head = c.in.find("\r\n\r\n");
+        if (head == std::string::npos) break;
+        const size_t cl = c.in.find("Content-Length: ");
+        const size_t cl_lower = c.in.find("content-length: ");
+        const size_t at = cl != std::string::npos && cl < head ? cl : cl_lower;
+        const size_t length = at == std::string::npos ? 0 : std::stoul(c.in.substr(at + 16, 12));
+        if (c.in.size() < head + 4 + length) break;
+        if (c.in.compare(9, 3, "200") != 0) ++l.errors;
+        c.in.erase(0, head + 4 + length);
+        l.us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - c.due).count());
+        c.busy = false;
+        idle.push_back(static_cast<int>(events[e].data.u32));
+      }
+    }
   }
-  for (auto& t : threads) t.join();
-  Latencies all;
-  for (auto& p : parts) {
-    all.us.insert(all.us.end(), p.us.begin(), p.us.end());
-    all.errors += p.errors;
+  l.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (rate > 0) {
+    // Requests that were due but never sent count as late as the end of the run.
+    const uint64_t due_total = static_cast<uint64_t>(seconds * rate);
+    for (uint64_t i = scheduled; i < due_total; ++i) {
+      const double due_s = i / rate;
+      l.us.push_back((l.seconds - due_s) * 1e6);
+    }
+    l.seconds = seconds;
   }
-  all.seconds = seconds;
-  return all;
+  for (Conn& c : cs) close(c.fd);
+  close(ep);
+  return l;
 }
 
 void Generate(const fs::path& dir, long entities, long events) {
@@ -218,6 +305,7 @@ int main(int argc, char** argv) {
   const double seconds = std::stod(Arg(argc, argv, "--seconds", "5"));
   const double rate = std::stod(Arg(argc, argv, "--rate", "10000"));
   const std::string which = Arg(argc, argv, "--store", "both");
+  const std::string server_threads = Arg(argc, argv, "--server-threads", "");
   const fs::path dir = fs::absolute(Arg(argc, argv, "--dir", "/tmp/sluice-bench-serve"));
   const std::string sluice = fs::absolute(Arg(argc, argv, "--sluice", "build/sluice")).string();
 
@@ -236,6 +324,7 @@ int main(int argc, char** argv) {
                             dir, dir / "redis/out");
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
 
+  std::vector<std::pair<std::string, double>> peaks;
   for (const std::string store : {"rocksdb", "redis"}) {
     if (which != "both" && which != store) continue;
     const fs::path repo = dir / store;
@@ -250,8 +339,13 @@ int main(int argc, char** argv) {
     const auto m0 = Clock::now();
     Run(fmt::format("cd {} && {} materialize > /dev/null", repo.string(), sluice));
     const double mat = std::chrono::duration<double>(Clock::now() - m0).count();
-    const pid_t server = Spawn({sluice, "--json", "serve", "--port", "0", "--host", "127.0.0.1",
-                                "--threads", "64"},
+    std::vector<std::string> serve_args = {sluice, "--json", "serve", "--port", "0", "--host",
+                                           "127.0.0.1"};
+    if (!server_threads.empty()) {
+      serve_args.push_back("--threads");
+      serve_args.push_back(server_threads);
+    }
+    const pid_t server = Spawn(serve_args,
                                repo, repo / "serve.out");
     int port = 0;
     for (int i = 0; i < 400 && port == 0; ++i) {
@@ -269,12 +363,44 @@ int main(int argc, char** argv) {
     std::printf("\n[%s store] materialize %.2f s\n", store.c_str(), mat);
     Load(port, entities, 1, 0, 1, 16);  // warm-up
     Report("1 entity, fixed rate", Load(port, entities, 1, rate, seconds, 32));
-    Report("1 entity, peak (closed loop, 32)", Load(port, entities, 1, 0, seconds, 32));
+    Latencies peak = Load(port, entities, 1, 0, seconds, 32);
+    peaks.emplace_back(store, peak.us.size() / peak.seconds);
+    Report("1 entity, peak (closed loop, 32)", peak);
     Report("100 entities, fixed rate/20", Load(port, entities, 100, rate / 20, seconds, 16));
+    if (std::system("command -v wrk > /dev/null") == 0) {
+      // The same peak measured by wrk (one thread, 32 connections), as a cross-check.
+      const fs::path script = dir / "post.lua";
+      std::ofstream(script) << fmt::format(
+          "wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\n"
+          "counter = 0\nrequest = function()\n  counter = counter + 1\n"
+          "  local id = (counter * 7919) % {}\n"
+          "  return wrk.format(nil, '/get-online-features', nil, "
+          "'{{\"feature_service\":\"svc\",\"entities\":{{\"user_id\":[' .. id .. ']}}}}')\nend\n",
+          entities);
+      const fs::path out = dir / "wrk.out";
+      Run(fmt::format("wrk -t1 -c32 -d{}s --latency -s {} http://127.0.0.1:{}/ > {}",
+                      static_cast<int>(seconds), script.string(), port, out.string()));
+      std::ifstream in(out);
+      std::string line, rps, p50, p99;
+      while (std::getline(in, line)) {
+        std::istringstream words(line);
+        std::string a, b;
+        words >> a >> b;
+        if (a == "Requests/sec:") rps = b;
+        if (a == "50%") p50 = b;
+        if (a == "99%") p99 = b;
+      }
+      std::printf("%-34s %9s req/s  p50 %9s  p99 %9s\n", "1 entity, peak (wrk, 32)", rps.c_str(),
+                  p50.c_str(), p99.c_str());
+    }
     kill(server, SIGTERM);
     waitpid(server, nullptr, 0);
   }
-  std::printf("\nredis-benchmark -t get (50 clients): %.0f req/s\n", RedisBenchmark(redis_port));
+  const double redis_get = RedisBenchmark(redis_port);
+  std::printf("\nredis-benchmark -t get (50 clients): %.0f req/s\n", redis_get);
+  for (const auto& [store, rps] : peaks) {
+    std::printf("peak / redis GET (%s store): %.2f\n", store.c_str(), rps / redis_get);
+  }
   kill(redis, SIGTERM);
   waitpid(redis, nullptr, 0);
   std::printf("targets (rocksdb): p99 <= 1000 us at 10k req/s; peak >= 0.5x redis GET; "

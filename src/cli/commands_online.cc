@@ -396,7 +396,7 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       const Micros at = a.at.empty() ? NowMicros() : ParseTimeOption(a.at, "--at");
       const online::OnlineResult result = server.Get(features, entities, request, at, true);
       if (g.json) {
-        PrintJson(online::FeastResponse(result, keys, entities));
+        PrintJson(json::parse(online::FeastResponse(result, keys, entities)));
         return 0;
       }
       for (size_t r = 0; r < result.rows; ++r) {

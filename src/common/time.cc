@@ -84,15 +84,37 @@ std::string FormatTimestamp(Micros t) {
   unsigned m, d;
   CivilFromDays(days, y, m, d);
   const int64_t secs = rem / kMicrosPerSecond, frac = rem % kMicrosPerSecond;
-  char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
-                        static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
-                        static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
-  if (frac != 0) {
-    n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(frac));
+  if (y < 0 || y > 9999) {
+    char buf[64];
+    int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
+                          static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
+                          static_cast<long long>(secs / 60 % 60),
+                          static_cast<long long>(secs % 60));
+    if (frac != 0) {
+      n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(frac));
+    }
+    std::snprintf(buf + n, sizeof buf - n, "Z");
+    return buf;
   }
-  std::snprintf(buf + n, sizeof buf - n, "Z");
-  return buf;
+  // The common case without printf (serving formats one per feature value).
+  char buf[28] = "0000-00-00T00:00:00";
+  auto put = [&buf](int at, int64_t v, int digits) {
+    for (int i = digits - 1; i >= 0; --i, v /= 10) buf[at + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, y, 4);
+  put(5, m, 2);
+  put(8, d, 2);
+  put(11, secs / 3600, 2);
+  put(14, secs / 60 % 60, 2);
+  put(17, secs % 60, 2);
+  size_t n = 19;
+  if (frac != 0) {
+    buf[n++] = '.';
+    put(static_cast<int>(n), frac, 6);
+    n += 6;
+  }
+  buf[n++] = 'Z';
+  return std::string(buf, n);
 }
 
 std::optional<Micros> ParseDuration(std::string_view s) {

@@ -1,6 +1,8 @@
 #include "online/serving.h"
 
 #include <algorithm>
+#include <cmath>
+#include <iterator>
 #include <functional>
 #include <set>
 
@@ -249,47 +251,126 @@ OnlineResult FeatureServer::Get(const std::vector<repo::FeatureRef>& features,
   return result;
 }
 
-nlohmann::json ValueToJson(const Value& v) {
-  if (v.is_null) return nullptr;
-  switch (v.type) {
-    case DataType::kInt64: return v.i;
-    case DataType::kFloat64: return v.d;
-    case DataType::kBool: return v.i != 0;
-    case DataType::kString: return v.s;
-    case DataType::kTimestamp: return FormatTimestamp(v.i);
-    case DataType::kFloat64List: return v.list;
+namespace {
+
+// JSON text written straight into one string: the response is the hot path's biggest
+// allocation, and a document tree would cost one allocation per value.
+void AppendJsonString(std::string_view v, std::string& out) {
+  out += '"';
+  for (const char ch : v) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      out += fmt::format("\\u{:04x}", c);
+    } else {
+      out += ch;
+    }
   }
-  return nullptr;
+  out += '"';
 }
 
-nlohmann::json FeastResponse(const OnlineResult& result, const std::vector<Field>& keys,
-                             const std::map<std::string, Column>& entities) {
-  using nlohmann::json;
-  json names = json::array();
-  json results = json::array();
-  const std::string epoch = FormatTimestamp(0);
+void AppendDouble(double d, std::string& out) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  const size_t start = out.size();
+  fmt::format_to(std::back_inserter(out), "{}", d);
+  // Keep floats floats ("5.0", as nlohmann::json writes them), so readers see the type.
+  if (out.find_first_of(".e", start) == std::string::npos) out += ".0";
+}
+
+void AppendValue(const Value& v, std::string& out) {
+  if (v.is_null) {
+    out += "null";
+    return;
+  }
+  switch (v.type) {
+    case DataType::kInt64: fmt::format_to(std::back_inserter(out), "{}", v.i); return;
+    case DataType::kFloat64: AppendDouble(v.d, out); return;
+    case DataType::kBool: out += v.i != 0 ? "true" : "false"; return;
+    case DataType::kString: AppendJsonString(v.s, out); return;
+    case DataType::kTimestamp: AppendJsonString(FormatTimestamp(v.i), out); return;
+    case DataType::kFloat64List:
+      out += '[';
+      for (size_t i = 0; i < v.list.size(); ++i) {
+        if (i) out += ',';
+        AppendDouble(v.list[i], out);
+      }
+      out += ']';
+      return;
+  }
+  out += "null";
+}
+
+}  // namespace
+
+std::string FeastResponse(const OnlineResult& result, const std::vector<Field>& keys,
+                          const std::map<std::string, Column>& entities) {
+  std::string out;
+  out.reserve(256 + result.rows * (keys.size() + result.feature_names.size()) * 48);
+  out += R"({"metadata":{"feature_names":[)";
+  bool first = true;
   for (const Field& k : keys) {
-    names.push_back(k.name);
-    json values = json::array(), statuses = json::array(), stamps = json::array();
-    const Column& c = entities.at(k.name);
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(k.name, out);
+  }
+  for (const std::string& name : result.feature_names) {
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(name, out);
+  }
+  out += R"(]},"results":[)";
+  const std::string epoch = '"' + FormatTimestamp(0) + '"';
+  // One column per key, then per feature: values, statuses, event timestamps.
+  auto column = [&](auto value_of, auto status_of, auto ts_of) {
+    out += R"({"values":[)";
     for (size_t r = 0; r < result.rows; ++r) {
-      values.push_back(ValueToJson(c.Get(r)));
-      statuses.push_back("PRESENT");
-      stamps.push_back(epoch);
+      if (r) out += ',';
+      value_of(r);
     }
-    results.push_back({{"values", values}, {"statuses", statuses}, {"event_timestamps", stamps}});
+    out += R"(],"statuses":[)";
+    for (size_t r = 0; r < result.rows; ++r) {
+      if (r) out += ',';
+      out += '"';
+      out += status_of(r);
+      out += '"';
+    }
+    out += R"(],"event_timestamps":[)";
+    Micros last = 0;
+    std::string last_text = epoch;  // consecutive rows often share a timestamp
+    for (size_t r = 0; r < result.rows; ++r) {
+      if (r) out += ',';
+      const Micros t = ts_of(r);
+      if (t != last) {
+        last = t;
+        last_text = '"' + FormatTimestamp(t) + '"';
+      }
+      out += last_text;
+    }
+    out += "]}";
+  };
+  first = true;
+  for (const Field& k : keys) {
+    if (!first) out += ',';
+    first = false;
+    const Column& c = entities.at(k.name);
+    column([&](size_t r) { AppendValue(c.Get(r), out); },
+           [](size_t) { return std::string_view("PRESENT"); }, [](size_t) { return Micros{0}; });
   }
   for (size_t f = 0; f < result.feature_names.size(); ++f) {
-    names.push_back(result.feature_names[f]);
-    json values = json::array(), statuses = json::array(), stamps = json::array();
-    for (const FeatureValue& v : result.values[f]) {
-      values.push_back(ValueToJson(v.value));
-      statuses.push_back(std::string(StatusName(v.status)));
-      stamps.push_back(FormatTimestamp(v.event_ts));
-    }
-    results.push_back({{"values", values}, {"statuses", statuses}, {"event_timestamps", stamps}});
+    if (!first) out += ',';
+    first = false;
+    const std::vector<FeatureValue>& vals = result.values[f];
+    column([&](size_t r) { AppendValue(vals[r].value, out); },
+           [&](size_t r) { return StatusName(vals[r].status); },
+           [&](size_t r) { return vals[r].event_ts; });
   }
-  return {{"metadata", {{"feature_names", names}}}, {"results", results}};
+  out += "]}";
+  return out;
 }
 
 }  // namespace sluice::online

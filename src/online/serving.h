@@ -3,8 +3,6 @@
 // `sluice serve` and `sluice consistency-check`.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
 #include <memory>
 #include <string>
@@ -54,14 +52,12 @@ class FeatureServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// A value as Feast's JSON shows it: numbers, strings, booleans, timestamps as RFC 3339 text,
-// lists as arrays, null.
-nlohmann::json ValueToJson(const Value& v);
-
-// Feast's get-online-features response: {"metadata": {"feature_names": [keys…, features…]},
-// "results": [{"values", "statuses", "event_timestamps"} per column]} with the entity key
-// columns first (status PRESENT, timestamp of the epoch, as Feast does).
-nlohmann::json FeastResponse(const OnlineResult& result, const std::vector<Field>& keys,
-                             const std::map<std::string, Column>& entities);
+// Feast's get-online-features response as JSON text: {"metadata": {"feature_names": [keys…,
+// features…]}, "results": [{"values", "statuses", "event_timestamps"} per column]} with the
+// entity key columns first (status PRESENT, timestamp of the epoch, as Feast does). Values:
+// numbers (floats keep a fraction: 5.0), strings, booleans, timestamps as RFC 3339 text, lists
+// as arrays, null.
+std::string FeastResponse(const OnlineResult& result, const std::vector<Field>& keys,
+                          const std::map<std::string, Column>& entities);
 
 }  // namespace sluice::online

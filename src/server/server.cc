@@ -404,7 +404,7 @@ std::pair<int, std::string> Server::GetOnlineFeatures(const std::string& body) {
       const bool store = what.rfind("online store", 0) == 0;
       throw HttpError{store ? 503 : 400, what};
     }
-    return {200, online::FeastResponse(result, keys, entities).dump()};
+    return {200, online::FeastResponse(result, keys, entities)};
   } catch (const HttpError& e) {
     return {e.status, ErrorBody(e.message)};
   } catch (const InputError& e) {
