@@ -126,7 +126,8 @@ void AddRepoCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       }
       for (const auto& s : repo.sources) {
         add("source", s.name, s.version,
-            fmt::format("{} {}, {} columns", s.type, s.type == "file" ? s.path : "query",
+            fmt::format("{} {}, {} columns", s.type,
+                        s.type == "file" ? s.path : s.type == "sql" ? "query" : "(POST /push)",
                         s.schema.size()));
       }
       for (const auto& v : repo.feature_views) {

@@ -150,6 +150,18 @@ Column ToColumn(const json& values, DataType type, const std::string& what) {
   return c;
 }
 
+// A request body that must be a JSON object; throws HttpError 400 otherwise.
+json ParseObject(const std::string& body) {
+  json req;
+  try {
+    req = json::parse(body);
+  } catch (const json::parse_error& e) {
+    throw HttpError{400, std::string("malformed JSON: ") + e.what()};
+  }
+  if (!req.is_object()) throw HttpError{400, "the body must be a JSON object"};
+  return req;
+}
+
 struct PushRequest {
   std::string source;
   Batch rows;
@@ -159,13 +171,7 @@ struct PushRequest {
 // Feast's push body: {"push_source_name": S, "df": {column: [values]}, "to": mode}. Every
 // column of the source's schema, no other, equal lengths, no null timestamp or join key.
 PushRequest ParsePush(const std::string& body, const repo::RepoDefinition& defs) {
-  json req;
-  try {
-    req = json::parse(body);
-  } catch (const json::parse_error& e) {
-    throw HttpError{400, std::string("malformed JSON: ") + e.what()};
-  }
-  if (!req.is_object()) throw HttpError{400, "the body must be a JSON object"};
+  const json req = ParseObject(body);
   for (const auto& [k, v] : req.items()) {
     if (k != "push_source_name" && k != "df" && k != "to" && k != "allow_registry_cache") {
       throw HttpError{400, fmt::format("unknown field \"{}\" (push_source_name, df, to)", k)};
@@ -238,13 +244,7 @@ PushRequest ParsePush(const std::string& body, const repo::RepoDefinition& defs)
 }
 
 online::MaterializeOptions ParseMaterialize(const std::string& body) {
-  json req;
-  try {
-    req = body.empty() ? json::object() : json::parse(body);
-  } catch (const json::parse_error& e) {
-    throw HttpError{400, std::string("malformed JSON: ") + e.what()};
-  }
-  if (!req.is_object()) throw HttpError{400, "the body must be a JSON object"};
+  const json req = body.empty() ? json::object() : ParseObject(body);
   online::MaterializeOptions o;
   if (req.contains("views")) {
     if (!req["views"].is_array()) throw HttpError{400, "\"views\" must be an array of names"};
@@ -333,13 +333,7 @@ Server::~Server() {
 
 std::pair<int, std::string> Server::GetOnlineFeatures(const std::string& body) {
   try {
-    json req;
-    try {
-      req = json::parse(body);
-    } catch (const json::parse_error& e) {
-      throw HttpError{400, std::string("malformed JSON: ") + e.what()};
-    }
-    if (!req.is_object()) throw HttpError{400, "the body must be a JSON object"};
+    json req = ParseObject(body);
     const bool by_service = req.contains("feature_service");
     if (by_service == req.contains("features")) {
       throw HttpError{400, "give exactly one of \"features\" or \"feature_service\""};
