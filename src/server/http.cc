@@ -87,6 +87,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       keep_alive_ = msg.keep_alive();
       req.body = std::move(msg.body());
     }
+    // The handler may take long (a materialize run through the server): no timeout until the
+    // answer is written.
+    stream_.expires_never();
     handler_(std::move(req), Responder(shared_from_this()));
   }
 
@@ -97,6 +100,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     response_->keep_alive(keep_alive_);
     response_->body() = std::move(r.body);
     response_->prepare_payload();
+    stream_.expires_after(kIdleTimeout);
     http::async_write(stream_, *response_,
                       [self = shared_from_this()](beast::error_code ec, size_t) {
                         if (ec) return self->Close();
