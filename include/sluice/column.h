@@ -62,6 +62,10 @@ struct Batch {
   // The column named `name`; throws InternalError when absent.
   const Column& Get(std::string_view name) const;
   void AddColumn(std::string name, Column column);
+  // The rows picked by `rows`, every column.
+  Batch Gather(const std::vector<uint32_t>& rows) const;
+  // Appends every row of `other` (same columns, same order).
+  void Append(const Batch& other);
 };
 
 }  // namespace sluice

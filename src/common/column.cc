@@ -129,4 +129,18 @@ void Batch::AddColumn(std::string name, Column column) {
   columns.push_back(std::move(column));
 }
 
+Batch Batch::Gather(const std::vector<uint32_t>& rows) const {
+  Batch out;
+  for (size_t c = 0; c < columns.size(); ++c) out.AddColumn(schema[c].name, columns[c].Gather(rows));
+  out.num_rows = rows.size();
+  return out;
+}
+
+void Batch::Append(const Batch& other) {
+  for (size_t c = 0; c < columns.size(); ++c) {
+    for (size_t r = 0; r < other.num_rows; ++r) columns[c].AppendFrom(other.columns[c], r);
+  }
+  num_rows += other.num_rows;
+}
+
 }  // namespace sluice

@@ -54,14 +54,7 @@ class KeyComparator {
 Batch Concatenate(std::vector<Batch>&& parts) {
   if (parts.empty()) return Batch{};
   Batch out = std::move(parts[0]);
-  for (size_t p = 1; p < parts.size(); ++p) {
-    for (size_t c = 0; c < out.columns.size(); ++c) {
-      for (size_t r = 0; r < parts[p].num_rows; ++r) {
-        out.columns[c].AppendFrom(parts[p].columns[c], r);
-      }
-    }
-    out.num_rows += parts[p].num_rows;
-  }
+  for (size_t p = 1; p < parts.size(); ++p) out.Append(parts[p]);
   return out;
 }
 
@@ -496,10 +489,7 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
       dst_rows.push_back(entity_rows[e]);
     }
     if (src_rows.empty() || spec.features.empty()) return;
-    Batch chosen;
-    for (size_t c = 0; c < rows.columns.size(); ++c) {
-      chosen.AddColumn(rows.schema[c].name, rows.columns[c].Gather(src_rows));
-    }
+    const Batch chosen = rows.Gather(src_rows);
     for (size_t f = 0; f < spec.features.size(); ++f) {
       const Column values = spec.features[f].Evaluate(chosen);
       for (size_t k = 0; k < dst_rows.size(); ++k) out[f].SetFrom(dst_rows[k], values, k);

@@ -114,11 +114,7 @@ void OnlineView::Append(ViewRecord& rec, const Prepared& p, const uint32_t* rows
 void OnlineView::SetLastValues(const std::vector<ViewRecord*>& recs, const Batch& rows,
                                const std::vector<uint32_t>& newest) const {
   if (recs.empty() || compiled_.spec.features.empty()) return;
-  Batch chosen;
-  for (size_t c = 0; c < rows.columns.size(); ++c) {
-    chosen.AddColumn(rows.schema[c].name, rows.columns[c].Gather(newest));
-  }
-  chosen.num_rows = newest.size();
+  const Batch chosen = rows.Gather(newest);
   for (size_t f = 0; f < compiled_.spec.features.size(); ++f) {
     const Column values = compiled_.spec.features[f].Evaluate(chosen);
     for (size_t i = 0; i < recs.size(); ++i) recs[i]->last_values[f] = values.Get(i);

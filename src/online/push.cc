@@ -88,11 +88,7 @@ PushResult Pusher::Push(const std::string& source, const Batch& rows, PushTo to)
     const int64_t done = MaterializedSnapshot(store_, *view);
     offline::SegmentReader reader(log.dir(), *manifest);
     for (const auto& [bucket, picked] : by_bucket) {
-      Batch part;
-      part.num_rows = picked.size();
-      for (size_t c = 0; c < with_seq.columns.size(); ++c) {
-        part.AddColumn(with_seq.schema[c].name, with_seq.columns[c].Gather(picked));
-      }
+      const Batch part = with_seq.Gather(picked);
       const uint32_t b = bucket;
       const UpdateStats st = UpdateRecords(
           *view, store_, part, true, [&] { return reader.Read(b, view->columns()); }, puts);

@@ -5,18 +5,6 @@
 #include "sluice/error.h"
 
 namespace sluice::server {
-namespace {
-
-// Appends every row of `from` (same columns) to `into`.
-void AppendRows(Batch& into, const Batch& from) {
-  for (size_t c = 0; c < into.columns.size(); ++c) {
-    const Column& src = from.columns[c];
-    for (size_t r = 0; r < from.num_rows; ++r) into.columns[c].AppendFrom(src, r);
-  }
-  into.num_rows += from.num_rows;
-}
-
-}  // namespace
 
 Writer::Writer(const repo::RepoDefinition& repo, online::Store& store)
     : repo_(repo), store_(store), pusher_(repo, store), thread_([this] { Loop(); }) {}
@@ -38,11 +26,7 @@ void Writer::Push(std::string source, Batch rows, online::PushTo to, PushDone do
   job.to = to;
   job.push_done = std::move(done);
   job.failed = std::move(failed);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(std::move(job));
-  }
-  cv_.notify_one();
+  Enqueue(std::move(job));
 }
 
 void Writer::Materialize(online::MaterializeOptions options, MaterializeDone done,
@@ -52,6 +36,10 @@ void Writer::Materialize(online::MaterializeOptions options, MaterializeDone don
   job.options = std::move(options);
   job.materialize_done = std::move(done);
   job.failed = std::move(failed);
+  Enqueue(std::move(job));
+}
+
+void Writer::Enqueue(Job job) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     queue_.push_back(std::move(job));
@@ -100,7 +88,7 @@ void Writer::RunPushes(std::vector<Job>& jobs) {
   for (const auto& key : order) {
     std::vector<Job*>& group = groups[key];
     Batch all = std::move(group.front()->rows);
-    for (size_t i = 1; i < group.size(); ++i) AppendRows(all, group[i]->rows);
+    for (size_t i = 1; i < group.size(); ++i) all.Append(group[i]->rows);
     try {
       const online::PushResult r = pusher_.Push(key.first, all, key.second);
       for (Job* j : group) j->push_done(r, static_cast<int64_t>(all.num_rows));

@@ -39,6 +39,7 @@ class Writer {
     MaterializeDone materialize_done;
     Failed failed;
   };
+  void Enqueue(Job job);
   void Loop();
   void RunPushes(std::vector<Job>& jobs);
 
