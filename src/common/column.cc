@@ -131,7 +131,9 @@ void Batch::AddColumn(std::string name, Column column) {
 
 Batch Batch::Gather(const std::vector<uint32_t>& rows) const {
   Batch out;
-  for (size_t c = 0; c < columns.size(); ++c) out.AddColumn(schema[c].name, columns[c].Gather(rows));
+  for (size_t c = 0; c < columns.size(); ++c) {
+    out.AddColumn(schema[c].name, columns[c].Gather(rows));
+  }
   out.num_rows = rows.size();
   return out;
 }
