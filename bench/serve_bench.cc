@@ -96,10 +96,12 @@ std::string Body(std::mt19937_64& rng, long entities, int n) {
 //   rate > 0: open loop. Request i is due at start + i / rate; it goes out on the first free
 //     connection, and its latency counts from when it was due (no coordinated omission).
 //   rate == 0: closed loop: every connection sends its next request as soon as it has an answer.
+//   per_request == 0: GET /health instead, the floor that the HTTP layer and the machine set.
 Latencies Load(int port, long entities, int per_request, double rate, double seconds, int conns) {
   std::mt19937_64 rng(per_request * 7919 + conns);
   std::vector<std::string> requests;
-  for (int i = 0; i < 4096; ++i) {
+  if (per_request == 0) requests.push_back("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  for (int i = 0; i < 4096 && per_request > 0; ++i) {
     const std::string body = Body(rng, entities, per_request);
     requests.push_back(fmt::format(
         "POST /get-online-features HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
@@ -309,6 +311,13 @@ int main(int argc, char** argv) {
   const fs::path dir = fs::absolute(Arg(argc, argv, "--dir", "/tmp/sluice-bench-serve"));
   const std::string sluice = fs::absolute(Arg(argc, argv, "--sluice", "build/sluice")).string();
 
+  if (const std::string port = Arg(argc, argv, "--port", ""); !port.empty()) {
+    // Load a server that is already running (its store materialized from --entities users).
+    Report("GET /health, fixed rate (floor)", Load(std::stoi(port), entities, 0, rate, seconds, 32));
+    Report("1 entity, fixed rate", Load(std::stoi(port), entities, 1, rate, seconds, 32));
+    Report("100 entities, fixed rate/20", Load(std::stoi(port), entities, 100, rate / 20, seconds, 16));
+    return 0;
+  }
   fs::remove_all(dir);
   fs::create_directories(dir);
   std::printf("bench/serve: %ld entities, %ld events, 10 features; %.0f s per step\n", entities,
@@ -362,6 +371,7 @@ int main(int argc, char** argv) {
     }
     std::printf("\n[%s store] materialize %.2f s\n", store.c_str(), mat);
     Load(port, entities, 1, 0, 1, 16);  // warm-up
+    Report("GET /health, fixed rate (floor)", Load(port, entities, 0, rate, seconds, 32));
     Report("1 entity, fixed rate", Load(port, entities, 1, rate, seconds, 32));
     Latencies peak = Load(port, entities, 1, 0, seconds, 32);
     peaks.emplace_back(store, peak.us.size() / peak.seconds);
