@@ -141,64 +141,102 @@ void OnlineView::Expire(ViewRecord& rec) const {
   }
 }
 
-std::vector<FeatureValue> OnlineView::Read(const ViewRecord* rec, Micros t) const {
+namespace {
+
+// A state reused across entities: Reset frees what the last one held and starts empty.
+class ReusedState {
+ public:
+  explicit ReusedState(const engine::AggregateFunction& fn) : fn_(fn), state_(fn) {}
+  char* get() { return state_.get(); }
+  char* Reset() {
+    fn_.Destroy(state_.get());
+    fn_.Init(state_.get());
+    return state_.get();
+  }
+
+ private:
+  const engine::AggregateFunction& fn_;
+  engine::AggregateState state_;
+};
+
+}  // namespace
+
+void OnlineView::Read(const std::vector<const std::string*>& records, Micros t,
+                      std::vector<std::vector<FeatureValue>>& out) const {
   const engine::LastValueSpec& spec = compiled_.spec;
-  std::vector<FeatureValue> out(view_.features.size());
-  const bool found = rec != nullptr && rec->has_row;
+  const size_t n = records.size();
+  out.assign(view_.features.size(), std::vector<FeatureValue>(n));
+
+  // Parse every record once; found[r]: entity r has a row of this view version.
+  std::vector<RecordView> recs(n);
+  std::vector<char> found(n, 0);
+  for (size_t r = 0; r < n; ++r) {
+    if (records[r] == nullptr) continue;
+    recs[r].Parse(*records[r], view_.name);
+    found[r] = recs[r].view_version == view_.version && recs[r].has_row;
+  }
+
   for (size_t i = 0; i < view_.features.size(); ++i) {
-    FeatureValue& fv = out[i];
-    fv.event_ts = found ? rec->newest.ts : 0;
+    std::vector<FeatureValue>& values = out[i];
+    for (size_t r = 0; r < n; ++r) values[r].event_ts = found[r] ? recs[r].newest.ts : 0;
     const size_t col = compiled_.column_of[i];
     if (col < spec.features.size()) {  // a last value (SPEC §5.1)
-      fv.value = Value::Null(spec.features[col].type());
-      if (!found) {
-        fv.status = Status::kNotFound;
-      } else if (spec.ttl_us && rec->newest.ts <= t - *spec.ttl_us) {
-        fv.status = Status::kOutsideMaxAge;
-      } else {
-        fv.value = rec->last_values[col];
-        fv.status = fv.value.is_null ? Status::kNullValue : Status::kPresent;
+      const DataType type = spec.features[col].type();
+      for (size_t r = 0; r < n; ++r) {
+        FeatureValue& fv = values[r];
+        if (!found[r]) {
+          fv.value = Value::Null(type);
+          fv.status = Status::kNotFound;
+        } else if (spec.ttl_us && recs[r].newest.ts <= t - *spec.ttl_us) {
+          fv.value = Value::Null(type);
+          fv.status = Status::kOutsideMaxAge;
+        } else {
+          fv.value = recs[r].last_values[col];
+          fv.status = fv.value.is_null ? Status::kNullValue : Status::kPresent;
+        }
       }
       continue;
     }
+    // A window (SPEC §5.2): every entity finalized into one column, with states reused.
     const size_t k = col - spec.features.size();
     const engine::WindowFeature& w = spec.windows[k];
     const engine::AggregateFunction& fn = *w.fn;
-    Column result = Column::Nulls(fn.result_type(), 1);
-    engine::AggregateState scratch(fn);
-    if (!found) {
-      engine::FinalizeWindow(fn, nullptr, nullptr, scratch.get(), result, 0);
-      fv.value = result.Get(0);
-      fv.status = Status::kNotFound;
-      continue;
-    }
-    const WindowState& ws = rec->windows[k];
-    if (w.hop_us == 0) {
-      // The stored rows in (t - window, t], Updated in row order, as the dataset path does.
-      Column input(w.expr ? w.expr->type() : DataType::kTimestamp);
-      for (const auto& [ts, v] : ws.rows) {
-        if (ts <= t - w.window_us || ts > t) continue;
-        input.Append(w.expr ? v : Value::Timestamp(ts));
+    Column result = Column::Nulls(fn.result_type(), n);
+    ReusedState full(fn), partial(fn), one(fn), scratch(fn);
+    const int64_t current = w.hop_us ? FloorDiv(t, w.hop_us) : 0;
+    const int64_t from = w.hop_us ? current - w.window_us / w.hop_us + 1 : 0;
+    for (size_t r = 0; r < n; ++r) {
+      scratch.Reset();
+      if (!found[r]) {
+        engine::FinalizeWindow(fn, nullptr, nullptr, scratch.get(), result, r);
+        continue;
       }
-      engine::AggregateState st(fn);
-      for (size_t r = 0; r < input.size(); ++r) fn.Update(st.get(), input, r);
-      engine::FinalizeWindow(fn, nullptr, input.size() > 0 ? st.get() : nullptr, scratch.get(),
-                             result, 0);
-    } else {
-      const int64_t current = FloorDiv(t, w.hop_us);
-      const int64_t from = current - w.window_us / w.hop_us + 1;
-      engine::AggregateState full(fn), partial(fn), tile(fn);
+      const RecordView::Window& ws = recs[r].windows[k];
+      if (w.hop_us == 0) {
+        // The stored rows in (t - window, t], Updated in row order, as the dataset path does.
+        Column input(w.expr ? w.expr->type() : DataType::kTimestamp);
+        for (const auto& [ts, v] : ws.rows) {
+          if (ts <= t - w.window_us || ts > t) continue;
+          input.Append(w.expr ? v : Value::Timestamp(ts));
+        }
+        char* st = full.Reset();
+        for (size_t x = 0; x < input.size(); ++x) fn.Update(st, input, x);
+        engine::FinalizeWindow(fn, nullptr, input.size() > 0 ? st : nullptr, scratch.get(),
+                               result, r);
+        continue;
+      }
+      full.Reset();
+      partial.Reset();
       bool has_full = false, has_partial = false;
       try {
-        for (const TileState& ts : ws.tiles) {
-          if (ts.tile < from || ts.tile > current) continue;
-          std::string_view bytes = ts.state;
-          if (ts.tile == current) {
+        for (const auto& [tile, state] : ws.tiles) {
+          if (tile < from || tile > current) continue;
+          std::string_view bytes = state;
+          if (tile == current) {
             fn.Deserialize(bytes, partial.get());
             has_partial = true;
           } else {
-            engine::AggregateState one(fn);
-            fn.Deserialize(bytes, one.get());
+            fn.Deserialize(bytes, one.Reset());
             fn.Merge(full.get(), one.get());
             has_full = true;
           }
@@ -208,12 +246,15 @@ std::vector<FeatureValue> OnlineView::Read(const ViewRecord* rec, Micros t) cons
                                      view_.features[i].name, e.what()));
       }
       engine::FinalizeWindow(fn, has_full ? full.get() : nullptr,
-                             has_partial ? partial.get() : nullptr, scratch.get(), result, 0);
+                             has_partial ? partial.get() : nullptr, scratch.get(), result, r);
     }
-    fv.value = result.Get(0);
-    fv.status = fv.value.is_null ? Status::kNullValue : Status::kPresent;
+    for (size_t r = 0; r < n; ++r) {
+      values[r].value = result.Get(r);
+      values[r].status = !found[r]            ? Status::kNotFound
+                         : values[r].value.is_null ? Status::kNullValue
+                                                   : Status::kPresent;
+    }
   }
-  return out;
 }
 
 }  // namespace sluice::online

@@ -58,10 +58,12 @@ class OnlineView {
   // Drops tiles and rows that no window ending at or after rec's newest event can reach.
   void Expire(ViewRecord& rec) const;
 
-  // The view's features (in view order) at time t; rec == nullptr: the entity is unknown.
-  // Meant for t at or after the entity's newest event (SPEC §6): window partials later than
-  // t are not split by time.
-  std::vector<FeatureValue> Read(const ViewRecord* rec, Micros t) const;
+  // The view's features (in view order) for n entities at time t: records[r] is entity r's
+  // stored record (nullptr: none; a record of another view version counts as none, the view
+  // changed since it was written). out[f][r] gets feature f of entity r. Meant for t at or
+  // after the entities' newest events (SPEC §6): window partials later than t are not split.
+  void Read(const std::vector<const std::string*>& records, Micros t,
+            std::vector<std::vector<FeatureValue>>& out) const;
 
  private:
   repo::FeatureViewDef view_;

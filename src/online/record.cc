@@ -92,17 +92,18 @@ std::string ViewRecord::Encode() const {
   return out;
 }
 
-ViewRecord ViewRecord::Decode(std::string_view in, const std::string& what_name) {
-  const std::string what = "online record " + what_name;
-  const char* w = what.c_str();
-  ViewRecord r;
+namespace {
+
+// The parser proper; its errors read ": …" and Parse prefixes "online record <what>".
+void ParseRecord(std::string_view in, RecordView& r) {
+  const char* w = "";
   const auto format = TakeRaw<uint8_t>(in, w);
   if (format != kFormat) {
-    throw InputError(fmt::format("{}: unknown format {} (this sluice reads {})", what, format,
-                                 kFormat));
+    throw InputError(fmt::format(": unknown format {} (this sluice reads {})", format, kFormat));
   }
-  r.view_version = std::string(TakeBytes(in, w));
+  r.view_version = TakeBytes(in, w);
   r.has_row = TakeRaw<uint8_t>(in, w) != 0;
+  r.newest = RowKey{};
   if (r.has_row) {
     r.newest.ts = TakeRaw<Micros>(in, w);
     r.newest.has_created = TakeRaw<uint8_t>(in, w) != 0;
@@ -110,28 +111,56 @@ ViewRecord ViewRecord::Decode(std::string_view in, const std::string& what_name)
     r.newest.seq = TakeRaw<int64_t>(in, w);
   }
   const auto nl = TakeRaw<uint32_t>(in, w);
-  if (nl > in.size() / 2) throw InputError(what + ": truncated encoding");
+  if (nl > in.size() / 2) throw InputError(": truncated encoding");
+  r.last_values.clear();
   for (uint32_t i = 0; i < nl; ++i) r.last_values.push_back(DecodeValue(in, w));
   const auto nw = TakeRaw<uint32_t>(in, w);
-  if (nw > in.size() / 5) throw InputError(what + ": truncated encoding");
+  if (nw > in.size() / 5) throw InputError(": truncated encoding");
   r.windows.resize(nw);
-  for (WindowState& ws : r.windows) {
+  for (RecordView::Window& ws : r.windows) {
+    ws.tiles.clear();
+    ws.rows.clear();
     const bool tiles = TakeRaw<uint8_t>(in, w) != 0;
     const auto n = TakeRaw<uint32_t>(in, w);
-    if (n > in.size() / 10) throw InputError(what + ": truncated encoding");
+    if (n > in.size() / 10) throw InputError(": truncated encoding");
     for (uint32_t i = 0; i < n; ++i) {
       if (tiles) {
-        TileState t;
-        t.tile = TakeRaw<int64_t>(in, w);
-        t.state = std::string(TakeBytes(in, w));
-        ws.tiles.push_back(std::move(t));
+        const auto tile = TakeRaw<int64_t>(in, w);
+        ws.tiles.emplace_back(tile, TakeBytes(in, w));
       } else {
         const Micros ts = TakeRaw<Micros>(in, w);
         ws.rows.emplace_back(ts, DecodeValue(in, w));
       }
     }
   }
-  if (!in.empty()) throw InputError(fmt::format("{}: {} trailing bytes", what, in.size()));
+  if (!in.empty()) throw InputError(fmt::format(": {} trailing bytes", in.size()));
+}
+
+}  // namespace
+
+void RecordView::Parse(std::string_view bytes, std::string_view what) {
+  try {
+    ParseRecord(bytes, *this);
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("online record {}{}", what, e.what()));
+  }
+}
+
+ViewRecord ViewRecord::Decode(std::string_view in, const std::string& what_name) {
+  RecordView v;
+  v.Parse(in, what_name);
+  ViewRecord r;
+  r.view_version = std::string(v.view_version);
+  r.has_row = v.has_row;
+  r.newest = v.newest;
+  r.last_values = std::move(v.last_values);
+  r.windows.resize(v.windows.size());
+  for (size_t k = 0; k < v.windows.size(); ++k) {
+    for (const auto& [tile, state] : v.windows[k].tiles) {
+      r.windows[k].tiles.push_back({tile, std::string(state)});
+    }
+    r.windows[k].rows = std::move(v.windows[k].rows);
+  }
   return r;
 }
 

@@ -45,6 +45,26 @@ struct ViewRecord {
   static ViewRecord Decode(std::string_view bytes, const std::string& what);
 };
 
+// A record parsed in place: the version and tile states are views into the encoded bytes,
+// which must outlive it. Serving parses every stored record of a request into one reused
+// RecordView, so reading a record allocates nothing per tile. ViewRecord::Decode is Parse
+// followed by a copy.
+struct RecordView {
+  struct Window {
+    std::vector<std::pair<int64_t, std::string_view>> tiles;  // (tile, serialized state)
+    std::vector<std::pair<Micros, Value>> rows;
+  };
+  std::string_view view_version;
+  bool has_row = false;
+  RowKey newest;
+  std::vector<Value> last_values;
+  std::vector<Window> windows;
+
+  // Parses `bytes`, keeping the vectors' capacity. Throws InputError("online record <what>:
+  // …") when `bytes` is not a record.
+  void Parse(std::string_view bytes, std::string_view what);
+};
+
 // Value encoding used in records: u8 type, u8 null, payload.
 void EncodeValue(const Value& v, std::string& out);
 Value DecodeValue(std::string_view& in, const char* what);

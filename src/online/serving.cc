@@ -197,22 +197,17 @@ OnlineResult FeatureServer::Get(const std::vector<repo::FeatureRef>& features,
 
   // Values by "view.feature", one per entity row.
   std::map<std::string, std::vector<FeatureValue>> values;
+  std::vector<const std::string*> records(n);
+  std::vector<std::vector<FeatureValue>> read;
   for (size_t v = 0; v < fvs.size(); ++v) {
     const OnlineView& view = *impl_->views.at(fvs[v]);
-    const auto& feats = view.def().features;
-    for (const auto& f : feats) values[fvs[v] + "." + f.name].resize(n);
     for (size_t r = 0; r < n; ++r) {
-      std::optional<ViewRecord> rec;
-      if (slot[v][r] >= 0 && stored[slot[v][r]]) {
-        ViewRecord decoded = ViewRecord::Decode(*stored[slot[v][r]], fvs[v]);
-        // A record of another view version is never served (the view changed since).
-        if (decoded.view_version == view.version()) rec = std::move(decoded);
-      }
-      std::vector<FeatureValue> row = view.Read(rec ? &*rec : nullptr, now);
-      for (size_t f = 0; f < feats.size(); ++f) {
-        values[fvs[v] + "." + feats[f].name][r] = std::move(row[f]);
-      }
+      const int s = slot[v][r];
+      records[r] = s >= 0 && stored[s] ? &*stored[s] : nullptr;
     }
+    view.Read(records, now, read);
+    const auto& feats = view.def().features;
+    for (size_t f = 0; f < feats.size(); ++f) values[fvs[v] + "." + feats[f].name] = std::move(read[f]);
   }
   for (const std::string& name : odvs) {
     const repo::OnDemandViewDef& odv = *defs_.FindOnDemandView(name);
@@ -324,7 +319,10 @@ std::string FeastResponse(const OnlineResult& result, const std::vector<Field>& 
     AppendJsonString(name, out);
   }
   out += R"(]},"results":[)";
-  const std::string epoch = '"' + FormatTimestamp(0) + '"';
+  // Event timestamps as text, per row: a view's features share their row's timestamp, so
+  // each is formatted once, not once per feature.
+  std::vector<std::pair<Micros, std::string>> ts_text(result.rows,
+                                                      {0, '"' + FormatTimestamp(0) + '"'});
   // One column per key, then per feature: values, statuses, event timestamps.
   auto column = [&](auto value_of, auto status_of, auto ts_of) {
     out += R"({"values":[)";
@@ -340,16 +338,11 @@ std::string FeastResponse(const OnlineResult& result, const std::vector<Field>& 
       out += '"';
     }
     out += R"(],"event_timestamps":[)";
-    Micros last = 0;
-    std::string last_text = epoch;  // consecutive rows often share a timestamp
     for (size_t r = 0; r < result.rows; ++r) {
       if (r) out += ',';
       const Micros t = ts_of(r);
-      if (t != last) {
-        last = t;
-        last_text = '"' + FormatTimestamp(t) + '"';
-      }
-      out += last_text;
+      if (t != ts_text[r].first) ts_text[r] = {t, '"' + FormatTimestamp(t) + '"'};
+      out += ts_text[r].second;
     }
     out += "]}";
   };
