@@ -4,6 +4,8 @@
 #include <hiredis/hiredis.h>
 
 #include <charconv>
+#include <exception>
+#include <memory>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -79,83 +81,18 @@ struct ReplyGuard {
   }
 };
 
-class RedisStore final : public Store {
+// One connection to the server; a failed command drops it and the next one reconnects.
+class Connection {
  public:
-  RedisStore(std::string url, const std::string& project)
-      : url_(std::move(url)), where_(ParseUrl(url_)), prefix_("sluice:" + project + ":") {
+  Connection(const std::string& url, const RedisUrl& where) : url_(url), where_(where) {
     Connect();
   }
-  ~RedisStore() override {
-    if (c_) redisFree(c_);
-  }
+  ~Connection() { Reset(); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
-  std::vector<std::optional<std::string>> MultiGet(const std::vector<std::string>& keys) override {
-    std::vector<std::optional<std::string>> out(keys.size());
-    if (keys.empty()) return out;
-    std::vector<std::string> args = {"MGET"};
-    for (const std::string& k : keys) args.push_back(prefix_ + k);
-    std::lock_guard<std::mutex> lock(mutex_);
-    ReplyGuard reply{Command(args)};
-    if (reply.r->type != REDIS_REPLY_ARRAY || reply.r->elements != keys.size()) {
-      throw Fail("unexpected reply to MGET");
-    }
-    for (size_t i = 0; i < keys.size(); ++i) {
-      const redisReply* e = reply.r->element[i];
-      if (e->type == REDIS_REPLY_STRING) out[i] = std::string(e->str, e->len);
-    }
-    return out;
-  }
-
-  void Write(const std::vector<std::pair<std::string, std::string>>& puts) override {
-    if (puts.empty()) return;
-    std::lock_guard<std::mutex> lock(mutex_);
-    // MULTI, then SETs pipelined, then EXEC: all or nothing on the server.
-    Append({"MULTI"});
-    for (const auto& [k, v] : puts) Append({"SET", prefix_ + k, v});
-    Append({"EXEC"});
-    for (size_t i = 0; i < puts.size() + 2; ++i) {
-      ReplyGuard reply;
-      if (redisGetReply(c_, reinterpret_cast<void**>(&reply.r)) != REDIS_OK || !reply.r) {
-        Reset();
-        throw Fail("connection lost during a write");
-      }
-      if (reply.r->type == REDIS_REPLY_ERROR) {
-        throw Fail(std::string("write failed: ") + reply.r->str);
-      }
-      if (i == puts.size() + 1 && reply.r->type != REDIS_REPLY_ARRAY) {
-        throw Fail("transaction aborted");
-      }
-    }
-  }
-
-  std::string Describe() const override { return "redis at " + url_; }
-
- private:
   InputError Fail(const std::string& what) const {
     return InputError(fmt::format("online store (redis at {}): {}", url_, what));
-  }
-
-  void Connect() {
-    const timeval timeout{5, 0};
-    c_ = redisConnectWithTimeout(where_.host.c_str(), where_.port, timeout);
-    if (c_ == nullptr || c_->err) {
-      const std::string why = c_ ? c_->errstr : "out of memory";
-      Reset();
-      throw Fail("cannot connect: " + why);
-    }
-    redisSetTimeout(c_, timeout);
-    if (!where_.password.empty()) Check(Command({"AUTH", where_.password}), "AUTH");
-    if (where_.db != 0) Check(Command({"SELECT", std::to_string(where_.db)}), "SELECT");
-  }
-
-  void Reset() {
-    if (c_) redisFree(c_);
-    c_ = nullptr;
-  }
-
-  void Check(redisReply* r, const char* what) {
-    ReplyGuard g{r};
-    if (r->type == REDIS_REPLY_ERROR) throw Fail(fmt::format("{} failed: {}", what, r->str));
   }
 
   // Sends one command and waits for its reply (reconnecting once if the connection dropped).
@@ -178,6 +115,7 @@ class RedisStore final : public Store {
     throw Fail("connection lost");
   }
 
+  // Pipelining: Append commands, then take their replies in order with GetReply.
   void Append(const std::vector<std::string>& args) {
     if (!c_) Connect();
     Argv argv(args);
@@ -186,12 +124,119 @@ class RedisStore final : public Store {
       throw Fail("cannot send a command");
     }
   }
+  redisReply* GetReply() {
+    redisReply* r = nullptr;
+    if (redisGetReply(c_, reinterpret_cast<void**>(&r)) != REDIS_OK || !r) {
+      Reset();
+      throw Fail("connection lost during a write");
+    }
+    return r;
+  }
+
+ private:
+  void Connect() {
+    const timeval timeout{5, 0};
+    c_ = redisConnectWithTimeout(where_.host.c_str(), where_.port, timeout);
+    if (c_ == nullptr || c_->err) {
+      const std::string why = c_ ? c_->errstr : "out of memory";
+      Reset();
+      throw Fail("cannot connect: " + why);
+    }
+    redisSetTimeout(c_, timeout);
+    if (!where_.password.empty()) ReplyGuard{Command({"AUTH", where_.password})};
+    if (where_.db != 0) ReplyGuard{Command({"SELECT", std::to_string(where_.db)})};
+  }
+
+  void Reset() {
+    if (c_) redisFree(c_);
+    c_ = nullptr;
+  }
+
+  const std::string& url_;
+  const RedisUrl& where_;
+  redisContext* c_ = nullptr;
+};
+
+class RedisStore final : public Store {
+ public:
+  RedisStore(std::string url, const std::string& project)
+      : url_(std::move(url)), where_(ParseUrl(url_)), prefix_("sluice:" + project + ":") {
+    idle_.push_back(std::make_unique<Connection>(url_, where_));  // fails early on a bad server
+  }
+
+  std::vector<std::optional<std::string>> MultiGet(const std::vector<std::string>& keys) override {
+    std::vector<std::optional<std::string>> out(keys.size());
+    if (keys.empty()) return out;
+    std::vector<std::string> args = {"MGET"};
+    for (const std::string& k : keys) args.push_back(prefix_ + k);
+    Lease c(*this);
+    ReplyGuard reply{c->Command(args)};
+    if (reply.r->type != REDIS_REPLY_ARRAY || reply.r->elements != keys.size()) {
+      throw c->Fail("unexpected reply to MGET");
+    }
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const redisReply* e = reply.r->element[i];
+      if (e->type == REDIS_REPLY_STRING) out[i] = std::string(e->str, e->len);
+    }
+    return out;
+  }
+
+  void Write(const std::vector<std::pair<std::string, std::string>>& puts) override {
+    if (puts.empty()) return;
+    Lease c(*this);
+    // MULTI, then SETs pipelined, then EXEC: all or nothing on the server.
+    c->Append({"MULTI"});
+    for (const auto& [k, v] : puts) c->Append({"SET", prefix_ + k, v});
+    c->Append({"EXEC"});
+    for (size_t i = 0; i < puts.size() + 2; ++i) {
+      ReplyGuard reply{c->GetReply()};
+      if (reply.r->type == REDIS_REPLY_ERROR) {
+        throw c->Fail(std::string("write failed: ") + reply.r->str);
+      }
+      if (i == puts.size() + 1 && reply.r->type != REDIS_REPLY_ARRAY) {
+        throw c->Fail("transaction aborted");
+      }
+    }
+  }
+
+  std::string Describe() const override { return "redis at " + url_; }
+
+ private:
+  // A connection of the pool for one call: every serving thread gets its own, so requests
+  // do not queue behind one socket. The pool grows to the number of concurrent callers. A
+  // call that throws drops its connection (replies may still be pending on it).
+  class Lease {
+   public:
+    explicit Lease(RedisStore& store) : store_(store), exceptions_(std::uncaught_exceptions()) {
+      {
+        std::lock_guard<std::mutex> lock(store_.mutex_);
+        if (!store_.idle_.empty()) {
+          c_ = std::move(store_.idle_.back());
+          store_.idle_.pop_back();
+        }
+      }
+      if (!c_) c_ = std::make_unique<Connection>(store_.url_, store_.where_);
+    }
+    ~Lease() {
+      if (std::uncaught_exceptions() > exceptions_) return;
+      std::lock_guard<std::mutex> lock(store_.mutex_);
+      store_.idle_.push_back(std::move(c_));
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Connection* operator->() { return c_.get(); }
+
+   private:
+    RedisStore& store_;
+    const int exceptions_;
+    std::unique_ptr<Connection> c_;
+  };
 
   std::string url_;
   RedisUrl where_;
   std::string prefix_;
   std::mutex mutex_;
-  redisContext* c_ = nullptr;
+  std::vector<std::unique_ptr<Connection>> idle_;
 };
 
 }  // namespace
