@@ -34,6 +34,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <httplib.h>
 
 #include "common/time.h"
 #include "io/duckdb.h"
@@ -293,9 +294,48 @@ double RedisBenchmark(int port) {
   return rps;
 }
 
-void Report(const char* what, Latencies l) {
-  std::printf("%-34s %9.0f req/s  p50 %7.0f us  p99 %7.0f us  p99.9 %7.0f us  errors %ld\n", what,
-              l.us.size() / l.seconds, l.Pct(0.50), l.Pct(0.99), l.Pct(0.999), l.errors);
+// The server's own handler-time histogram (cumulative counts per bound, /metrics).
+std::vector<std::pair<double, double>> HandlerHistogram(int port) {
+  httplib::Client client("127.0.0.1", port);
+  std::vector<std::pair<double, double>> out;
+  const auto res = client.Get("/metrics");
+  if (!res) return out;
+  std::istringstream lines(res->body);
+  const std::string prefix = "sluice_get_online_features_seconds_bucket{le=\"";
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    const std::string le = line.substr(prefix.size(), line.find('"', prefix.size()) - prefix.size());
+    out.emplace_back(le == "+Inf" ? 1e9 : std::stod(le), std::stod(line.substr(line.rfind(' '))));
+  }
+  return out;
+}
+
+// The bucket bound under which 99% of the handler times between two scrapes fall.
+std::string HandlerP99(const std::vector<std::pair<double, double>>& before,
+                       const std::vector<std::pair<double, double>>& after) {
+  if (before.size() != after.size() || after.empty()) return "?";
+  const double total = after.back().second - before.back().second;
+  for (size_t i = 0; i < after.size(); ++i) {
+    if (after[i].second - before[i].second >= 0.99 * total) {
+      return after[i].first >= 1e9 ? "> 1 s" : fmt::format("<= {:.0f} us", after[i].first * 1e6);
+    }
+  }
+  return "?";
+}
+
+void Report(const char* what, Latencies l, const std::string& handler_p99 = "") {
+  std::printf("%-34s %9.0f req/s  p50 %7.0f us  p99 %7.0f us  p99.9 %7.0f us  errors %ld%s\n",
+              what, l.us.size() / l.seconds, l.Pct(0.50), l.Pct(0.99), l.Pct(0.999), l.errors,
+              handler_p99.empty() ? "" : ("  (server p99 " + handler_p99 + ")").c_str());
+}
+
+// A fixed-rate step, reported with the server's handler-time p99 over the same requests.
+void FixedRate(const char* what, int port, long entities, int per_request, double rate,
+               double seconds, int conns) {
+  const auto before = HandlerHistogram(port);
+  const Latencies l = Load(port, entities, per_request, rate, seconds, conns);
+  Report(what, l, per_request > 0 ? HandlerP99(before, HandlerHistogram(port)) : "");
 }
 
 }  // namespace
@@ -313,9 +353,10 @@ int main(int argc, char** argv) {
 
   if (const std::string port = Arg(argc, argv, "--port", ""); !port.empty()) {
     // Load a server that is already running (its store materialized from --entities users).
-    Report("GET /health, fixed rate (floor)", Load(std::stoi(port), entities, 0, rate, seconds, 32));
-    Report("1 entity, fixed rate", Load(std::stoi(port), entities, 1, rate, seconds, 32));
-    Report("100 entities, fixed rate/20", Load(std::stoi(port), entities, 100, rate / 20, seconds, 16));
+    const int p = std::stoi(port);
+    FixedRate("GET /health, fixed rate (floor)", p, entities, 0, rate, seconds, 32);
+    FixedRate("1 entity, fixed rate", p, entities, 1, rate, seconds, 32);
+    FixedRate("100 entities, fixed rate/20", p, entities, 100, rate / 20, seconds, 16);
     return 0;
   }
   fs::remove_all(dir);
@@ -371,12 +412,12 @@ int main(int argc, char** argv) {
     }
     std::printf("\n[%s store] materialize %.2f s\n", store.c_str(), mat);
     Load(port, entities, 1, 0, 1, 16);  // warm-up
-    Report("GET /health, fixed rate (floor)", Load(port, entities, 0, rate, seconds, 32));
-    Report("1 entity, fixed rate", Load(port, entities, 1, rate, seconds, 32));
+    FixedRate("GET /health, fixed rate (floor)", port, entities, 0, rate, seconds, 32);
+    FixedRate("1 entity, fixed rate", port, entities, 1, rate, seconds, 32);
     Latencies peak = Load(port, entities, 1, 0, seconds, 32);
     peaks.emplace_back(store, peak.us.size() / peak.seconds);
     Report("1 entity, peak (closed loop, 32)", peak);
-    Report("100 entities, fixed rate/20", Load(port, entities, 100, rate / 20, seconds, 16));
+    FixedRate("100 entities, fixed rate/20", port, entities, 100, rate / 20, seconds, 16);
     if (std::system("command -v wrk > /dev/null") == 0) {
       // The same peak measured by wrk (one thread, 32 connections), as a cross-check.
       const fs::path script = dir / "post.lua";
