@@ -64,7 +64,8 @@ struct Batch {
   void AddColumn(std::string name, Column column);
   // The rows picked by `rows`, every column.
   Batch Gather(const std::vector<uint32_t>& rows) const;
-  // Appends every row of `other` (same columns, same order).
+  // Appends every row of `other` (same columns, same order); a batch with no columns yet
+  // becomes a copy of `other`.
   void Append(const Batch& other);
 };
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "quality/suite.h"
 #include "repo/definitions.h"
 
 namespace sluice::cli {
@@ -25,6 +26,7 @@ void AddRepoCommands(CLI::App& app, const GlobalOptions& g, Action& action);
 void AddOfflineCommands(CLI::App& app, const GlobalOptions& g, Action& action);
 void AddDatasetCommands(CLI::App& app, const GlobalOptions& g, Action& action);
 void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action);
+void AddQualityCommands(CLI::App& app, const GlobalOptions& g, Action& action);
 
 // The applied definitions of the repository at g.repo (config from sluice.yaml, definitions
 // from the registry).
@@ -33,5 +35,9 @@ repo::RepoDefinition LoadApplied(const GlobalOptions& g);
 std::filesystem::path RepoRoot(const GlobalOptions& g);
 // Prints `j` (pretty) to stdout.
 void PrintJson(const nlohmann::json& j);
+// Check results as a table (status, suite, rule, severity, message), grouped by delivery.
+void PrintChecks(const std::vector<quality::CheckResult>& checks);
+// Check results as the JSON list of `ingest --json` and `validate --json`.
+nlohmann::json ChecksJson(const std::vector<quality::CheckResult>& checks);
 
 }  // namespace sluice::cli

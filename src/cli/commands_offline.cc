@@ -71,19 +71,31 @@ void AddOfflineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
                    {"rows_committed", r.rows_committed},
                    {"rows_quarantined", r.rows_quarantined},
                    {"unchanged", r.unchanged},
+                   {"rejected", r.rejected},
                    {"segments_written", r.segments_written},
                    {"seconds", secs},
-                   {"checks", json::array()}});
+                   {"checks", ChecksJson(r.checks)}});
       } else if (r.unchanged) {
         std::printf("%s: nothing new: every delivery is already committed (snapshot %lld)\n",
                     r.source.c_str(), static_cast<long long>(r.snapshot));
       } else {
-        std::printf("%s: committed %s rows as snapshot %lld (%lld segments) in %.2f s\n",
-                    r.source.c_str(), WithThousands(r.rows_committed).c_str(),
-                    static_cast<long long>(r.snapshot), static_cast<long long>(r.segments_written),
-                    secs);
+        if (!r.checks.empty()) PrintChecks(r.checks);
+        if (r.rejected) {
+          std::printf("%s: rejected by its checks: nothing was committed (snapshot %lld stays "
+                      "current)\n",
+                      r.source.c_str(), static_cast<long long>(r.snapshot));
+        } else {
+          std::printf("%s: committed %s rows as snapshot %lld (%lld segments) in %.2f s\n",
+                      r.source.c_str(), WithThousands(r.rows_committed).c_str(),
+                      static_cast<long long>(r.snapshot),
+                      static_cast<long long>(r.segments_written), secs);
+        }
+        if (r.rows_quarantined > 0 && !r.rejected) {
+          std::printf("%s rows quarantined: sluice quarantine show %s\n",
+                      WithThousands(r.rows_quarantined).c_str(), r.source.c_str());
+        }
       }
-      return 0;
+      return r.rejected ? 1 : 0;
     };
   });
 

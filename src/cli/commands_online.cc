@@ -9,6 +9,7 @@
 #include "cli/output.h"
 #include "common/alloc.h"
 #include "common/fs.h"
+#include "common/text.h"
 #include "common/time.h"
 #include "online/consistency.h"
 #include "online/materialize.h"
@@ -65,31 +66,7 @@ Micros ParseTimeOption(const std::string& text, const char* option) {
 
 // Parses `text` as a value of `type` for option `what`.
 Value ParseValue(const std::string& text, DataType type, const std::string& what) {
-  try {
-    size_t used = 0;
-    switch (type) {
-      case DataType::kInt64: {
-        const int64_t v = std::stoll(text, &used);
-        if (used == text.size()) return Value::Int(v);
-        break;
-      }
-      case DataType::kFloat64: {
-        const double v = std::stod(text, &used);
-        if (used == text.size()) return Value::Float(v);
-        break;
-      }
-      case DataType::kBool:
-        if (text == "true") return Value::Bool(true);
-        if (text == "false") return Value::Bool(false);
-        break;
-      case DataType::kString: return Value::String(text);
-      case DataType::kTimestamp:
-        if (auto t = ParseTimestamp(text)) return Value::Timestamp(*t);
-        break;
-      case DataType::kFloat64List: break;
-    }
-  } catch (const std::exception&) {
-  }
+  if (auto v = ParseScalar(text, type)) return std::move(*v);
   throw UsageError(fmt::format("{}: '{}' is not a {}", what, text, TypeName(type)));
 }
 

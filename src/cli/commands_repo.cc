@@ -144,6 +144,9 @@ void AddRepoCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
         for (const auto& r : s.features) refs.push_back(r.feature.empty() ? r.view : r.view + ":" + r.feature);
         add("feature_service", s.name, s.version, fmt::format("{}", fmt::join(refs, ", ")));
       }
+      for (const auto& c : repo.checks) {
+        add("check", c.name, c.version, fmt::format("{}: {} rules", c.source, c.rules.size()));
+      }
       if (g.json) {
         PrintJson(j);
       } else {

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   cli::AddOfflineCommands(app, g, action);
   cli::AddDatasetCommands(app, g, action);
   cli::AddOnlineCommands(app, g, action);
+  cli::AddQualityCommands(app, g, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

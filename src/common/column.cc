@@ -139,6 +139,10 @@ Batch Batch::Gather(const std::vector<uint32_t>& rows) const {
 }
 
 void Batch::Append(const Batch& other) {
+  if (schema.empty()) {
+    *this = other;
+    return;
+  }
   for (size_t c = 0; c < columns.size(); ++c) {
     for (size_t r = 0; r < other.num_rows; ++r) columns[c].AppendFrom(other.columns[c], r);
   }

@@ -1,6 +1,10 @@
 #include "common/text.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "common/time.h"
 
 namespace sluice {
 
@@ -24,6 +28,37 @@ std::string ClosestName(std::string_view word, const std::vector<std::string>& c
     }
   }
   return best;
+}
+
+std::optional<Value> ParseScalar(std::string_view text, DataType type) {
+  switch (type) {
+    case DataType::kInt64: {
+      int64_t v = 0;
+      const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
+      return Value::Int(v);
+    }
+    case DataType::kFloat64: {
+      double v = 0;
+      const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec != std::errc() || p != text.data() + text.size() || !std::isfinite(v)) {
+        return std::nullopt;
+      }
+      return Value::Float(v);
+    }
+    case DataType::kBool:
+      if (text == "true") return Value::Bool(true);
+      if (text == "false") return Value::Bool(false);
+      return std::nullopt;
+    case DataType::kTimestamp: {
+      const auto t = ParseTimestamp(text);
+      if (!t) return std::nullopt;
+      return Value::Timestamp(*t);
+    }
+    case DataType::kString: return Value::String(std::string(text));
+    case DataType::kFloat64List: return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 }  // namespace sluice

@@ -135,6 +135,24 @@ std::optional<Micros> ParseDuration(std::string_view s) {
   return n * scale;
 }
 
+std::string FormatDuration(Micros d) {
+  if (d < 0) return "-" + FormatDuration(-d);
+  if (d < kMicrosPerSecond) return std::to_string(d / 1000) + "ms";
+  static const std::pair<const char*, int64_t> kUnits[] = {{"d", 86400}, {"h", 3600}, {"m", 60},
+                                                          {"s", 1}};
+  int64_t s = d / kMicrosPerSecond;
+  std::string out;
+  int parts = 0;
+  for (const auto& [unit, secs] : kUnits) {
+    if (s < secs && out.empty()) continue;
+    if (parts == 2) break;
+    out += (out.empty() ? "" : " ") + std::to_string(s / secs) + unit;
+    s %= secs;
+    ++parts;
+  }
+  return out;
+}
+
 Micros NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())

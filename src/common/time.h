@@ -18,6 +18,9 @@ std::string FormatTimestamp(Micros t);
 std::optional<Micros> ParseTimestamp(std::string_view text);
 // A duration of SPEC §3: integer + unit (ms, s, m, h, d, w); nullopt when malformed.
 std::optional<Micros> ParseDuration(std::string_view text);
+// A duration for people: "3d 4h", "2h 5m", "42s", "350ms" (the two largest units; negative
+// durations get a leading '-').
+std::string FormatDuration(Micros d);
 // Wall-clock now.
 Micros NowMicros();
 

@@ -7,6 +7,7 @@
 
 #include "common/bytes.h"
 #include "common/hash.h"
+#include "quality/sketch.h"
 #include "sluice/error.h"
 
 namespace sluice::engine {
@@ -378,19 +379,10 @@ class Held final : public Impl<HeldState> {
 
 // ---- approx_count_distinct: HyperLogLog with an exact sparse start ----
 //
-// Values are hashed with XXH64 over a type tag and their bytes. Up to kSparseMax distinct
-// hashes are kept exactly (sorted); beyond that the state becomes 2^kP one-byte registers
-// (HyperLogLog, standard error 1.04 / sqrt(4096) ≈ 1.6%). Merging is a union (sparse) or a
-// register-wise max (dense), so it is order-independent and exact across tiles.
-
-constexpr int kP = 12;
-constexpr size_t kRegisters = size_t{1} << kP;
-constexpr size_t kSparseMax = 256;
-
-struct HllState {
-  std::vector<uint64_t> sparse;   // sorted distinct hashes while registers is empty
-  std::vector<uint8_t> registers;
-};
+// Values are hashed with XXH64 over a type tag and their bytes into a quality::HyperLogLog
+// (exact up to 256 distinct hashes, then 4096 registers; its encoding is the tile state).
+// Merging is a union (sparse) or a register-wise max (dense), so it is order-independent and
+// exact across tiles.
 
 uint64_t HashValue(const Column& in, size_t row) {
   switch (in.type) {
@@ -421,97 +413,22 @@ uint64_t HashValue(const Column& in, size_t row) {
   }
 }
 
-void AddToRegisters(std::vector<uint8_t>& regs, uint64_t h) {
-  const size_t index = h >> (64 - kP);
-  const uint64_t rest = (h << kP) | (uint64_t{1} << (kP - 1));  // guard bit bounds the rank
-  const uint8_t rank = static_cast<uint8_t>(__builtin_clzll(rest) + 1);
-  regs[index] = std::max(regs[index], rank);
-}
-
-void Densify(HllState& st) {
-  st.registers.assign(kRegisters, 0);
-  for (uint64_t h : st.sparse) AddToRegisters(st.registers, h);
-  st.sparse.clear();
-  st.sparse.shrink_to_fit();
-}
-
-void AddHash(HllState& st, uint64_t h) {
-  if (!st.registers.empty()) {
-    AddToRegisters(st.registers, h);
-    return;
-  }
-  auto it = std::lower_bound(st.sparse.begin(), st.sparse.end(), h);
-  if (it != st.sparse.end() && *it == h) return;
-  st.sparse.insert(it, h);
-  if (st.sparse.size() > kSparseMax) Densify(st);
-}
-
-int64_t Estimate(const HllState& st) {
-  if (st.registers.empty()) return static_cast<int64_t>(st.sparse.size());
-  const double m = static_cast<double>(kRegisters);
-  double inverse_sum = 0;
-  size_t zeros = 0;
-  for (uint8_t r : st.registers) {
-    inverse_sum += std::ldexp(1.0, -r);
-    zeros += r == 0;
-  }
-  const double alpha = 0.7213 / (1 + 1.079 / m);
-  double e = alpha * m * m / inverse_sum;
-  if (e <= 2.5 * m && zeros > 0) e = m * std::log(m / static_cast<double>(zeros));  // linear counting
-  return static_cast<int64_t>(std::llround(e));
-}
-
-class ApproxCountDistinct final : public Impl<HllState> {
+class ApproxCountDistinct final : public Impl<quality::HyperLogLog> {
  public:
   ApproxCountDistinct() : Impl("approx_count_distinct", DataType::kInt64) {}
   void Update(char* s, const Column& in, size_t row) const override {
-    AddHash(As(s), HashValue(in, row));
+    As(s).Add(HashValue(in, row));
   }
-  void Merge(char* into, const char* later) const override {
-    HllState& a = As(into);
-    const HllState& b = As(later);
-    if (b.registers.empty()) {
-      for (uint64_t h : b.sparse) AddHash(a, h);
-      return;
-    }
-    if (a.registers.empty()) Densify(a);
-    for (size_t i = 0; i < kRegisters; ++i) a.registers[i] = std::max(a.registers[i], b.registers[i]);
-  }
+  void Merge(char* into, const char* later) const override { As(into).Merge(As(later)); }
   void Finalize(const char* s, Column& out, size_t row) const override {
-    const HllState& st = As(s);
-    if (st.sparse.empty() && st.registers.empty()) return;  // no rows: null
+    const quality::HyperLogLog& st = As(s);
+    if (st.empty()) return;  // no rows: null
     out.valid[row] = 1;
-    out.i64[row] = Estimate(st);
+    out.i64[row] = st.Estimate();
   }
-  void Serialize(const char* s, std::string& out) const override {
-    const HllState& st = As(s);
-    if (st.registers.empty()) {
-      Put<uint8_t>(out, 0);
-      Put(out, static_cast<uint32_t>(st.sparse.size()));
-      for (uint64_t h : st.sparse) Put(out, h);
-    } else {
-      Put<uint8_t>(out, 1);
-      out.append(reinterpret_cast<const char*>(st.registers.data()), kRegisters);
-    }
-  }
+  void Serialize(const char* s, std::string& out) const override { As(s).Serialize(out); }
   void Deserialize(std::string_view& in, char* s) const override {
-    HllState& st = As(s);
-    const uint8_t mode = Take<uint8_t>(in);
-    if (mode == 0) {
-      const uint32_t n = Take<uint32_t>(in);
-      if (n > kSparseMax) throw InputError("aggregate state: sparse HyperLogLog too large");
-      st.sparse.clear();
-      for (uint32_t k = 0; k < n; ++k) st.sparse.push_back(Take<uint64_t>(in));
-      if (!std::is_sorted(st.sparse.begin(), st.sparse.end())) {
-        throw InputError("aggregate state: sparse HyperLogLog not sorted");
-      }
-    } else if (mode == 1) {
-      const std::string_view regs = TakeBytes(in, kRegisters);
-      st.sparse.clear();
-      st.registers.assign(regs.begin(), regs.end());
-    } else {
-      throw InputError("aggregate state: unknown HyperLogLog mode");
-    }
+    As(s) = quality::HyperLogLog::Deserialize(in, kWhat);
   }
 };
 

@@ -21,6 +21,7 @@
 #include "io/duckdb.h"
 #include "offline/snapshot.h"
 #include "offline/spill.h"
+#include "quality/profile.h"
 #include "repo/checker.h"
 #include "repo/loader.h"
 #include "sluice/error.h"
@@ -54,6 +55,7 @@ struct Violation {
 struct DeliveryQuery {
   std::string sql;
   std::vector<std::string> parsed;  // columns read through TRY_CAST
+  std::vector<quality::DeliveredColumn> delivered;  // as the reader saw them (schema rules)
 };
 
 DeliveryQuery BuildDeliveryQuery(const repo::SourceDef& src, const fs::path& root,
@@ -62,6 +64,9 @@ DeliveryQuery BuildDeliveryQuery(const repo::SourceDef& src, const fs::path& roo
   const std::string canonical = repo::SourceSql(src, root, files, db);
   const std::vector<io::DescribedColumn> described = db.Describe(canonical, context);
   DeliveryQuery q;
+  for (const auto& d : described) {
+    q.delivered.push_back({d.name, d.type ? std::string(TypeName(*d.type)) : d.duckdb_type});
+  }
   std::string select;
   for (const Field& f : src.schema) {
     auto it = std::find_if(described.begin(), described.end(),
@@ -160,7 +165,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
     }
     for (const std::string& f : files) {
       const std::string hash = Sha256OfFile(f);
-      if (!committed.insert(hash).second) continue;
+      if (!committed.insert(hash).second && !options.validate_only) continue;
       std::string rel = fs::relative(f, repo.root).string();
       if (rel.starts_with("..")) rel = f;
       deliveries.push_back({hash, rel, 0, 0});
@@ -214,6 +219,15 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
   }
   Sha256 query_hash;  // SQL sources: the delivery is the query's rows
   if (src->type != "file") HashSchema(src->schema, query_hash);
+  // The newest timestamp already committed, for freshness rules.
+  std::optional<Micros> newest_committed;
+  for (const Segment& seg : m.segments) {
+    newest_committed = std::max(newest_committed.value_or(seg.max_ts), seg.max_ts);
+  }
+  // Quarantined rows per delivery (source columns, then _row and _reason), written at commit.
+  std::vector<Batch> quarantined(deliveries.size());
+  // The profile of each delivery's committed rows (SPEC §7), written at commit.
+  std::vector<quality::Profile> profiles(deliveries.size(), quality::Profile(src->schema));
   {
     ScopedPhase phase("ingest: read+check+spill");
     for (size_t d = 0; d < deliveries.size(); ++d) {
@@ -227,7 +241,17 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
                                     src->type == "file" ? std::vector<std::string>{new_files[d]}
                                                         : std::vector<std::string>{},
                                     db, context);
-      // The rules every row must meet, in the order a rejection reports them.
+      quality::DeliveryCheck check(repo, *src, options.now ? options.now : NowMicros(),
+                                   newest_committed);
+      if (push) {
+        std::vector<quality::DeliveredColumn> cols;
+        for (const Field& f : src->schema) cols.push_back({f.name, std::string(TypeName(f.type))});
+        check.SetDeliveredColumns(std::move(cols));
+      } else {
+        check.SetDeliveredColumns(q.delivered);
+      }
+      // The rules every row must meet, in the order a rejection reports them. A null timestamp
+      // or join key may instead be quarantined by a suite's not_null rule.
       struct Rule {
         std::string what;
         int column;          // schema index of the column tested for null, or -1
@@ -241,14 +265,20 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
                                      TypeName(t)),
                          -1, c, {}});
       }
-      rules.push_back({"have a null timestamp '" + src->timestamp_field + "'", ts_index, "", {}});
+      if (!check.QuarantinesNulls(src->timestamp_field)) {
+        rules.push_back({"have a null timestamp '" + src->timestamp_field + "'", ts_index, "", {}});
+      }
       for (int k : join_key_index) {
+        if (check.QuarantinesNulls(src->schema[k].name)) continue;
         rules.push_back({"have a null join key '" + src->schema[k].name + "'", k, "", {}});
       }
       bool rejected = false;
       int64_t delivered = 0;  // rows of this delivery so far
       const int64_t seq_base = m.next_seq + result.rows_read;
       std::vector<std::vector<uint32_t>> rows_of_bucket(bucket_count);
+      std::vector<uint8_t> quarantine;
+      std::vector<std::string> reasons;
+      std::vector<uint32_t> quarantine_rows;
       std::string encoded;
       // DuckDB's reading and sluice's processing overlap: chunks are read and converted on
       // this thread and processed on a second one.
@@ -269,12 +299,19 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
             rejected = true;
           }
         }
+        check.Consume(b, delivered, quarantine, reasons);
+        if (!rejected) profiles[d].Update(b, &quarantine);
         if (!rejected) {
           // A rejected delivery is still read to the end (for the counts), never spilled.
           std::vector<const Column*> pk;
           for (int k : pk_index) pk.push_back(columns[k]);
           const Column& ts = *columns[ts_index];
+          quarantine_rows.clear();
           for (size_t r = 0; r < n; ++r) {
+            if (quarantine[r]) {
+              quarantine_rows.push_back(static_cast<uint32_t>(r));
+              continue;
+            }
             uint32_t bucket = 0;
             if (!pk.empty()) {
               encoded.clear();
@@ -286,9 +323,24 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
             st.min_ts = std::min(st.min_ts, ts.i64[r]);
             st.max_ts = std::max(st.max_ts, ts.i64[r]);
           }
-          for (uint32_t bucket = 0; bucket < bucket_count; ++bucket) {
-            spill.Append(bucket, columns, rows_of_bucket[bucket], seq_base + delivered);
-            rows_of_bucket[bucket].clear();
+          if (!options.validate_only) {
+            for (uint32_t bucket = 0; bucket < bucket_count; ++bucket) {
+              spill.Append(bucket, columns, rows_of_bucket[bucket], seq_base + delivered);
+            }
+          }
+          for (auto& rows : rows_of_bucket) rows.clear();
+          if (!quarantine_rows.empty() && !options.validate_only) {
+            Batch declared;
+            for (size_t c = 0; c < columns.size(); ++c) declared.AddColumn(src->schema[c].name, *columns[c]);
+            Batch bad = declared.Gather(quarantine_rows);
+            Column row(DataType::kInt64), reason(DataType::kString);
+            for (uint32_t r : quarantine_rows) {
+              row.Append(Value::Int(delivered + r + 1));
+              reason.Append(Value::String(reasons[r]));
+            }
+            bad.AddColumn("_row", std::move(row));
+            bad.AddColumn("_reason", std::move(reason));
+            quarantined[d].Append(bad);
           }
           if (src->type != "file") {
             Batch declared;
@@ -310,9 +362,21 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
       for (const Rule& rule : rules) {
         if (rule.v.count > 0) Reject(context, rule.v, rule.what);
       }
+      for (quality::CheckResult& c : check.Finish()) {
+        c.delivery = deliveries[d].file.empty() ? "query" : deliveries[d].file;
+        result.checks.push_back(std::move(c));
+      }
+      if (check.failed()) result.rejected = true;
       deliveries[d].rows = delivered;
+      deliveries[d].quarantined = static_cast<int64_t>(quarantined[d].num_rows);
       result.rows_read += delivered;
+      result.rows_quarantined += deliveries[d].quarantined;
     }
+  }
+  if (result.rejected || options.validate_only) {
+    // Nothing is committed; the spill files go with the spill directory.
+    result.rows_committed = 0;
+    return result;
   }
   if (src->type != "file") {
     deliveries[0].content_hash = query_hash.HexDigest();
@@ -380,6 +444,25 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
     if (options.progress) options.progress(static_cast<double>(++done) / buckets.size());
   });
   connections.clear();
+  // Quarantined rows, one file per delivery, durable before the manifest names them.
+  for (size_t d = 0; d < deliveries.size(); ++d) {
+    if (quarantined[d].num_rows == 0) continue;
+    const std::string rel = fmt::format("quarantine/{:08d}-{:04d}.parquet", m.snapshot, d);
+    const fs::path final_path = log.dir() / rel;
+    fs::create_directories(final_path.parent_path());
+    const fs::path tmp = final_path.string() + ".tmp";
+    db.WriteParquet(quarantined[d], tmp.string());
+    FsyncFile(tmp);
+    RenameDurable(tmp, final_path);
+    deliveries[d].quarantine_path = rel;
+  }
+  for (size_t d = 0; d < deliveries.size(); ++d) {
+    const std::string rel = fmt::format("profiles/{:08d}-{:04d}.profile", m.snapshot, d);
+    const fs::path final_path = log.dir() / rel;
+    fs::create_directories(final_path.parent_path());
+    WriteFileAtomic(final_path, profiles[d].Serialize());
+    deliveries[d].profile_path = rel;
+  }
   for (Segment& s : written) m.segments.push_back(std::move(s));
   result.segments_written = static_cast<int64_t>(written.size());
   for (Delivery& d : deliveries) {
@@ -390,7 +473,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
   log.Commit(m);
   CrashPoint("ingest:after-commit");
   result.snapshot = m.snapshot;
-  result.rows_committed = result.rows_read;
+  result.rows_committed = result.rows_read - result.rows_quarantined;
   return result;
 }
 

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "quality/suite.h"
 #include "repo/definitions.h"
 
 namespace sluice::offline {
@@ -24,6 +25,11 @@ struct IngestOptions {
   const Batch* rows = nullptr;
   // Called with the fraction done (0..1) as buckets are written; may be empty.
   std::function<void(double)> progress;
+  // Run the checks and report; commit nothing, write no quarantine (`sluice validate`). Files
+  // are judged even when already committed.
+  bool validate_only = false;
+  // The time freshness rules measure against (0: now).
+  Micros now = 0;
 };
 
 struct IngestResult {
@@ -35,11 +41,19 @@ struct IngestResult {
   bool unchanged = false;      // every delivery was already committed (same content hash)
   int64_t segments_written = 0;
   int64_t first_seq = 0;       // ingestion sequence of the first new row (rows in input order)
+  // The check suites' results, per delivery in order (each result's `delivery` names it).
+  std::vector<quality::CheckResult> checks;
+  // A rule with severity fail failed: nothing was committed (snapshot is the current one).
+  bool rejected = false;
 };
 
 // Ingests `source_name` of the applied repository `repo`. Throws InputError (nothing
 // committed) for an unknown source, unreadable or malformed data, missing or mistyped
-// columns, or rows with a null/unparsable timestamp or join key (with a count and an example).
+// columns, or rows with a null/unparsable timestamp or join key (with a count and an example)
+// unless a check suite quarantines them. Runs the source's check suites on every delivery
+// (SPEC §7): rows a quarantine rule rejects go to the delivery's quarantine file; when a fail
+// rule fails, nothing is committed and the result has rejected = true.
+// options.validate_only: check and report, commit nothing (`sluice validate`).
 IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_name,
                     const IngestOptions& options);
 

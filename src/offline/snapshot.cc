@@ -32,10 +32,16 @@ json SnapshotManifest::ToJson() const {
             {"rows", TotalRows()}};
   j["deliveries"] = json::array();
   for (const Delivery& d : deliveries) {
-    j["deliveries"].push_back({{"content_hash", d.content_hash},
-                               {"file", d.file},
-                               {"rows", d.rows},
-                               {"snapshot", d.snapshot}});
+    json x = {{"content_hash", d.content_hash},
+              {"file", d.file},
+              {"rows", d.rows},
+              {"snapshot", d.snapshot}};
+    if (d.quarantined) {
+      x["quarantined"] = d.quarantined;
+      x["quarantine_path"] = d.quarantine_path;
+    }
+    if (!d.profile_path.empty()) x["profile_path"] = d.profile_path;
+    j["deliveries"].push_back(std::move(x));
   }
   j["segments"] = json::array();
   for (const Segment& s : segments) {
@@ -62,7 +68,9 @@ SnapshotManifest SnapshotManifest::FromJson(const json& j) {
   m.bucket_count = j.at("bucket_count");
   m.next_seq = j.at("next_seq");
   for (const json& d : j.at("deliveries")) {
-    m.deliveries.push_back({d.at("content_hash"), d.at("file"), d.at("rows"), d.at("snapshot")});
+    m.deliveries.push_back({d.at("content_hash"), d.at("file"), d.at("rows"), d.at("snapshot"),
+                            d.value("quarantined", int64_t{0}), d.value("quarantine_path", ""),
+                            d.value("profile_path", "")});
   }
   for (const json& s : j.at("segments")) {
     m.segments.push_back({s.at("path"), s.at("bucket"), s.at("rows"), s.at("min_ts"),

@@ -3,6 +3,9 @@
 //   <offline_store>/<source>/LOCK                      writers of this source serialise on it
 //   <offline_store>/<source>/segments/<s>-<b>.parquet  immutable, sorted segment files
 //   <offline_store>/<source>/snapshots/<s>.json        one manifest per snapshot (8 digits)
+//   <offline_store>/<source>/quarantine/<s>-<d>.parquet rows a check suite quarantined from
+//                                                      delivery d of snapshot s, with _reason
+//   <offline_store>/<source>/profiles/<s>-<d>.profile  the profile of delivery d's committed rows
 //
 // A snapshot manifest lists every live segment of the source, so each snapshot stands alone.
 // The newest manifest file present is the current snapshot; manifests appear only by atomic
@@ -33,8 +36,11 @@ struct Segment {
 struct Delivery {
   std::string content_hash;  // sha256 of a file's bytes, or of a SQL result's canonical rows
   std::string file;          // the file it came from ("" for a SQL source)
-  int64_t rows = 0;
+  int64_t rows = 0;                // rows read (committed + quarantined)
   int64_t snapshot = 0;
+  int64_t quarantined = 0;         // rows a check suite quarantined (SPEC §7)
+  std::string quarantine_path;     // their file, relative to the source directory ("" if none)
+  std::string profile_path;        // the profile of its committed rows (quality/profile.h)
 };
 
 struct SnapshotManifest {

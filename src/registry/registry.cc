@@ -73,12 +73,14 @@ std::vector<Versioned> Flatten(const repo::RepoDefinition& repo) {
   add("feature_view", repo.feature_views);
   add("on_demand_view", repo.on_demand_views);
   add("feature_service", repo.feature_services);
+  add("check", repo.checks);
   return out;
 }
 
 const std::vector<std::string>& KindOrder() {
   static const std::vector<std::string> kinds = {"entity", "source", "feature_view",
-                                                 "on_demand_view", "feature_service"};
+                                                 "on_demand_view", "feature_service",
+                                                 "check"};
   return kinds;
 }
 
@@ -201,6 +203,7 @@ repo::RepoDefinition Registry::LoadApplied(const fs::path& root,
     else if (kind == "feature_view") load(repo.feature_views);
     else if (kind == "on_demand_view") load(repo.on_demand_views);
     else if (kind == "feature_service") load(repo.feature_services);
+    else if (kind == "check") load(repo.checks);
   }
   if (!any) {
     throw InputError("nothing is applied in " + path_.string() + ": run `sluice apply` first");

@@ -5,6 +5,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 #include "common/text.h"
 #include "engine/aggregate.h"
@@ -228,6 +229,81 @@ std::optional<DataType> AggregateResultType(std::string_view fn, std::optional<D
   return f->result_type();
 }
 
+// Rules that judge rows one at a time (they take `mostly` and may quarantine).
+bool RowLevel(const std::string& rule) {
+  return rule == "not_null" || rule == "range" || rule == "accepted_values" || rule == "regex" ||
+         rule == "unique";
+}
+
+void CheckSuite(const RepoDefinition& repo, const CheckSuiteDef& c) {
+  const SourceDef* src = repo.FindSource(c.source);
+  if (!src) {
+    Fail(c.loc, fmt::format("check suite '{}' names unknown source '{}'", c.name, c.source),
+         NameHint(c.source, NamesOf(repo.sources), "sources"));
+  }
+  for (const RuleDef& r : c.rules) {
+    const std::string what = fmt::format("rule '{}' of check suite '{}'", r.rule, c.name);
+    if (r.severity == "quarantine" && !RowLevel(r.rule)) {
+      Fail(r.loc, fmt::format("{} cannot quarantine: it judges the whole delivery, not rows", what),
+           "use severity: fail or warn (quarantine: not_null, range, accepted_values, regex, "
+           "unique)");
+    }
+    auto column_type = [&](const std::string& name) {
+      const int i = FindField(src->schema, name);
+      if (i < 0) {
+        Fail(r.loc, fmt::format("{}: source '{}' has no column '{}'", what, src->name, name),
+             NameHint(name, Names(src->schema), "columns"));
+      }
+      return src->schema[i].type;
+    };
+    std::optional<DataType> type;
+    if (!r.column.empty()) type = column_type(r.column);
+    for (const std::string& k : r.columns) column_type(k);
+    const bool numeric = type && (*type == DataType::kInt64 || *type == DataType::kFloat64);
+    if ((r.rule == "range" || r.rule == "mean" || r.rule == "stddev" || r.rule == "quantile") &&
+        !numeric) {
+      Fail(r.loc, fmt::format("{}: column '{}' is {}, not a number", what, r.column,
+                              TypeName(*type)),
+           "range, mean, stddev and quantile take int64 or float64 columns");
+    }
+    if (r.rule == "regex") {
+      if (*type != DataType::kString) {
+        Fail(r.loc, fmt::format("{}: column '{}' is {}, not a string", what, r.column,
+                                TypeName(*type)),
+             "regex takes string columns");
+      }
+      const RE2 re(r.pattern, RE2::Quiet);
+      if (!re.ok()) {
+        Fail(r.loc, fmt::format("{}: bad pattern '{}': {}", what, r.pattern, re.error()),
+             "patterns use RE2 syntax (no backreferences or lookaround)");
+      }
+    }
+    if (r.rule == "accepted_values") {
+      if (*type != DataType::kString && *type != DataType::kInt64 && *type != DataType::kBool) {
+        Fail(r.loc, fmt::format("{}: column '{}' is {}", what, r.column, TypeName(*type)),
+             "accepted_values takes string, int64 or bool columns");
+      }
+      for (const std::string& v : r.values) {
+        if (*type == DataType::kString) continue;
+        if (!ParseScalar(v, *type)) {
+          Fail(r.loc, fmt::format("{}: value '{}' is not a {}", what, v, TypeName(*type)),
+               "list values of the column's type");
+        }
+      }
+    }
+    if (r.rule == "freshness") {
+      const std::string& col = r.column.empty() ? src->timestamp_field : r.column;
+      if (column_type(col) != DataType::kTimestamp) {
+        Fail(r.loc, fmt::format("{}: column '{}' is not a timestamp", what, col),
+             "freshness measures a timestamp column (default: the source's timestamp_field)");
+      }
+    }
+    if (r.mostly && !RowLevel(r.rule)) {
+      Fail(r.loc, what + " takes no 'mostly'", "mostly applies to row-level rules");
+    }
+  }
+}
+
 void CheckRepo(RepoDefinition& repo, io::DuckDb& db) {
   const auto entity_names = NamesOf(repo.entities);
   const auto source_names = NamesOf(repo.sources);
@@ -323,6 +399,7 @@ void CheckRepo(RepoDefinition& repo, io::DuckDb& db) {
       }
     }
   }
+  for (const CheckSuiteDef& c : repo.checks) CheckSuite(repo, c);
   AssignVersions(repo);
 }
 

@@ -60,6 +60,17 @@ const OnDemandViewDef* RepoDefinition::FindOnDemandView(std::string_view n) cons
 const FeatureServiceDef* RepoDefinition::FindService(std::string_view n) const {
   return FindByName(feature_services, n);
 }
+const CheckSuiteDef* RepoDefinition::FindCheckSuite(std::string_view n) const {
+  return FindByName(checks, n);
+}
+
+std::vector<const CheckSuiteDef*> RepoDefinition::SuitesOf(std::string_view source) const {
+  std::vector<const CheckSuiteDef*> out;
+  for (const CheckSuiteDef& c : checks) {
+    if (c.source == source) out.push_back(&c);
+  }
+  return out;
+}
 
 std::vector<std::string> RepoDefinition::FeatureNames(std::string_view view) const {
   std::vector<std::string> out;
@@ -177,6 +188,55 @@ json ToJson(const FeatureServiceDef& d) {
   return {{"name", d.name}, {"features", refs}};
 }
 
+json ToJson(const RuleDef& r) {
+  json j = {{"rule", r.rule}, {"severity", r.severity}};
+  if (!r.column.empty()) j["column"] = r.column;
+  if (!r.columns.empty()) j["columns"] = r.columns;
+  if (r.min) j["min"] = *r.min;
+  if (r.max) j["max"] = *r.max;
+  if (r.rule == "accepted_values") j["values"] = r.values;
+  if (!r.pattern.empty()) j["pattern"] = r.pattern;
+  if (r.rule == "quantile") j["q"] = r.q;
+  if (r.rule == "schema") {
+    j["schema"] = SchemaToJson(r.schema);
+    j["allow_extra"] = r.allow_extra;
+  }
+  if (r.warn_after_us) j["warn_after_us"] = *r.warn_after_us;
+  if (r.error_after_us) j["error_after_us"] = *r.error_after_us;
+  if (r.mostly) j["mostly"] = *r.mostly;
+  return j;
+}
+
+json ToJson(const CheckSuiteDef& d) {
+  json rules = json::array();
+  for (const RuleDef& r : d.rules) rules.push_back(ToJson(r));
+  return {{"name", d.name}, {"source", d.source}, {"rules", rules}};
+}
+
+void FromJson(const json& j, CheckSuiteDef& d) {
+  d.name = j.at("name");
+  d.source = j.at("source");
+  for (const json& x : j.at("rules")) {
+    RuleDef r;
+    r.rule = x.at("rule");
+    r.severity = x.at("severity");
+    r.column = x.value("column", "");
+    if (x.contains("columns")) r.columns = x["columns"].get<std::vector<std::string>>();
+    if (x.contains("min")) r.min = x["min"].get<double>();
+    if (x.contains("max")) r.max = x["max"].get<double>();
+    if (x.contains("values")) r.values = x["values"].get<std::vector<std::string>>();
+    r.pattern = x.value("pattern", "");
+    r.q = x.value("q", 0.0);
+    if (x.contains("schema")) r.schema = SchemaFromJson(x["schema"]);
+    r.allow_extra = x.value("allow_extra", true);
+    if (x.contains("warn_after_us")) r.warn_after_us = x["warn_after_us"].get<Micros>();
+    if (x.contains("error_after_us")) r.error_after_us = x["error_after_us"].get<Micros>();
+    if (x.contains("mostly")) r.mostly = x["mostly"].get<double>();
+    d.rules.push_back(std::move(r));
+  }
+  d.version = j.value("version", "");
+}
+
 void FromJson(const json& j, EntityDef& d) {
   d.name = j.at("name");
   d.join_keys = j.at("join_keys").get<std::vector<std::string>>();
@@ -265,6 +325,11 @@ void AssignVersions(RepoDefinition& repo) {
       }
     }
     s.version = ShortHash(j);
+  }
+  for (CheckSuiteDef& c : repo.checks) {
+    json j = ToJson(c);
+    if (const auto* src = repo.FindSource(c.source)) j["source_version"] = src->version;
+    c.version = ShortHash(j);
   }
 }
 

@@ -83,6 +83,39 @@ struct FeatureServiceDef {
   std::string version;
 };
 
+// One rule of a check suite (SPEC §7; docs/guide.md "Data quality"). Which fields a rule
+// uses depends on `rule`; the loader rejects keys a rule does not take.
+struct RuleDef {
+  // schema | not_null | range | accepted_values | regex | unique | row_count | null_rate |
+  // mean | stddev | quantile | freshness
+  std::string rule;
+  std::string column;                   // single-column rules
+  std::vector<std::string> columns;     // unique: the key columns
+  std::optional<double> min, max;       // range, row_count, null_rate, mean, stddev, quantile
+  std::vector<std::string> values;      // accepted_values, as written (typed by the column)
+  std::string pattern;                  // regex (RE2 syntax, matched anywhere unless anchored)
+  double q = 0;                         // quantile
+  Schema schema;                        // schema: expected columns and types
+  bool allow_extra = true;              // schema: other columns are allowed
+  std::optional<Micros> warn_after_us;  // freshness
+  std::optional<Micros> error_after_us;
+  // Row-level rules: the fraction of non-null values that must pass (not_null: of all rows).
+  // nullopt: 1 for warn and fail rules; for quarantine rules, no threshold (bad rows are
+  // quarantined and the delivery is never rejected for them).
+  std::optional<double> mostly;
+  std::string severity = "fail";        // warn | fail | quarantine
+  Location loc;
+};
+
+// A check suite: rules run on every delivery of a source at ingest (and by `validate`).
+struct CheckSuiteDef {
+  std::string name;
+  std::string source;
+  std::vector<RuleDef> rules;
+  Location loc;
+  std::string version;
+};
+
 struct OnlineStoreConfig {
   std::string type = "rocksdb";  // rocksdb | redis
   std::string path = ".sluice/online";
@@ -117,6 +150,7 @@ struct RepoDefinition {
   std::vector<FeatureViewDef> feature_views;
   std::vector<OnDemandViewDef> on_demand_views;
   std::vector<FeatureServiceDef> feature_services;
+  std::vector<CheckSuiteDef> checks;
 
   // Lookups by name; nullptr when absent.
   const EntityDef* FindEntity(std::string_view name) const;
@@ -124,6 +158,9 @@ struct RepoDefinition {
   const FeatureViewDef* FindFeatureView(std::string_view name) const;
   const OnDemandViewDef* FindOnDemandView(std::string_view name) const;
   const FeatureServiceDef* FindService(std::string_view name) const;
+  const CheckSuiteDef* FindCheckSuite(std::string_view name) const;
+  // The suites attached to a source, in definition order.
+  std::vector<const CheckSuiteDef*> SuitesOf(std::string_view source) const;
   // Feature names of a feature view or on-demand view, in definition order (empty if neither).
   std::vector<std::string> FeatureNames(std::string_view view) const;
   // A service's features as (view, feature), whole views expanded, in order, each once.
@@ -144,6 +181,9 @@ nlohmann::json ToJson(const SourceDef& d);
 nlohmann::json ToJson(const FeatureViewDef& d);
 nlohmann::json ToJson(const OnDemandViewDef& d);
 nlohmann::json ToJson(const FeatureServiceDef& d);
+nlohmann::json ToJson(const CheckSuiteDef& d);
+nlohmann::json ToJson(const RuleDef& d);
+void FromJson(const nlohmann::json& j, CheckSuiteDef& d);
 void FromJson(const nlohmann::json& j, EntityDef& d);
 void FromJson(const nlohmann::json& j, SourceDef& d);
 void FromJson(const nlohmann::json& j, FeatureViewDef& d);

@@ -84,6 +84,17 @@ struct Doc {
     return d;
   }
 
+  std::optional<double> Number(const YAML::Node& parent, const std::string& key,
+                               const std::string& what) const {
+    const YAML::Node n = parent[key];
+    if (!n) return std::nullopt;
+    double v = 0;
+    if (!n.IsScalar() || !YAML::convert<double>::decode(n, v)) {
+      Fail(n, fmt::format("'{}' of {} must be a number", key, what), "");
+    }
+    return v;
+  }
+
   Location Loc(const YAML::Node& n) const { return {file, Line(n)}; }
 };
 
@@ -132,6 +143,8 @@ Schema LoadSchemaMap(const Doc& doc, const YAML::Node& n, const std::string& wha
   }
   return schema;
 }
+
+RuleDef LoadRule(const Doc& doc, const YAML::Node& n, const std::string& suite);
 
 void LoadDefinitionFile(const Doc& doc, const YAML::Node& root, RepoDefinition& repo) {
   if (root.IsNull()) return;
@@ -223,6 +236,120 @@ void LoadDefinitionFile(const Doc& doc, const YAML::Node& root, RepoDefinition& 
     s.loc = doc.Loc(n);
     repo.feature_services.push_back(std::move(s));
   });
+  each("checks", [&](const YAML::Node& n) {
+    doc.CheckKeys(n, "a check suite", {"name", "source", "rules", "description"});
+    CheckSuiteDef c;
+    c.name = doc.Str(n, "name", "a check suite");
+    const std::string what = "check suite '" + c.name + "'";
+    c.source = doc.Str(n, "source", what);
+    const YAML::Node rules = n["rules"];
+    if (!rules || !rules.IsSequence() || rules.size() == 0) {
+      doc.Fail(rules ? rules : n, what + " has no rules", "rules: [{rule: not_null, column: id}]");
+    }
+    for (const auto& r : rules) {
+      doc.ExpectMap(r, "a rule of " + what);
+      c.rules.push_back(LoadRule(doc, r, c.name));
+    }
+    c.loc = doc.Loc(n);
+    repo.checks.push_back(std::move(c));
+  });
+}
+
+// One rule of a check suite; the keys each rule takes are listed here (docs/guide.md).
+RuleDef LoadRule(const Doc& doc, const YAML::Node& n, const std::string& suite) {
+  RuleDef r;
+  r.rule = doc.Str(n, "rule", "a rule of check suite '" + suite + "'");
+  const std::string what = fmt::format("rule '{}' of check suite '{}'", r.rule, suite);
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> kKeys = {
+      {"schema", {"columns", "allow_extra"}},
+      {"not_null", {"column", "mostly"}},
+      {"range", {"column", "min", "max", "mostly"}},
+      {"accepted_values", {"column", "values", "mostly"}},
+      {"regex", {"column", "pattern", "mostly"}},
+      {"unique", {"columns", "column", "mostly"}},
+      {"row_count", {"min", "max"}},
+      {"null_rate", {"column", "min", "max"}},
+      {"mean", {"column", "min", "max"}},
+      {"stddev", {"column", "min", "max"}},
+      {"quantile", {"column", "q", "min", "max"}},
+      {"freshness", {"column", "warn_after", "error_after"}},
+  };
+  auto kind = std::find_if(kKeys.begin(), kKeys.end(), [&](const auto& k) { return k.first == r.rule; });
+  if (kind == kKeys.end()) {
+    std::vector<std::string> names;
+    for (const auto& k : kKeys) names.push_back(k.first);
+    const std::string near = ClosestName(r.rule, names);
+    doc.Fail(n["rule"], fmt::format("unknown rule '{}' in check suite '{}'", r.rule, suite),
+             near.empty() ? fmt::format("rules: {}", fmt::join(names, ", "))
+                          : "did you mean '" + near + "'?");
+  }
+  std::vector<std::string> allowed = {"rule", "severity", "description"};
+  allowed.insert(allowed.end(), kind->second.begin(), kind->second.end());
+  doc.CheckKeys(n, what, allowed);
+  r.severity = n["severity"] ? doc.Str(n, "severity", what) : "fail";
+  if (r.severity != "warn" && r.severity != "fail" && r.severity != "quarantine") {
+    doc.Fail(n["severity"], fmt::format("{} has unknown severity '{}'", what, r.severity),
+             "severity: warn, fail or quarantine");
+  }
+  r.loc = doc.Loc(n);
+  const bool needs_column = r.rule != "schema" && r.rule != "row_count" &&
+                            r.rule != "freshness" && r.rule != "unique";
+  if (needs_column) r.column = doc.Str(n, "column", what);
+  if (r.rule == "freshness") r.column = doc.Str(n, "column", what, false);
+  if (r.rule == "unique") {
+    if (n["column"] && n["columns"]) doc.Fail(n, what + " has both column and columns", "keep one");
+    r.columns = n["column"] ? std::vector<std::string>{doc.Str(n, "column", what)}
+                            : doc.StrList(n, "columns", what);
+  }
+  r.min = doc.Number(n, "min", what);
+  r.max = doc.Number(n, "max", what);
+  r.mostly = doc.Number(n, "mostly", what);
+  if (r.mostly && (*r.mostly < 0 || *r.mostly > 1)) {
+    doc.Fail(n["mostly"], fmt::format("'mostly' of {} must be between 0 and 1", what),
+             "e.g. mostly: 0.99 (99% of non-null values must pass)");
+  }
+  const bool bounded = r.rule == "range" || r.rule == "row_count" || r.rule == "null_rate" ||
+                       r.rule == "mean" || r.rule == "stddev" || r.rule == "quantile";
+  if (bounded && !r.min && !r.max) doc.Fail(n, what + " has neither min nor max", "add min: or max:");
+  if (r.min && r.max && *r.min > *r.max) {
+    doc.Fail(n, fmt::format("{} has min {} > max {}", what, *r.min, *r.max), "swap them");
+  }
+  if (r.rule == "accepted_values") {
+    const YAML::Node v = n["values"];
+    if (!v || !v.IsSequence() || v.size() == 0) {
+      doc.Fail(v ? v : n, what + " needs a non-empty list of values", "values: [a, b, c]");
+    }
+    for (const auto& x : v) {
+      if (!x.IsScalar()) doc.Fail(x, what + ": values must be scalars", "");
+      r.values.push_back(x.as<std::string>());
+    }
+  }
+  if (r.rule == "regex") r.pattern = doc.Str(n, "pattern", what);
+  if (r.rule == "quantile") {
+    const auto q = doc.Number(n, "q", what);
+    if (!q || *q < 0 || *q > 1) doc.Fail(n, what + " needs q between 0 and 1", "q: 0.99");
+    r.q = *q;
+  }
+  if (r.rule == "schema") {
+    if (!n["columns"]) doc.Fail(n, what + " has no columns", "columns: {user_id: int64, ...}");
+    r.schema = LoadSchemaMap(doc, n["columns"], what + " columns");
+    if (n["allow_extra"]) {
+      const YAML::Node a = n["allow_extra"];
+      bool b = true;
+      if (!a.IsScalar() || !YAML::convert<bool>::decode(a, b)) {
+        doc.Fail(a, fmt::format("'allow_extra' of {} must be true or false", what), "");
+      }
+      r.allow_extra = b;
+    }
+  }
+  if (r.rule == "freshness") {
+    r.warn_after_us = doc.Duration(n, "warn_after", what);
+    r.error_after_us = doc.Duration(n, "error_after", what);
+    if (!r.warn_after_us && !r.error_after_us) {
+      doc.Fail(n, what + " has neither warn_after nor error_after", "warn_after: 2h, error_after: 1d");
+    }
+  }
+  return r;
 }
 
 ProjectConfig LoadProjectConfig(const Doc& doc, const YAML::Node& root) {
@@ -353,6 +480,7 @@ RepoDefinition LoadRepo(const fs::path& root_in) {
   }
   CheckUnique(all_views, "view");
   CheckUnique(repo.feature_services, "feature service");
+  CheckUnique(repo.checks, "check suite");
   return repo;
 }
 

@@ -1,0 +1,232 @@
+#include "quality/profile.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "common/bytes.h"
+#include "common/hash.h"
+#include "common/time.h"
+#include "sluice/error.h"
+
+namespace sluice::quality {
+namespace {
+
+constexpr uint8_t kFormat = 1;
+
+// The distinct-count hash of a non-null cell: XXH64 over a type tag and the value's bytes
+// (-0.0 counts as 0.0).
+uint64_t CellHash(const Column& c, size_t r) {
+  char buf[9];
+  switch (c.type) {
+    case DataType::kString: {
+      // Seeded by the tag instead of prefixed, to hash the bytes in place.
+      return Xxh64(c.str[r].data(), c.str[r].size()) ^ 0x9e3779b97f4a7c15ull;
+    }
+    case DataType::kFloat64: {
+      double d = c.f64[r];
+      if (d == 0) d = 0;
+      buf[0] = 'f';
+      std::memcpy(buf + 1, &d, 8);
+      return Xxh64(buf, 9);
+    }
+    case DataType::kFloat64List: {
+      const auto& l = c.list[r];
+      return Xxh64(l.data(), l.size() * sizeof(double)) ^ 0x51af0b5e3b1f7d3bull;
+    }
+    default:
+      buf[0] = 'i';
+      std::memcpy(buf + 1, &c.i64[r], 8);
+      return Xxh64(buf, 9);
+  }
+}
+
+}  // namespace
+
+bool ColumnProfile::numeric() const {
+  return type == DataType::kInt64 || type == DataType::kFloat64 || type == DataType::kTimestamp ||
+         type == DataType::kBool;
+}
+
+bool ColumnProfile::categorical() const {
+  return type == DataType::kString || type == DataType::kInt64 || type == DataType::kBool;
+}
+
+Profile::Profile(const Schema& schema) {
+  for (const Field& f : schema) {
+    ColumnProfile c;
+    c.name = f.name;
+    c.type = f.type;
+    columns_.push_back(std::move(c));
+  }
+}
+
+void Profile::Update(const Batch& batch, const std::vector<uint8_t>* skip) {
+  const size_t n = batch.num_rows;
+  size_t kept = n;
+  if (skip) {
+    kept = 0;
+    for (size_t r = 0; r < n; ++r) kept += (*skip)[r] == 0;
+  }
+  rows_ += static_cast<int64_t>(kept);
+  char text[24];
+  for (ColumnProfile& p : columns_) {
+    const Column& c = batch.Get(p.name);
+    p.count += static_cast<int64_t>(kept);
+    const bool numeric = p.numeric(), categorical = p.categorical();
+    const bool has_quantiles = p.type != DataType::kBool;
+    for (size_t r = 0; r < n; ++r) {
+      if (skip && (*skip)[r]) continue;
+      if (c.IsNull(r)) {
+        ++p.nulls;
+        continue;
+      }
+      p.distinct.Add(CellHash(c, r));
+      if (numeric) {
+        const double x = c.type == DataType::kFloat64 ? c.f64[r] : static_cast<double>(c.i64[r]);
+        p.moments.Update(x);
+        if (has_quantiles) p.quantiles.Update(x);
+      }
+      if (categorical) {
+        if (c.type == DataType::kString) {
+          p.top.Update(c.str[r]);
+        } else if (c.type == DataType::kBool) {
+          p.top.Update(c.i64[r] ? "true" : "false");
+        } else {
+          const auto [end, ec] = std::to_chars(text, text + sizeof text, c.i64[r]);
+          p.top.Update(std::string_view(text, static_cast<size_t>(end - text)));
+        }
+      }
+    }
+  }
+}
+
+void Profile::Merge(const Profile& other) {
+  if (columns_.empty() && rows_ == 0) {
+    *this = other;
+    return;
+  }
+  if (other.columns_.size() != columns_.size()) {
+    throw InputError(fmt::format("cannot merge profiles of {} and {} columns", columns_.size(),
+                                 other.columns_.size()));
+  }
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    ColumnProfile& a = columns_[i];
+    const ColumnProfile& b = other.columns_[i];
+    if (a.name != b.name || a.type != b.type) {
+      throw InputError(fmt::format("cannot merge profiles: column {} is {} {} in one, {} {} in "
+                                   "the other",
+                                   i + 1, a.name, TypeName(a.type), b.name, TypeName(b.type)));
+    }
+    a.count += b.count;
+    a.nulls += b.nulls;
+    a.moments.Merge(b.moments);
+    a.quantiles.Merge(b.quantiles);
+    a.distinct.Merge(b.distinct);
+    a.top.Merge(b.top);
+  }
+  rows_ += other.rows_;
+}
+
+const ColumnProfile* Profile::Find(std::string_view name) const {
+  for (const ColumnProfile& c : columns_) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+std::string Profile::Serialize() const {
+  std::string out;
+  PutRaw<uint8_t>(out, kFormat);
+  PutRaw(out, rows_);
+  PutRaw(out, static_cast<uint32_t>(columns_.size()));
+  for (const ColumnProfile& c : columns_) {
+    PutBytes(out, c.name);
+    PutRaw<uint8_t>(out, static_cast<uint8_t>(c.type));
+    PutRaw(out, c.count);
+    PutRaw(out, c.nulls);
+    c.moments.Serialize(out);
+    c.quantiles.Serialize(out);
+    c.distinct.Serialize(out);
+    c.top.Serialize(out);
+  }
+  return out;
+}
+
+Profile Profile::Deserialize(std::string_view in, const std::string& what) {
+  const char* w = what.c_str();
+  Profile p;
+  const auto format = TakeRaw<uint8_t>(in, w);
+  if (format != kFormat) {
+    throw InputError(fmt::format("{}: unknown profile format {} (this sluice reads {})", what,
+                                 format, kFormat));
+  }
+  p.rows_ = TakeRaw<int64_t>(in, w);
+  const auto n = TakeRaw<uint32_t>(in, w);
+  if (n > in.size()) throw InputError(what + ": truncated encoding");
+  for (uint32_t i = 0; i < n; ++i) {
+    ColumnProfile c;
+    c.name = std::string(TakeBytes(in, w));
+    const auto type = TakeRaw<uint8_t>(in, w);
+    if (type > static_cast<uint8_t>(DataType::kFloat64List)) {
+      throw InputError(fmt::format("{}: unknown column type {}", what, type));
+    }
+    c.type = static_cast<DataType>(type);
+    c.count = TakeRaw<int64_t>(in, w);
+    c.nulls = TakeRaw<int64_t>(in, w);
+    c.moments = Moments::Deserialize(in, w);
+    c.quantiles = KllSketch::Deserialize(in, w);
+    c.distinct = HyperLogLog::Deserialize(in, w);
+    c.top = TopK::Deserialize(in, w);
+    p.columns_.push_back(std::move(c));
+  }
+  if (!in.empty()) throw InputError(fmt::format("{}: {} trailing bytes", what, in.size()));
+  return p;
+}
+
+nlohmann::json Profile::ToJson(size_t top_n) const {
+  nlohmann::json cols = nlohmann::json::array();
+  for (const ColumnProfile& c : columns_) {
+    nlohmann::json j = {{"name", c.name},
+                        {"type", TypeName(c.type)},
+                        {"count", c.count},
+                        {"nulls", c.nulls},
+                        {"null_rate", c.count ? static_cast<double>(c.nulls) / c.count : 0.0},
+                        {"distinct", c.distinct.Estimate()}};
+    const bool time = c.type == DataType::kTimestamp;
+    auto number = [&](double x) -> nlohmann::json {
+      if (time) return FormatTimestamp(static_cast<Micros>(std::llround(x)));
+      return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+    };
+    if (c.numeric() && c.moments.count > 0) {
+      j["min"] = number(c.moments.min);
+      j["max"] = number(c.moments.max);
+      if (!time) {
+        j["mean"] = c.moments.mean;
+        j["stddev"] = c.moments.Stddev();
+      }
+      if (!c.quantiles.empty()) {
+        nlohmann::json q = nlohmann::json::object();
+        for (const auto& [name, at] : {std::pair{"p01", 0.01}, {"p05", 0.05}, {"p25", 0.25},
+                                       {"p50", 0.5}, {"p75", 0.75}, {"p95", 0.95}, {"p99", 0.99}}) {
+          q[name] = number(c.quantiles.Quantile(at));
+        }
+        j["quantiles"] = q;
+      }
+    }
+    if (c.categorical() && c.top.n() > 0) {
+      nlohmann::json top = nlohmann::json::array();
+      for (const TopK::Item& item : c.top.Items(top_n)) {
+        top.push_back({{"value", item.value}, {"count", item.count}});
+      }
+      j["top"] = top;
+      j["top_exact"] = c.top.exact();
+    }
+    cols.push_back(std::move(j));
+  }
+  return {{"rows", rows_}, {"columns", cols}};
+}
+
+}  // namespace sluice::quality

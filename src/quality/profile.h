@@ -1,0 +1,67 @@
+// A profile of a batch of rows (SPEC §7): per column the count, nulls, min/max/mean/stddev, a
+// quantile sketch, a distinct count and the most frequent values. Profiles are mergeable:
+// ingest stores one per delivery, and a source's profile at a snapshot is the merge of its
+// deliveries' profiles.
+//
+// Which summaries a column gets, by type:
+//   int64, float64, timestamp  moments and a KLL sketch (timestamps as microseconds)
+//   bool                       moments (of 0/1)
+//   string, int64, bool        top values
+//   every type                 a HyperLogLog distinct count
+// Not thread-safe: one Profile per thread, merged afterwards.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "quality/sketch.h"
+#include "sluice/column.h"
+
+namespace sluice::quality {
+
+struct ColumnProfile {
+  std::string name;
+  DataType type = DataType::kInt64;
+  int64_t count = 0;  // rows, nulls included
+  int64_t nulls = 0;
+  Moments moments;
+  KllSketch quantiles;
+  HyperLogLog distinct;
+  TopK top;
+  bool numeric() const;  // has moments and quantiles
+  bool categorical() const;  // has top values
+};
+
+class Profile {
+ public:
+  Profile() = default;
+  explicit Profile(const Schema& schema);
+
+  // Adds the rows of `batch` (which must hold every column of the schema, by name) whose
+  // skip[r] is 0 (skip == nullptr: every row).
+  void Update(const Batch& batch, const std::vector<uint8_t>* skip = nullptr);
+  // Adds `other`'s rows; throws InputError when the columns differ (name or type).
+  void Merge(const Profile& other);
+
+  int64_t rows() const { return rows_; }
+  const std::vector<ColumnProfile>& columns() const { return columns_; }
+  const ColumnProfile* Find(std::string_view name) const;
+
+  // The stored form (docs/architecture.md, "Data quality"): versioned, portable bytes.
+  std::string Serialize() const;
+  // Throws InputError("<what>: …") on bytes that are not a profile.
+  static Profile Deserialize(std::string_view bytes, const std::string& what);
+
+  // For people and --json: per column count, nulls, null_rate, distinct, and by type
+  // min/max/mean/stddev, quantiles (p01 … p99), top values (at most `top_n`).
+  nlohmann::json ToJson(size_t top_n = 10) const;
+
+ private:
+  int64_t rows_ = 0;
+  std::vector<ColumnProfile> columns_;
+};
+
+}  // namespace sluice::quality

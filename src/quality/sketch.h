@@ -1,0 +1,147 @@
+// Mergeable summaries of one column, for profiles (SPEC §7, docs/architecture.md "Data
+// quality"). Each is a small value type: Update one value at a time, Merge another summary
+// of the same kind (the result summarises both inputs' values), Serialize into a portable
+// byte string and Deserialize it back. All are deterministic: the same values in the same
+// order give the same bytes, so a stored profile is reproducible.
+//
+// Not thread-safe: one summary per thread, merged afterwards.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace sluice::quality {
+
+// Count, min, max, mean and the sum of squared deviations (Welford; merged with Chan et al.'s
+// pairwise formula), over non-null finite values.
+struct Moments {
+  int64_t count = 0;
+  double min = 0;   // meaningful when count > 0
+  double max = 0;
+  double mean = 0;
+  double m2 = 0;    // sum of (x - mean)^2
+
+  void Update(double x);
+  void Merge(const Moments& other);
+  // Sample variance / standard deviation (n - 1); 0 when count < 2.
+  double Variance() const;
+  double Stddev() const;
+
+  void Serialize(std::string& out) const;
+  // Reads one Moments from the front of `in`, advancing it. Throws InputError("<what>: …").
+  static Moments Deserialize(std::string_view& in, const char* what);
+};
+
+// KLL quantile sketch (Karnin, Lang, Liberty 2016) over doubles: normalized rank error about
+// 1.65 / k with high probability (k = 200: about 1%). Compaction keeps the odd or even items of
+// a level alternately (a counter, not a random generator), so results are deterministic.
+class KllSketch {
+ public:
+  explicit KllSketch(uint16_t k = 200);
+
+  void Update(double x);  // NaN is ignored
+  void Merge(const KllSketch& other);
+
+  uint64_t n() const { return n_; }  // values summarised
+  bool empty() const { return n_ == 0; }
+  double min() const { return min_; }  // exact; meaningful when !empty()
+  double max() const { return max_; }
+  // The value at normalized rank q in [0, 1] (0: min, 1: max). Requires !empty().
+  double Quantile(double q) const;
+  // The fraction of summarised values <= x (the empirical CDF at x), in [0, 1].
+  double Rank(double x) const;
+  // The retained items with their weights, sorted by value (for CDF comparisons: KS, PSI).
+  std::vector<std::pair<double, uint64_t>> WeightedItems() const;
+
+  void Serialize(std::string& out) const;
+  static KllSketch Deserialize(std::string_view& in, const char* what);
+
+ private:
+  void Compress();  // compacts until the retained items fit the total capacity
+  void CompactLevel(size_t h);
+  void UpdateCapacities();  // after the number of levels changed
+  uint16_t k_;
+  uint64_t n_ = 0;
+  double min_ = 0, max_ = 0;
+  uint64_t compactions_ = 0;                 // alternates the kept half
+  std::vector<std::vector<double>> levels_;  // level h items weigh 2^h; h >= 1 sorted
+  std::vector<uint32_t> capacities_;         // per level, for the current number of levels
+  size_t retained_ = 0;                      // items in all levels
+  size_t total_capacity_ = 0;                // sum of capacities_
+};
+
+// HyperLogLog distinct count over 64-bit hashes: exact up to 256 distinct hashes (sorted
+// sparse list), then 2^12 one-byte registers (standard error about 1.6%). The same
+// algorithm and encoding as the engine's approx_count_distinct state, which uses this class.
+class HyperLogLog {
+ public:
+  void Add(uint64_t hash);
+  void Merge(const HyperLogLog& other);
+  int64_t Estimate() const;
+  bool empty() const { return sparse_.empty() && registers_.empty(); }
+
+  // The encoding of approx_count_distinct's tile states (docs/architecture.md): u8 mode 0 +
+  // u32 count + sorted u64 hashes, or u8 mode 1 + 4096 register bytes.
+  void Serialize(std::string& out) const;
+  static HyperLogLog Deserialize(std::string_view& in, const char* what);
+
+ private:
+  void Densify();
+  std::vector<uint64_t> sparse_;    // sorted distinct hashes while registers_ is empty
+  std::vector<uint8_t> registers_;
+};
+
+// The most frequent values (SpaceSaving, Metwally et al. 2005) with `capacity` counters:
+// counts are exact while at most `capacity` distinct values have been seen; beyond that each
+// count overestimates by at most its `error`, and every value with frequency > n / capacity is
+// kept.
+class TopK {
+ public:
+  explicit TopK(uint32_t capacity = 64);
+
+  void Update(std::string_view value, uint64_t weight = 1);
+  void Merge(const TopK& other);
+
+  struct Item {
+    std::string value;
+    uint64_t count = 0;  // an upper bound: the true count is in [count - error, count]
+    uint64_t error = 0;
+  };
+  // Items by count descending, then value ascending; at most `limit` (0: all kept).
+  std::vector<Item> Items(size_t limit = 0) const;
+  uint64_t n() const { return n_; }  // total weight seen
+  // True while the counts are exact (no counter was ever evicted).
+  bool exact() const { return exact_; }
+
+  void Serialize(std::string& out) const;
+  static TopK Deserialize(std::string_view& in, const char* what);
+
+ private:
+  // Heap order: the counter evicted next first (the least count; among equal counts the
+  // greatest value, i.e. the last in Items() order), so the state evolves the same whether or
+  // not it went through Serialize/Deserialize.
+  bool EvictsBefore(uint32_t a, uint32_t b) const;
+  void SiftDown(size_t pos);
+  void SiftUp(size_t pos);
+  void Rebuild();  // index_ and heap_ from items_
+
+  uint32_t capacity_;
+  uint64_t n_ = 0;
+  bool exact_ = true;
+  std::vector<Item> items_;  // unsorted; at most capacity_
+  // Transparent: find() by string_view without a copy.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
+  };
+  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> index_;  // value -> slot
+  std::vector<uint32_t> heap_;      // slots, a binary min-heap (EvictsBefore)
+  std::vector<uint32_t> heap_pos_;  // slot -> position in heap_
+};
+
+}  // namespace sluice::quality

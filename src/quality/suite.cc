@@ -1,0 +1,370 @@
+#include "quality/suite.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "common/hash.h"
+#include "common/key.h"
+#include "common/text.h"
+#include "common/time.h"
+#include "quality/sketch.h"
+#include "sluice/error.h"
+
+namespace sluice::quality {
+namespace {
+
+constexpr size_t kMaxExamples = 20;
+
+bool RowLevel(const std::string& rule) {
+  return rule == "not_null" || rule == "range" || rule == "accepted_values" || rule == "regex" ||
+         rule == "unique";
+}
+
+std::string Bounds(const repo::RuleDef& d) {
+  if (d.min && d.max) return fmt::format("[{}, {}]", *d.min, *d.max);
+  if (d.min) return fmt::format(">= {}", *d.min);
+  return fmt::format("<= {}", *d.max);
+}
+
+double AsDouble(const Column& c, size_t r) {
+  return c.type == DataType::kFloat64 ? c.f64[r] : static_cast<double>(c.i64[r]);
+}
+
+}  // namespace
+
+nlohmann::json ValueJson(const Value& v) {
+  if (v.is_null) return nullptr;
+  switch (v.type) {
+    case DataType::kInt64: return v.i;
+    case DataType::kFloat64: return std::isfinite(v.d) ? nlohmann::json(v.d) : nlohmann::json(nullptr);
+    case DataType::kBool: return v.i != 0;
+    case DataType::kString: return v.s;
+    case DataType::kTimestamp: return FormatTimestamp(v.i);
+    case DataType::kFloat64List: return v.list;
+  }
+  return nullptr;
+}
+
+nlohmann::json CheckResult::ToJson() const {
+  nlohmann::json j = {{"delivery", delivery},
+                      {"suite", suite},
+                      {"rule", rule},
+                      {"column", column.empty() ? nlohmann::json(nullptr) : nlohmann::json(column)},
+                      {"severity", severity},
+                      {"status", status},
+                      {"observed", observed ? nlohmann::json(*observed) : nlohmann::json(nullptr)},
+                      {"element_count", element_count},
+                      {"unexpected_count", unexpected_count},
+                      {"unexpected_percent", unexpected_percent},
+                      {"quarantined", quarantined},
+                      {"examples", examples},
+                      {"message", message}};
+  return j;
+}
+
+struct DeliveryCheck::Rule {
+  std::string suite;
+  repo::RuleDef def;
+  std::string label;  // "range(amount)", the reason written next to quarantined rows
+  // Row-level rules.
+  int64_t elements = 0;
+  int64_t unexpected = 0;
+  int64_t quarantined = 0;
+  nlohmann::json examples = nlohmann::json::array();
+  std::unique_ptr<RE2> regex;
+  std::unordered_set<std::string> accepted_strings;
+  std::unordered_set<int64_t> accepted_ints;
+  std::unordered_set<uint64_t> seen;  // unique: hashes of the keys seen so far
+  std::string key;                    // unique: scratch
+  // Whole-delivery rules, over the rows kept.
+  int64_t rows = 0;
+  int64_t nulls = 0;
+  Moments moments;
+  KllSketch kll;
+  std::optional<Micros> newest;
+
+  bool quarantines() const { return def.severity == "quarantine"; }
+
+  void Example(int64_t row, nlohmann::json value) {
+    if (examples.size() < kMaxExamples) examples.push_back({{"row", row + 1}, {"value", value}});
+  }
+
+  // Marks bad[r] for the rows of `b` that break this row-level rule.
+  void Judge(const Batch& b, int64_t first_row, std::vector<uint8_t>& bad) {
+    const size_t n = b.num_rows;
+    if (def.rule == "unique") {
+      std::vector<const Column*> cols;
+      for (const std::string& c : def.columns) cols.push_back(&b.Get(c));
+      for (size_t r = 0; r < n; ++r) {
+        bool null = false;
+        for (const Column* c : cols) null |= c->IsNull(r);
+        if (null) continue;
+        ++elements;
+        key.clear();
+        AppendKeyEncoding(cols, r, key);
+        if (seen.insert(Xxh64(key.data(), key.size())).second) continue;
+        bad[r] = 1;
+        nlohmann::json v = nlohmann::json::array();
+        for (const Column* c : cols) v.push_back(ValueJson(c->Get(r)));
+        if (cols.size() == 1) v = v[0];
+        Example(first_row + static_cast<int64_t>(r), std::move(v));
+      }
+      return;
+    }
+    const Column& c = b.Get(def.column);
+    for (size_t r = 0; r < n; ++r) {
+      const bool null = c.IsNull(r);
+      if (def.rule == "not_null") {
+        ++elements;
+        if (null) {
+          bad[r] = 1;
+          Example(first_row + static_cast<int64_t>(r), nullptr);
+        }
+        continue;
+      }
+      if (null) continue;
+      ++elements;
+      bool ok = true;
+      if (def.rule == "range") {
+        const double v = AsDouble(c, r);
+        ok = !std::isnan(v) && (!def.min || v >= *def.min) && (!def.max || v <= *def.max);
+      } else if (def.rule == "accepted_values") {
+        ok = c.type == DataType::kString ? accepted_strings.count(c.str[r]) > 0
+                                         : accepted_ints.count(c.i64[r]) > 0;
+      } else if (def.rule == "regex") {
+        ok = RE2::PartialMatch(c.str[r], *regex);
+      }
+      if (!ok) {
+        bad[r] = 1;
+        Example(first_row + static_cast<int64_t>(r), ValueJson(c.Get(r)));
+      }
+    }
+  }
+
+  // Accumulates what a whole-delivery rule measures, over the kept rows of `b`.
+  void Measure(const Batch& b, const std::vector<uint8_t>& quarantine) {
+    const size_t n = b.num_rows;
+    const Column* c = def.column.empty() ? nullptr : &b.Get(def.column);
+    for (size_t r = 0; r < n; ++r) {
+      if (quarantine[r]) continue;
+      ++rows;
+      if (!c) continue;
+      if (c->IsNull(r)) {
+        ++nulls;
+        continue;
+      }
+      if (def.rule == "mean" || def.rule == "stddev") {
+        moments.Update(AsDouble(*c, r));
+      } else if (def.rule == "quantile") {
+        kll.Update(AsDouble(*c, r));
+      } else if (def.rule == "freshness") {
+        newest = std::max(newest.value_or(c->i64[r]), c->i64[r]);
+      }
+    }
+  }
+};
+
+DeliveryCheck::DeliveryCheck(const repo::RepoDefinition& repo, const repo::SourceDef& source,
+                             Micros now, std::optional<Micros> newest_committed)
+    : now_(now), newest_committed_(newest_committed) {
+  for (const repo::CheckSuiteDef* suite : repo.SuitesOf(source.name)) {
+    for (const repo::RuleDef& def : suite->rules) {
+      auto rule = std::make_unique<Rule>();
+      rule->suite = suite->name;
+      rule->def = def;
+      if (def.rule == "freshness" && def.column.empty()) rule->def.column = source.timestamp_field;
+      const std::string cols =
+          def.columns.empty() ? rule->def.column : fmt::format("{}", fmt::join(def.columns, ","));
+      rule->label = cols.empty() ? def.rule : def.rule + "(" + cols + ")";
+      if (def.rule == "regex") {
+        rule->regex = std::make_unique<RE2>(def.pattern, RE2::Quiet);
+        if (!rule->regex->ok()) {
+          throw InputError(fmt::format("check suite '{}': bad pattern '{}': {}", suite->name,
+                                       def.pattern, rule->regex->error()));
+        }
+      }
+      if (def.rule == "accepted_values") {
+        const int i = FindField(source.schema, def.column);
+        const DataType type = i >= 0 ? source.schema[i].type : DataType::kString;
+        for (const std::string& v : def.values) {
+          if (type == DataType::kString) {
+            rule->accepted_strings.insert(v);
+          } else if (auto parsed = ParseScalar(v, type)) {
+            rule->accepted_ints.insert(parsed->i);
+          }
+        }
+      }
+      rules_.push_back(std::move(rule));
+    }
+  }
+}
+
+DeliveryCheck::~DeliveryCheck() = default;
+
+void DeliveryCheck::SetDeliveredColumns(std::vector<DeliveredColumn> columns) {
+  delivered_ = std::move(columns);
+}
+
+bool DeliveryCheck::QuarantinesNulls(const std::string& column) const {
+  for (const auto& r : rules_) {
+    if (r->def.rule == "not_null" && r->def.column == column && r->quarantines()) return true;
+  }
+  return false;
+}
+
+void DeliveryCheck::Consume(const Batch& batch, int64_t first_row,
+                            std::vector<uint8_t>& quarantine, std::vector<std::string>& reasons) {
+  const size_t n = batch.num_rows;
+  quarantine.assign(n, 0);
+  reasons.assign(n, std::string());
+  std::vector<uint8_t> bad;
+  for (auto& rule : rules_) {
+    if (!RowLevel(rule->def.rule)) continue;
+    bad.assign(n, 0);
+    rule->Judge(batch, first_row, bad);
+    for (size_t r = 0; r < n; ++r) {
+      if (!bad[r]) continue;
+      ++rule->unexpected;
+      if (!rule->quarantines()) continue;
+      ++rule->quarantined;
+      quarantine[r] = 1;
+      if (!reasons[r].empty()) reasons[r] += ", ";
+      reasons[r] += rule->label;
+    }
+  }
+  for (auto& rule : rules_) {
+    if (!RowLevel(rule->def.rule)) rule->Measure(batch, quarantine);
+  }
+}
+
+std::vector<CheckResult> DeliveryCheck::Finish() {
+  std::vector<CheckResult> out;
+  for (auto& rule : rules_) {
+    const repo::RuleDef& d = rule->def;
+    CheckResult c;
+    c.suite = rule->suite;
+    c.rule = d.rule;
+    c.column = d.columns.empty() ? d.column : fmt::format("{}", fmt::join(d.columns, ","));
+    c.severity = d.severity;
+    bool ok = true;
+    if (RowLevel(d.rule)) {
+      c.element_count = rule->elements;
+      c.unexpected_count = rule->unexpected;
+      c.quarantined = rule->quarantined;
+      c.examples = std::move(rule->examples);
+      c.unexpected_percent =
+          c.element_count ? 100.0 * static_cast<double>(c.unexpected_count) / c.element_count : 0;
+      c.observed = c.element_count
+                       ? static_cast<double>(c.element_count - c.unexpected_count) / c.element_count
+                       : 1.0;
+      const char* what = d.rule == "not_null"          ? "null"
+                         : d.rule == "range"           ? "outside the range"
+                         : d.rule == "accepted_values" ? "not an accepted value"
+                         : d.rule == "regex"           ? "not matching the pattern"
+                                                       : "repeating an earlier key";
+      c.message = fmt::format("{} of {} values {}", c.unexpected_count, c.element_count, what);
+      if (d.rule == "range") c.message += " " + Bounds(d);
+      if (rule->quarantines()) {
+        // Bad rows are quarantined; an explicit `mostly` still rejects a delivery that is
+        // mostly bad.
+        ok = !d.mostly || *c.observed >= *d.mostly;
+        if (c.quarantined) c.message += fmt::format("; {} rows quarantined", c.quarantined);
+      } else {
+        ok = *c.observed >= d.mostly.value_or(1.0);
+      }
+      if (d.mostly) c.message += fmt::format(" (passed {:.4g}, mostly {})", *c.observed, *d.mostly);
+    } else if (d.rule == "row_count") {
+      c.observed = static_cast<double>(rule->rows);
+      c.element_count = rule->rows;
+      ok = (!d.min || *c.observed >= *d.min) && (!d.max || *c.observed <= *d.max);
+      c.message = fmt::format("{} rows, expected {}", rule->rows, Bounds(d));
+    } else if (d.rule == "null_rate") {
+      c.element_count = rule->rows;
+      c.unexpected_count = rule->nulls;
+      c.observed = rule->rows ? static_cast<double>(rule->nulls) / rule->rows : 0.0;
+      ok = (!d.min || *c.observed >= *d.min) && (!d.max || *c.observed <= *d.max);
+      c.message = fmt::format("{} of {} values null ({:.4g}), expected {}", rule->nulls, rule->rows,
+                              *c.observed, Bounds(d));
+    } else if (d.rule == "mean" || d.rule == "stddev" || d.rule == "quantile") {
+      c.element_count = rule->rows - rule->nulls;
+      const bool empty = c.element_count == 0;
+      if (!empty) {
+        c.observed = d.rule == "mean"     ? rule->moments.mean
+                     : d.rule == "stddev" ? rule->moments.Stddev()
+                                          : rule->kll.Quantile(d.q);
+      }
+      ok = !empty && (!d.min || *c.observed >= *d.min) && (!d.max || *c.observed <= *d.max);
+      const std::string name = d.rule == "quantile" ? fmt::format("quantile {}", d.q) : d.rule;
+      c.message = empty ? fmt::format("no non-null values to take the {} of", name)
+                        : fmt::format("{} {:.6g}, expected {}", name, *c.observed, Bounds(d));
+    } else if (d.rule == "freshness") {
+      std::optional<Micros> newest = rule->newest;
+      if (newest_committed_) newest = std::max(newest.value_or(*newest_committed_), *newest_committed_);
+      c.severity = d.error_after_us ? "fail" : "warn";
+      if (!newest) {
+        c.message = "no timestamps: nothing to measure freshness on";
+        ok = false;
+      } else {
+        const Micros lag = now_ - *newest;
+        c.observed = static_cast<double>(lag) / 1e6;  // seconds
+        const bool error = d.error_after_us && lag > *d.error_after_us;
+        const bool warn = d.warn_after_us && lag > *d.warn_after_us;
+        c.message = fmt::format("newest {} is {} old", FormatTimestamp(*newest),
+                                FormatDuration(lag));
+        if (error) {
+          c.severity = "fail";
+          ok = false;
+        } else if (warn) {
+          c.severity = "warn";
+          ok = false;
+        }
+      }
+    } else if (d.rule == "schema") {
+      std::vector<std::string> problems;
+      for (const Field& f : d.schema) {
+        auto it = std::find_if(delivered_.begin(), delivered_.end(),
+                               [&](const DeliveredColumn& x) { return x.name == f.name; });
+        if (it == delivered_.end()) {
+          problems.push_back(fmt::format("column '{}' is missing", f.name));
+        } else if (it->type != TypeName(f.type)) {
+          problems.push_back(fmt::format("column '{}' is {}, expected {}", f.name, it->type,
+                                         TypeName(f.type)));
+        }
+      }
+      if (!d.allow_extra) {
+        for (const DeliveredColumn& x : delivered_) {
+          if (FindField(d.schema, x.name) < 0) {
+            problems.push_back(fmt::format("unexpected column '{}'", x.name));
+          }
+        }
+      }
+      c.element_count = static_cast<int64_t>(d.schema.size());
+      c.unexpected_count = static_cast<int64_t>(problems.size());
+      ok = problems.empty();
+      c.message = ok ? fmt::format("{} columns as expected", d.schema.size())
+                     : fmt::format("{}", fmt::join(problems, "; "));
+    }
+    c.status = ok ? (c.quarantined ? "warn" : "pass") : (c.severity == "warn" ? "warn" : "fail");
+    if (c.status == "fail") failed_ = true;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::vector<std::vector<std::string>> CheckRows(const std::vector<CheckResult>& results) {
+  std::vector<std::vector<std::string>> rows;
+  for (const CheckResult& c : results) {
+    std::string status = c.status;
+    std::transform(status.begin(), status.end(), status.begin(), ::toupper);
+    rows.push_back({status, c.suite, c.column.empty() ? c.rule : c.rule + "(" + c.column + ")",
+                    c.severity, c.message});
+  }
+  return rows;
+}
+
+}  // namespace sluice::quality

@@ -1,0 +1,97 @@
+// Check suites run on one delivery of a source (SPEC §7; docs/architecture.md "Data quality";
+// the rules' exact semantics are in docs/guide.md "Data quality").
+//
+// One pass: ingest (and `validate`) hand every batch of the delivery to Consume, in delivery
+// order, and get back which rows to quarantine; Finish then judges the whole-delivery rules
+// and returns one result per rule. Memory: per rule a few counters and up to 20 examples; a
+// quantile sketch per quantile rule; `unique` keeps one 64-bit hash per distinct key.
+//
+// Not thread-safe: one DeliveryCheck per delivery.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "repo/definitions.h"
+#include "sluice/column.h"
+
+namespace sluice::quality {
+
+// The result of one rule on one delivery: an entry of the `checks` list of `ingest --json`
+// and `validate --json` (docs/json.md).
+struct CheckResult {
+  std::string delivery;            // the file (or "query", "push") the rule judged
+  std::string suite;
+  std::string rule;
+  std::string column;              // "" for whole-delivery rules; "a,b" for several columns
+  std::string severity;            // warn | fail | quarantine
+  std::string status;              // pass | warn | fail
+  std::optional<double> observed;  // row rules: the fraction of judged values that passed
+  int64_t element_count = 0;       // values judged (row rules: non-null values; not_null: rows)
+  int64_t unexpected_count = 0;    // values that broke the rule
+  double unexpected_percent = 0;   // 100 * unexpected_count / element_count
+  int64_t quarantined = 0;         // rows this rule sent to quarantine
+  nlohmann::json examples = nlohmann::json::array();  // up to 20 {"row": n, "value": v}
+  std::string message;             // one line for people: what was expected, what was seen
+
+  nlohmann::json ToJson() const;
+};
+
+// The columns a delivery arrived with (before conversion to the source's types), for the
+// schema rule.
+struct DeliveredColumn {
+  std::string name;
+  std::string type;  // sluice type name, or the reader's type when sluice has none
+};
+
+class DeliveryCheck {
+ public:
+  // The suites of `source` in `repo`. (Ingest's own rules — a value that does not parse, a
+  // null timestamp or join key — stay ingest's; QuarantinesNulls tells it which of those
+  // columns a suite quarantines instead.) `now`: the time freshness is measured at.
+  // `newest_committed`: the newest timestamp already in the source's log, if any (freshness
+  // takes the newer of it and the delivery's).
+  DeliveryCheck(const repo::RepoDefinition& repo, const repo::SourceDef& source, Micros now,
+                std::optional<Micros> newest_committed);
+  ~DeliveryCheck();
+  DeliveryCheck(const DeliveryCheck&) = delete;
+  DeliveryCheck& operator=(const DeliveryCheck&) = delete;
+
+  // The schema rules compare these with what they expect.
+  void SetDeliveredColumns(std::vector<DeliveredColumn> columns);
+
+  // Judges the rows of `batch` (the source's columns by name), the rows numbered from
+  // `first_row` (0-based, in delivery order). On return quarantine[r] != 0 for rows to
+  // quarantine, with reasons[r] naming the rules they broke ("range(amount), regex(email)").
+  void Consume(const Batch& batch, int64_t first_row, std::vector<uint8_t>& quarantine,
+               std::vector<std::string>& reasons);
+
+  // Judges the whole-delivery rules on the rows that were not quarantined and returns every
+  // rule's result, suites and rules in definition order.
+  std::vector<CheckResult> Finish();
+
+  // After Finish: whether any rule failed (the delivery must not be committed).
+  bool failed() const { return failed_; }
+  // Whether a suite quarantines the rows where `column` is null.
+  bool QuarantinesNulls(const std::string& column) const;
+
+ private:
+  struct Rule;
+  std::vector<std::unique_ptr<Rule>> rules_;
+  std::vector<DeliveredColumn> delivered_;
+  Micros now_;
+  std::optional<Micros> newest_committed_;
+  bool failed_ = false;
+};
+
+// A value as JSON: null, number, bool, string, timestamps as ISO 8601 text, lists as arrays.
+nlohmann::json ValueJson(const Value& v);
+
+// Human-readable lines for a list of results ("FAIL  transactions_gate  range(amount)  …").
+std::vector<std::vector<std::string>> CheckRows(const std::vector<CheckResult>& results);
+
+}  // namespace sluice::quality

@@ -1,0 +1,298 @@
+// Check suites end to end through the sluice binary (SPEC §7): every rule's observed value on
+// hand-built data, fail rejecting a delivery, quarantine keeping good rows and setting bad ones
+// aside, the quarantine round trip (good + quarantined = input; fixed rows re-ingested), and
+// definition errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "common/time.h"
+#include "e2e/e2e_util.h"
+
+namespace sluice {
+namespace {
+
+// Ten transactions. Row 3: amount -5 and a bad email; row 4: category 'toys'; row 6 repeats
+// txn_id 5; row 7: null amount; row 8: amount 20000; row 9: null email.
+constexpr const char* kRows =
+    "txn_id,user_id,ts,amount,category,email\n"
+    "1,1,2026-03-01T00:00:00,10.0,food,a@x.com\n"
+    "2,1,2026-03-01T01:00:00,20.0,travel,b@x.com\n"
+    "3,2,2026-03-01T02:00:00,-5.0,food,bad-email\n"
+    "4,2,2026-03-01T03:00:00,30.0,toys,c@x.com\n"
+    "5,3,2026-03-01T04:00:00,40.0,games,d@x.com\n"
+    "5,3,2026-03-01T05:00:00,50.0,fuel,e@x.com\n"
+    "7,4,2026-03-01T06:00:00,,food,f@x.com\n"
+    "8,4,2026-03-01T07:00:00,20000.0,food,g@x.com\n"
+    "9,5,2026-03-01T08:00:00,60.0,fuel,\n"
+    "10,5,2026-03-01T09:00:00,70.0,travel,h@x.com\n";
+
+constexpr const char* kSource = R"yaml(entities:
+  - {name: user, join_keys: [user_id]}
+sources:
+  - name: tx
+    type: file
+    path: data/*.csv
+    timestamp_field: ts
+    schema: {txn_id: int64, user_id: int64, ts: timestamp, amount: float64, category: string, email: string}
+feature_views:
+  - name: spend
+    entities: [user]
+    source: tx
+    features:
+      - {name: last_amount, expr: amount}
+)yaml";
+
+constexpr const char* kMeasureSuite = R"yaml(checks:
+  - name: gate
+    source: tx
+    rules:
+      - {rule: schema, columns: {txn_id: int64, amount: float64, email: string}}
+      - {rule: not_null, column: user_id}
+      - {rule: range, column: amount, min: 0, max: 10000, severity: warn}
+      - {rule: accepted_values, column: category, values: [food, travel, games, fuel], mostly: 0.8}
+      - {rule: regex, column: email, pattern: "^[^@]+@[^@]+$", severity: warn}
+      - {rule: unique, columns: [txn_id], severity: warn}
+      - {rule: row_count, min: 5}
+      - {rule: null_rate, column: amount, max: 0.05, severity: warn}
+      - {rule: mean, column: amount, min: 0, max: 100}
+      - {rule: stddev, column: amount, max: 100000}
+      - {rule: quantile, column: amount, q: 0.5, max: 100}
+      - {rule: freshness, warn_after: 1h, error_after: 3650d}
+)yaml";
+
+const nlohmann::json& Find(const nlohmann::json& checks, const std::string& rule) {
+  for (const auto& c : checks) {
+    if (c["rule"] == rule) return c;
+  }
+  static const nlohmann::json none;
+  ADD_FAILURE() << "no result for " << rule;
+  return none;
+}
+
+void MakeRepo(const ScratchRepo& repo, const std::string& suite) {
+  repo.Write("sluice.yaml", "project: q\nbucket_count: 2\n");
+  repo.Write("defs.yaml", kSource);
+  repo.Write("checks.yaml", suite);
+  repo.Write("data/a.csv", kRows);
+  repo.Run("apply");
+}
+
+TEST(QualityE2E, EveryRuleReportsItsObservedValue) {
+  ScratchRepo repo;
+  MakeRepo(repo, kMeasureSuite);
+  const Micros before = NowMicros();
+  const nlohmann::json v = repo.Json("validate tx", 1);
+  const Micros after = NowMicros();
+  EXPECT_EQ(v["failed"], true);
+  EXPECT_EQ(v["rows_read"], 10);
+  const nlohmann::json& checks = v["checks"];
+  ASSERT_EQ(checks.size(), 12u) << checks.dump(2);
+  for (const auto& c : checks) EXPECT_EQ(c["delivery"], "data/a.csv");
+
+  const auto& schema = Find(checks, "schema");
+  EXPECT_EQ(schema["status"], "pass") << schema.dump();
+
+  const auto& not_null = Find(checks, "not_null");
+  EXPECT_EQ(not_null["status"], "pass");
+  EXPECT_EQ(not_null["element_count"], 10);
+  EXPECT_EQ(not_null["unexpected_count"], 0);
+  EXPECT_EQ(not_null["observed"], 1.0);
+
+  // 9 non-null amounts, two outside [0, 10000]: rows 3 and 8.
+  const auto& range = Find(checks, "range");
+  EXPECT_EQ(range["status"], "warn");
+  EXPECT_EQ(range["element_count"], 9);
+  EXPECT_EQ(range["unexpected_count"], 2);
+  EXPECT_DOUBLE_EQ(range["observed"].get<double>(), 7.0 / 9.0);
+  EXPECT_DOUBLE_EQ(range["unexpected_percent"].get<double>(), 200.0 / 9.0);
+  ASSERT_EQ(range["examples"].size(), 2u);
+  EXPECT_EQ(range["examples"][0], (nlohmann::json{{"row", 3}, {"value", -5.0}}));
+  EXPECT_EQ(range["examples"][1], (nlohmann::json{{"row", 8}, {"value", 20000.0}}));
+
+  // 'toys' is not accepted: 9 of 10 pass, mostly 0.8 holds.
+  const auto& accepted = Find(checks, "accepted_values");
+  EXPECT_EQ(accepted["status"], "pass");
+  EXPECT_EQ(accepted["unexpected_count"], 1);
+  EXPECT_DOUBLE_EQ(accepted["observed"].get<double>(), 0.9);
+  EXPECT_EQ(accepted["examples"][0], (nlohmann::json{{"row", 4}, {"value", "toys"}}));
+
+  const auto& regex = Find(checks, "regex");
+  EXPECT_EQ(regex["status"], "warn");
+  EXPECT_EQ(regex["element_count"], 9);  // row 9's email is null: not judged
+  EXPECT_EQ(regex["unexpected_count"], 1);
+  EXPECT_EQ(regex["examples"][0], (nlohmann::json{{"row", 3}, {"value", "bad-email"}}));
+
+  const auto& unique = Find(checks, "unique");
+  EXPECT_EQ(unique["status"], "warn");
+  EXPECT_EQ(unique["unexpected_count"], 1);
+  EXPECT_EQ(unique["examples"][0], (nlohmann::json{{"row", 6}, {"value", 5}}));
+
+  const auto& row_count = Find(checks, "row_count");
+  EXPECT_EQ(row_count["status"], "pass");
+  EXPECT_EQ(row_count["observed"], 10.0);
+
+  const auto& null_rate = Find(checks, "null_rate");
+  EXPECT_EQ(null_rate["status"], "warn");
+  EXPECT_DOUBLE_EQ(null_rate["observed"].get<double>(), 0.1);
+
+  // The nine amounts, computed here.
+  const std::vector<double> amounts = {10, 20, -5, 30, 40, 50, 20000, 60, 70};
+  double sum = 0;
+  for (double a : amounts) sum += a;
+  const double mean = sum / 9;
+  double ss = 0;
+  for (double a : amounts) ss += (a - mean) * (a - mean);
+  const auto& mean_result = Find(checks, "mean");
+  EXPECT_EQ(mean_result["status"], "fail");
+  EXPECT_NEAR(mean_result["observed"].get<double>(), mean, 1e-9);
+  const auto& stddev = Find(checks, "stddev");
+  EXPECT_EQ(stddev["status"], "pass");
+  EXPECT_NEAR(stddev["observed"].get<double>(), std::sqrt(ss / 8), 1e-6);
+  const auto& median = Find(checks, "quantile");
+  EXPECT_EQ(median["status"], "pass");
+  EXPECT_EQ(median["observed"], 40.0);  // sorted: -5 10 20 30 [40] 50 60 70 20000
+
+  // Newest ts 2026-03-01T09:00:00: older than 1h (warn), younger than 3650d.
+  const auto& fresh = Find(checks, "freshness");
+  EXPECT_EQ(fresh["status"], "warn");
+  EXPECT_EQ(fresh["severity"], "warn");
+  const double newest_s = static_cast<double>(*ParseTimestamp("2026-03-01T09:00:00")) / 1e6;
+  EXPECT_GE(fresh["observed"].get<double>(), static_cast<double>(before) / 1e6 - newest_s - 1);
+  EXPECT_LE(fresh["observed"].get<double>(), static_cast<double>(after) / 1e6 - newest_s + 1);
+
+  // Ingest rejects the delivery (the fail rule `mean`), commits nothing, exits 1.
+  const nlohmann::json in = repo.Json("ingest tx", 1);
+  EXPECT_EQ(in["rejected"], true);
+  EXPECT_EQ(in["rows_committed"], 0);
+  EXPECT_EQ(in["snapshot"], 0);
+  EXPECT_EQ(in["checks"].size(), 12u);
+  EXPECT_TRUE(repo.Json("snapshots tx").empty());
+  const RunResult human = repo.Run("ingest tx", 1);
+  EXPECT_NE(human.out.find("FAIL"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("rejected by its checks: nothing was committed"), std::string::npos)
+      << human.out;
+}
+
+constexpr const char* kQuarantineSuite = R"yaml(checks:
+  - name: gate
+    source: tx
+    rules:
+      - {rule: range, column: amount, min: 0, max: 10000, severity: quarantine}
+      - {rule: regex, column: email, pattern: "^[^@]+@[^@]+$", severity: quarantine}
+      - {rule: unique, columns: [txn_id], severity: quarantine}
+      - {rule: accepted_values, column: category, values: [food, travel, games, fuel, toys]}
+)yaml";
+
+TEST(QualityE2E, QuarantineCommitsGoodRowsAndKeepsEveryRow) {
+  ScratchRepo repo;
+  MakeRepo(repo, kQuarantineSuite);
+  const nlohmann::json in = repo.Json("ingest tx");
+  EXPECT_EQ(in["rejected"], false);
+  EXPECT_EQ(in["rows_read"], 10);
+  EXPECT_EQ(in["rows_quarantined"], 3);  // rows 3 (range, regex), 6 (unique), 8 (range)
+  EXPECT_EQ(in["rows_committed"], 7);
+  const auto& range = Find(in["checks"], "range");
+  EXPECT_EQ(range["status"], "warn");
+  EXPECT_EQ(range["quarantined"], 2);
+  EXPECT_EQ(Find(in["checks"], "unique")["quarantined"], 1);
+  EXPECT_EQ(Find(in["checks"], "accepted_values")["status"], "pass");
+  EXPECT_EQ(repo.Json("snapshots tx")[0]["rows"], 7);
+
+  const nlohmann::json list = repo.Json("quarantine list");
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["source"], "tx");
+  EXPECT_EQ(list[0]["snapshot"], 1);
+  EXPECT_EQ(list[0]["rows"], 10);
+  EXPECT_EQ(list[0]["quarantined"], 3);
+
+  const nlohmann::json shown = repo.Json("quarantine show tx");
+  ASSERT_EQ(shown.size(), 3u);
+  EXPECT_EQ(shown[0]["_row"], 3);
+  EXPECT_EQ(shown[0]["txn_id"], 3);
+  EXPECT_EQ(shown[0]["_reason"], "range(amount), regex(email)");
+  EXPECT_EQ(shown[1]["_row"], 6);
+  EXPECT_EQ(shown[1]["_reason"], "unique(txn_id)");
+  EXPECT_EQ(shown[2]["_row"], 8);
+  EXPECT_EQ(shown[2]["amount"], 20000.0);
+  EXPECT_EQ(shown[2]["_reason"], "range(amount)");
+
+  // Export, fix, re-ingest: good + quarantined = input.
+  repo.Run("quarantine show tx --out " + (repo.root() / "fixed.csv").string());
+  const std::vector<std::string> exported =
+      repo.Query("SELECT txn_id::VARCHAR FROM read_csv('" + (repo.root() / "fixed.csv").string() +
+                 "') ORDER BY txn_id");
+  EXPECT_EQ(exported, (std::vector<std::string>{"3", "5", "8"}));
+  repo.Write("fixed.csv",
+             "txn_id,user_id,ts,amount,category,email\n"
+             "3,2,2026-03-01T02:00:00,5.0,food,c2@x.com\n"
+             "6,3,2026-03-01T05:00:00,50.0,fuel,e@x.com\n"
+             "8,4,2026-03-01T07:00:00,2000.0,food,g@x.com\n");
+  const nlohmann::json again = repo.Json("ingest tx --path " + (repo.root() / "fixed.csv").string());
+  EXPECT_EQ(again["rows_committed"], 3);
+  EXPECT_EQ(again["rows_quarantined"], 0);
+  EXPECT_EQ(repo.Json("snapshots tx")[1]["rows"], 10);
+}
+
+TEST(QualityE2E, QuarantinedNullTimestampsAndKeysInsteadOfRejecting) {
+  ScratchRepo repo;
+  repo.Write("sluice.yaml", "project: q\n");
+  repo.Write("defs.yaml", kSource);
+  repo.Write("data/a.csv",
+             "txn_id,user_id,ts,amount,category,email\n"
+             "1,1,2026-03-01T00:00:00,10.0,food,a@x.com\n"
+             "2,,2026-03-01T01:00:00,20.0,food,b@x.com\n"
+             "3,2,,30.0,food,c@x.com\n");
+  repo.Run("apply");
+  // Without a suite, a null key or timestamp rejects the delivery as bad input (exit 2).
+  const RunResult bad = repo.Run("ingest tx", 2);
+  EXPECT_NE(bad.err.find("have a null timestamp 'ts'"), std::string::npos) << bad.err;
+  repo.Write("checks.yaml", R"yaml(checks:
+  - name: keys
+    source: tx
+    rules:
+      - {rule: not_null, column: user_id, severity: quarantine}
+      - {rule: not_null, column: ts, severity: quarantine}
+)yaml");
+  repo.Run("apply");
+  const nlohmann::json in = repo.Json("ingest tx");
+  EXPECT_EQ(in["rows_committed"], 1);
+  EXPECT_EQ(in["rows_quarantined"], 2);
+  const nlohmann::json shown = repo.Json("quarantine show tx");
+  ASSERT_EQ(shown.size(), 2u);
+  EXPECT_EQ(shown[0]["_reason"], "not_null(user_id)");
+  EXPECT_EQ(shown[1]["_reason"], "not_null(ts)");
+  EXPECT_EQ(shown[1]["ts"], nullptr);
+}
+
+TEST(QualityE2E, BadSuitesAreDefinitionErrors) {
+  struct Case {
+    std::string rules;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"{rule: rnage, column: amount, min: 0}", "unknown rule 'rnage' in check suite 'gate'"},
+      {"{rule: row_count, min: 1, severity: quarantine}", "cannot quarantine"},
+      {"{rule: regex, column: email, pattern: \"(\"}", "bad pattern '('"},
+      {"{rule: range, column: email, min: 0}", "column 'email' is string, not a number"},
+      {"{rule: range, column: amount}", "has neither min nor max"},
+      {"{rule: not_null, column: amuont}", "source 'tx' has no column 'amuont'"},
+      {"{rule: not_null, column: amount, mostly: 2}", "must be between 0 and 1"},
+      {"{rule: accepted_values, column: txn_id, values: [1, x]}", "value 'x' is not a int64"},
+      {"{rule: mean, column: amount, max: 1, mostly: 0.5}", "unknown key 'mostly'"},
+  };
+  for (const Case& c : cases) {
+    ScratchRepo repo;
+    repo.Write("sluice.yaml", "project: q\n");
+    repo.Write("defs.yaml", kSource);
+    repo.Write("data/a.csv", kRows);
+    repo.Write("checks.yaml", "checks:\n  - name: gate\n    source: tx\n    rules:\n      - " +
+                                  c.rules + "\n");
+    const RunResult r = repo.Run("apply", 2);
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.rules << "\n" << r.err;
+    EXPECT_NE(r.err.find("checks.yaml:"), std::string::npos) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace sluice
