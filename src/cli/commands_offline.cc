@@ -25,6 +25,7 @@ namespace {
 struct IngestArgs {
   std::string source;
   std::string path;
+  bool no_profile = false;
 };
 
 struct SnapshotsArgs {
@@ -50,6 +51,9 @@ void AddOfflineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       "ingest", "Read a source's new deliveries and commit them as a new snapshot");
   ingest->add_option("source", ingest_args.source, "Source name")->required();
   ingest->add_option("--path", ingest_args.path, "Ingest this one file instead of the source's path");
+  ingest->add_flag("--no-profile", ingest_args.no_profile,
+                   "Do not store the deliveries' profiles (`sluice profile SOURCE` then cannot "
+                   "cover this snapshot)");
   ingest->callback([&g, &action] {
     action = [&g] {
       const repo::RepoDefinition repo = LoadApplied(g);
@@ -59,6 +63,7 @@ void AddOfflineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
         ProgressBar bar("ingest " + ingest_args.source);
         offline::IngestOptions options;
         options.path = ingest_args.path;
+        options.profile = !ingest_args.no_profile;
         options.progress = [&bar](double f) { bar.Update(f); };
         r = offline::Ingest(repo, ingest_args.source, options);
       }

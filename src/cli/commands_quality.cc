@@ -211,7 +211,8 @@ void AddQualityCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       ->required();
   profile->add_option("--snapshot", profile_args.snapshot,
                       "For a source: the snapshot (default: the newest)");
-  profile->add_option("--top", profile_args.top, "Top values per column (default 10)");
+  profile->add_option("--top", profile_args.top, "Top values per column (default 10; 0: none)")
+      ->check(CLI::NonNegativeNumber);
   profile->callback([&g, &action] {
     action = [&g] {
       quality::Profile p;

@@ -300,7 +300,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
           }
         }
         check.Consume(b, delivered, quarantine, reasons);
-        if (!rejected) profiles[d].Update(b, &quarantine);
+        if (!rejected && options.profile) profiles[d].Update(b, &quarantine);
         if (!rejected) {
           // A rejected delivery is still read to the end (for the counts), never spilled.
           std::vector<const Column*> pk;
@@ -456,7 +456,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
     RenameDurable(tmp, final_path);
     deliveries[d].quarantine_path = rel;
   }
-  for (size_t d = 0; d < deliveries.size(); ++d) {
+  for (size_t d = 0; d < deliveries.size() && options.profile; ++d) {
     const std::string rel = fmt::format("profiles/{:08d}-{:04d}.profile", m.snapshot, d);
     const fs::path final_path = log.dir() / rel;
     fs::create_directories(final_path.parent_path());

@@ -30,6 +30,9 @@ struct IngestOptions {
   bool validate_only = false;
   // The time freshness rules measure against (0: now).
   Micros now = 0;
+  // Store the profile of each delivery (`ingest --no-profile` turns it off: then `sluice
+  // profile SOURCE` cannot cover that snapshot).
+  bool profile = true;
 };
 
 struct IngestResult {

@@ -112,14 +112,19 @@ void Profile::Merge(const Profile& other) {
     throw InputError(fmt::format("cannot merge profiles of {} and {} columns", columns_.size(),
                                  other.columns_.size()));
   }
+  // Check every column first, so a failed merge leaves this profile as it was.
   for (size_t i = 0; i < columns_.size(); ++i) {
-    ColumnProfile& a = columns_[i];
+    const ColumnProfile& a = columns_[i];
     const ColumnProfile& b = other.columns_[i];
     if (a.name != b.name || a.type != b.type) {
       throw InputError(fmt::format("cannot merge profiles: column {} is {} {} in one, {} {} in "
                                    "the other",
                                    i + 1, a.name, TypeName(a.type), b.name, TypeName(b.type)));
     }
+  }
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    ColumnProfile& a = columns_[i];
+    const ColumnProfile& b = other.columns_[i];
     a.count += b.count;
     a.nulls += b.nulls;
     a.moments.Merge(b.moments);
@@ -216,7 +221,7 @@ nlohmann::json Profile::ToJson(size_t top_n) const {
         j["quantiles"] = q;
       }
     }
-    if (c.categorical() && c.top.n() > 0) {
+    if (c.categorical() && c.top.n() > 0 && top_n > 0) {
       nlohmann::json top = nlohmann::json::array();
       for (const TopK::Item& item : c.top.Items(top_n)) {
         top.push_back({{"value", item.value}, {"count", item.count}});

@@ -56,7 +56,7 @@ class Profile {
   static Profile Deserialize(std::string_view bytes, const std::string& what);
 
   // For people and --json: per column count, nulls, null_rate, distinct, and by type
-  // min/max/mean/stddev, quantiles (p01 … p99), top values (at most `top_n`).
+  // min/max/mean/stddev, quantiles (p01 … p99), top values (at most `top_n`; 0: none).
   nlohmann::json ToJson(size_t top_n = 10) const;
 
  private:

@@ -123,8 +123,8 @@ class TopK {
 
  private:
   // Heap order: the counter evicted next first (the least count; among equal counts the
-  // greatest value, i.e. the last in Items() order), so the state evolves the same whether or
-  // not it went through Serialize/Deserialize.
+  // greatest XXH64 of the value, then the greatest value), a total order of the counters, so
+  // the state evolves the same whether or not it went through Serialize/Deserialize.
   bool EvictsBefore(uint32_t a, uint32_t b) const;
   void SiftDown(size_t pos);
   void SiftUp(size_t pos);
@@ -142,6 +142,7 @@ class TopK {
   std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> index_;  // value -> slot
   std::vector<uint32_t> heap_;      // slots, a binary min-heap (EvictsBefore)
   std::vector<uint32_t> heap_pos_;  // slot -> position in heap_
+  std::vector<uint64_t> hashes_;    // slot -> XXH64 of its value (ties in the heap)
 };
 
 }  // namespace sluice::quality

@@ -68,8 +68,11 @@ nlohmann::json CheckResult::ToJson() const {
 }
 
 struct DeliveryCheck::Rule {
+  enum class Kind { kNotNull, kRange, kAccepted, kRegex, kUnique, kMean, kQuantile, kFreshness,
+                    kOther };
   std::string suite;
   repo::RuleDef def;
+  Kind kind = Kind::kOther;
   std::string label;  // "range(amount)", the reason written next to quarantined rows
   // Row-level rules.
   int64_t elements = 0;
@@ -117,53 +120,66 @@ struct DeliveryCheck::Rule {
       return;
     }
     const Column& c = b.Get(def.column);
-    for (size_t r = 0; r < n; ++r) {
-      const bool null = c.IsNull(r);
-      if (def.rule == "not_null") {
-        ++elements;
-        if (null) {
-          bad[r] = 1;
-          Example(first_row + static_cast<int64_t>(r), nullptr);
+    auto fail = [&](size_t r, nlohmann::json value) {
+      bad[r] = 1;
+      Example(first_row + static_cast<int64_t>(r), std::move(value));
+    };
+    switch (kind) {
+      case Kind::kNotNull:
+        elements += static_cast<int64_t>(n);
+        for (size_t r = 0; r < n; ++r) {
+          if (c.IsNull(r)) fail(r, nullptr);
         }
-        continue;
+        return;
+      case Kind::kRange: {
+        const double lo = def.min.value_or(-HUGE_VAL), hi = def.max.value_or(HUGE_VAL);
+        for (size_t r = 0; r < n; ++r) {
+          if (c.IsNull(r)) continue;
+          ++elements;
+          const double v = AsDouble(c, r);
+          if (!(v >= lo && v <= hi)) fail(r, ValueJson(c.Get(r)));
+        }
+        return;
       }
-      if (null) continue;
-      ++elements;
-      bool ok = true;
-      if (def.rule == "range") {
-        const double v = AsDouble(c, r);
-        ok = !std::isnan(v) && (!def.min || v >= *def.min) && (!def.max || v <= *def.max);
-      } else if (def.rule == "accepted_values") {
-        ok = c.type == DataType::kString ? accepted_strings.count(c.str[r]) > 0
-                                         : accepted_ints.count(c.i64[r]) > 0;
-      } else if (def.rule == "regex") {
-        ok = RE2::PartialMatch(c.str[r], *regex);
-      }
-      if (!ok) {
-        bad[r] = 1;
-        Example(first_row + static_cast<int64_t>(r), ValueJson(c.Get(r)));
-      }
+      case Kind::kAccepted:
+        for (size_t r = 0; r < n; ++r) {
+          if (c.IsNull(r)) continue;
+          ++elements;
+          const bool ok = c.type == DataType::kString ? accepted_strings.count(c.str[r]) > 0
+                                                      : accepted_ints.count(c.i64[r]) > 0;
+          if (!ok) fail(r, ValueJson(c.Get(r)));
+        }
+        return;
+      case Kind::kRegex:
+        for (size_t r = 0; r < n; ++r) {
+          if (c.IsNull(r)) continue;
+          ++elements;
+          if (!RE2::PartialMatch(c.str[r], *regex)) fail(r, ValueJson(c.Get(r)));
+        }
+        return;
+      default: return;
     }
   }
 
   // Accumulates what a whole-delivery rule measures, over the kept rows of `b`.
   void Measure(const Batch& b, const std::vector<uint8_t>& quarantine) {
     const size_t n = b.num_rows;
-    const Column* c = def.column.empty() ? nullptr : &b.Get(def.column);
+    int64_t kept = 0;
+    for (size_t r = 0; r < n; ++r) kept += quarantine[r] == 0;
+    rows += kept;
+    if (def.column.empty()) return;
+    const Column& c = b.Get(def.column);
     for (size_t r = 0; r < n; ++r) {
       if (quarantine[r]) continue;
-      ++rows;
-      if (!c) continue;
-      if (c->IsNull(r)) {
+      if (c.IsNull(r)) {
         ++nulls;
         continue;
       }
-      if (def.rule == "mean" || def.rule == "stddev") {
-        moments.Update(AsDouble(*c, r));
-      } else if (def.rule == "quantile") {
-        kll.Update(AsDouble(*c, r));
-      } else if (def.rule == "freshness") {
-        newest = std::max(newest.value_or(c->i64[r]), c->i64[r]);
+      switch (kind) {
+        case Kind::kMean: moments.Update(AsDouble(c, r)); break;
+        case Kind::kQuantile: kll.Update(AsDouble(c, r)); break;
+        case Kind::kFreshness: newest = std::max(newest.value_or(c.i64[r]), c.i64[r]); break;
+        default: break;
       }
     }
   }
@@ -177,6 +193,16 @@ DeliveryCheck::DeliveryCheck(const repo::RepoDefinition& repo, const repo::Sourc
       auto rule = std::make_unique<Rule>();
       rule->suite = suite->name;
       rule->def = def;
+      using Kind = Rule::Kind;
+      rule->kind = def.rule == "not_null"          ? Kind::kNotNull
+                   : def.rule == "range"           ? Kind::kRange
+                   : def.rule == "accepted_values" ? Kind::kAccepted
+                   : def.rule == "regex"           ? Kind::kRegex
+                   : def.rule == "unique"          ? Kind::kUnique
+                   : def.rule == "mean" || def.rule == "stddev" ? Kind::kMean
+                   : def.rule == "quantile"        ? Kind::kQuantile
+                   : def.rule == "freshness"       ? Kind::kFreshness
+                                                   : Kind::kOther;
       if (def.rule == "freshness" && def.column.empty()) rule->def.column = source.timestamp_field;
       const std::string cols =
           def.columns.empty() ? rule->def.column : fmt::format("{}", fmt::join(def.columns, ","));

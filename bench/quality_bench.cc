@@ -1,0 +1,162 @@
+// bench/quality: check suites and profiles against DuckDB SUMMARIZE on the same file, in one
+// run (issue #6).
+//
+//   quality_bench [--rows N] [--dir DIR] [--sluice PATH]
+//
+// Generates N rows × 4 columns (id BIGINT, amount DOUBLE, category VARCHAR, ts TIMESTAMP) as
+// Parquet, then times, each in a child process (peak RSS per run):
+//   validate: `sluice validate` with a suite of 10 rules (the profile is computed in the same
+//             pass)  vs  DuckDB `SUMMARIZE SELECT * FROM read_parquet(…)`
+//   ingest:   `sluice ingest` with the suite and the profile  vs  `sluice ingest --no-profile`
+//             without a suite
+// and prints times and ratios.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "io/duckdb.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Measure {
+  double seconds = 0;
+  long peak_rss_kb = 0;
+};
+
+// Runs argv in a child process (stdout to /dev/null); exits when it fails unless `expect` is
+// its exit code.
+Measure RunChild(const std::vector<std::string>& argv, const fs::path& cwd, int expect = 0) {
+  std::fflush(stdout);
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(cwd.c_str()) != 0) _exit(127);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    if (!freopen("/dev/null", "w", stdout)) _exit(127);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  struct rusage usage {};
+  wait4(pid, &status, 0, &usage);
+  Measure m;
+  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  m.peak_rss_kb = usage.ru_maxrss;
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (code != expect) {
+    std::fprintf(stderr, "command failed (exit %d): %s %s\n", code, argv[0].c_str(),
+                 argv.size() > 1 ? argv[1].c_str() : "");
+    std::exit(1);
+  }
+  return m;
+}
+
+std::string Arg(int argc, char** argv, const char* name, std::string fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (name == std::string(argv[i])) return argv[i + 1];
+  }
+  return fallback;
+}
+
+std::string SelfPath() { return fs::read_symlink("/proc/self/exe").string(); }
+
+void WriteRepo(const fs::path& dir, bool with_suite) {
+  fs::create_directories(dir);
+  std::ofstream(dir / "sluice.yaml") << "project: quality\n";
+  std::ofstream(dir / "defs.yaml") << R"(entities:
+  - {name: row, join_keys: [id]}
+sources:
+  - name: q
+    type: file
+    path: ../data/rows.parquet
+    timestamp_field: ts
+feature_views:
+  - name: v
+    entities: [row]
+    source: q
+    features:
+      - {name: amount, expr: amount}
+)";
+  if (!with_suite) return;
+  std::ofstream(dir / "checks.yaml") << R"(checks:
+  - name: gate
+    source: q
+    rules:
+      - {rule: not_null, column: id}
+      - {rule: range, column: amount, min: 0, max: 1000}
+      - {rule: accepted_values, column: category, values: [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19]}
+      - {rule: regex, column: category, pattern: "^c[0-9]+$"}
+      - {rule: row_count, min: 1}
+      - {rule: null_rate, column: amount, max: 0.05}
+      - {rule: mean, column: amount, min: 0, max: 1000}
+      - {rule: stddev, column: amount, max: 1000}
+      - {rule: quantile, column: amount, q: 0.99, max: 1000}
+      - {rule: freshness, warn_after: 3650d}
+)";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--sql") {  // child mode: one DuckDB statement
+    sluice::io::DuckDb db;
+    std::ifstream in(argv[2]);
+    std::string sql((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    db.Execute(sql);
+    return 0;
+  }
+  const long rows = std::stol(Arg(argc, argv, "--rows", "10000000"));
+  const fs::path dir = fs::absolute(Arg(argc, argv, "--dir", "/tmp/sluice-bench-quality"));
+  const std::string sluice = fs::absolute(Arg(argc, argv, "--sluice", "build/sluice")).string();
+  fs::remove_all(dir);
+  fs::create_directories(dir / "data");
+  std::printf("bench/quality: %ld rows x 4 columns in %s\n", rows, dir.c_str());
+  {
+    sluice::io::DuckDb db;
+    db.Execute(fmt::format(
+        "COPY (SELECT i AS id, "
+        "  CASE WHEN i % 50 = 0 THEN NULL ELSE round((hash(i * 3) % 100000) / 100.0, 2) END AS amount, "
+        "  'c' || (hash(i * 7) % 20)::VARCHAR AS category, "
+        "  make_timestamp(1767225600000000 + (hash(i * 11) % (30 * 86400))::BIGINT * 1000000) AS ts "
+        "FROM range({}) t(i)) TO '{}' (FORMAT parquet)",
+        rows, (dir / "data/rows.parquet").string()));
+  }
+  WriteRepo(dir / "plain", false);
+  WriteRepo(dir / "checked", true);
+  RunChild({sluice, "apply"}, dir / "plain");
+  RunChild({sluice, "apply"}, dir / "checked");
+
+  std::ofstream(dir / "summarize.sql") << fmt::format(
+      "CREATE TABLE s AS SELECT * FROM (SUMMARIZE SELECT * FROM read_parquet('{}'))",
+      (dir / "data/rows.parquet").string());
+  const Measure validate = RunChild({sluice, "validate", "q"}, dir / "checked");
+  const Measure summarize = RunChild({SelfPath(), "--sql", (dir / "summarize.sql").string()}, dir);
+  const Measure plain = RunChild({sluice, "ingest", "q", "--no-profile"}, dir / "plain");
+  const Measure checked = RunChild({sluice, "ingest", "q"}, dir / "checked");
+
+  std::printf("\n%-28s %9s %9s %7s %12s %12s\n", "step", "sluice_s", "peer_s", "ratio",
+              "sluice_rss_mb", "peer_rss_mb");
+  auto row = [](const char* what, const Measure& a, const Measure& b) {
+    std::printf("%-28s %9.3f %9.3f %7.2f %12.1f %12.1f\n", what, a.seconds, b.seconds,
+                a.seconds / b.seconds, a.peak_rss_kb / 1024.0, b.peak_rss_kb / 1024.0);
+  };
+  row("validate vs SUMMARIZE", validate, summarize);
+  row("ingest+checks vs ingest", checked, plain);
+  std::printf("\ntargets: validate <= 1.0x DuckDB SUMMARIZE; ingest with checks and profile <= "
+              "1.3x ingest without checks\n");
+  return 0;
+}
