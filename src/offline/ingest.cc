@@ -272,6 +272,8 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
         if (check.QuarantinesNulls(src->schema[k].name)) continue;
         rules.push_back({"have a null join key '" + src->schema[k].name + "'", k, "", {}});
       }
+      // The whole-delivery rules are judged on the profile of the kept rows.
+      const bool profile = options.profile || check.needs_profile();
       bool rejected = false;
       int64_t delivered = 0;  // rows of this delivery so far
       const int64_t seq_base = m.next_seq + result.rows_read;
@@ -282,6 +284,11 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
       std::string encoded;
       // DuckDB's reading and sluice's processing overlap: chunks are read and converted on
       // this thread and processed on a second one.
+      struct Profiled {
+        Batch rows;
+        std::vector<uint8_t> quarantine;
+      };
+      std::function<void(Profiled&&)> to_profile;
       const auto consume = [&](Batch&& b) {
         const size_t n = b.num_rows;
         std::vector<const Column*> columns;
@@ -300,7 +307,6 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
           }
         }
         check.Consume(b, delivered, quarantine, reasons);
-        if (!rejected && options.profile) profiles[d].Update(b, &quarantine);
         if (!rejected) {
           // A rejected delivery is still read to the end (for the counts), never spilled.
           std::vector<const Column*> pk;
@@ -313,7 +319,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
               continue;
             }
             uint32_t bucket = 0;
-            if (!pk.empty()) {
+            if (!pk.empty() && !options.validate_only) {
               encoded.clear();
               AppendKeyEncoding(pk, r, encoded);
               bucket = BucketOfKey(encoded, bucket_count);
@@ -344,25 +350,32 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
           }
           if (src->type != "file") {
             Batch declared;
-            for (size_t c = 0; c < columns.size(); ++c) {
-              declared.AddColumn(src->schema[c].name, std::move(b.columns[b.Find(src->schema[c].name)]));
-            }
+            for (size_t c = 0; c < columns.size(); ++c) declared.AddColumn(src->schema[c].name, *columns[c]);
             HashRows(declared, 0, n, query_hash);
           }
         }
         delivered += static_cast<int64_t>(n);
+        // The profile of the kept rows is built on a third thread, overlapping the next batch.
+        if (!rejected && profile) to_profile({std::move(b), quarantine});
       };
-      if (push) {
-        consume(Batch(*options.rows));
-      } else {
-        Pipeline<Batch>([&](const std::function<void(Batch&&)>& emit) {
-          db.QueryChunks(q.sql, emit, context);
-        }, consume);
-      }
+      // Stages: DuckDB reads and converts chunks (this thread), `consume` checks and spills
+      // them, the profile stage summarises them.
+      Pipeline<Profiled>(
+          [&](const std::function<void(Profiled&&)>& push_profile) {
+            to_profile = push_profile;
+            if (push) {
+              consume(Batch(*options.rows));
+            } else {
+              Pipeline<Batch>([&](const std::function<void(Batch&&)>& emit) {
+                db.QueryChunks(q.sql, emit, context);
+              }, consume);
+            }
+          },
+          [&](Profiled&& p) { profiles[d].Update(p.rows, &p.quarantine); });
       for (const Rule& rule : rules) {
         if (rule.v.count > 0) Reject(context, rule.v, rule.what);
       }
-      for (quality::CheckResult& c : check.Finish()) {
+      for (quality::CheckResult& c : check.Finish(profiles[d])) {
         c.delivery = deliveries[d].file.empty() ? "query" : deliveries[d].file;
         result.checks.push_back(std::move(c));
       }

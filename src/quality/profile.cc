@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#include <xxhash.h>
 
 #include "common/bytes.h"
 #include "common/hash.h"
@@ -16,30 +17,21 @@ namespace {
 
 constexpr uint8_t kFormat = 1;
 
-// The distinct-count hash of a non-null cell: XXH64 over a type tag and the value's bytes
-// (-0.0 counts as 0.0).
+// The distinct-count hash of a non-null cell: XXH3 of the value's bytes, seeded by its type
+// (-0.0 counts as 0.0). Stored profiles merge only with profiles of the same format.
 uint64_t CellHash(const Column& c, size_t r) {
-  char buf[9];
   switch (c.type) {
-    case DataType::kString: {
-      // Seeded by the tag instead of prefixed, to hash the bytes in place.
-      return Xxh64(c.str[r].data(), c.str[r].size()) ^ 0x9e3779b97f4a7c15ull;
-    }
+    case DataType::kString: return XXH3_64bits_withSeed(c.str[r].data(), c.str[r].size(), 1);
     case DataType::kFloat64: {
       double d = c.f64[r];
       if (d == 0) d = 0;
-      buf[0] = 'f';
-      std::memcpy(buf + 1, &d, 8);
-      return Xxh64(buf, 9);
+      return XXH3_64bits_withSeed(&d, 8, 2);
     }
     case DataType::kFloat64List: {
       const auto& l = c.list[r];
-      return Xxh64(l.data(), l.size() * sizeof(double)) ^ 0x51af0b5e3b1f7d3bull;
+      return XXH3_64bits_withSeed(l.data(), l.size() * sizeof(double), 3);
     }
-    default:
-      buf[0] = 'i';
-      std::memcpy(buf + 1, &c.i64[r], 8);
-      return Xxh64(buf, 9);
+    default: return XXH3_64bits_withSeed(&c.i64[r], 8, 4);
   }
 }
 

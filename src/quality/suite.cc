@@ -12,7 +12,7 @@
 #include "common/key.h"
 #include "common/text.h"
 #include "common/time.h"
-#include "quality/sketch.h"
+#include "quality/profile.h"
 #include "sluice/error.h"
 
 namespace sluice::quality {
@@ -33,6 +33,12 @@ std::string Bounds(const repo::RuleDef& d) {
 
 double AsDouble(const Column& c, size_t r) {
   return c.type == DataType::kFloat64 ? c.f64[r] : static_cast<double>(c.i64[r]);
+}
+
+const ColumnProfile& ProfileOf(const Profile& p, const std::string& name) {
+  const ColumnProfile* c = p.Find(name);
+  if (!c) throw InternalError("check suites: the profile has no column '" + name + "'");
+  return *c;
 }
 
 }  // namespace
@@ -68,11 +74,10 @@ nlohmann::json CheckResult::ToJson() const {
 }
 
 struct DeliveryCheck::Rule {
-  enum class Kind { kNotNull, kRange, kAccepted, kRegex, kUnique, kMean, kQuantile, kFreshness,
-                    kOther };
+  enum class Kind { kNotNull, kRange, kAccepted, kRegex, kUnique, kWhole };
   std::string suite;
   repo::RuleDef def;
-  Kind kind = Kind::kOther;
+  Kind kind = Kind::kWhole;
   std::string label;  // "range(amount)", the reason written next to quarantined rows
   // Row-level rules.
   int64_t elements = 0;
@@ -84,12 +89,6 @@ struct DeliveryCheck::Rule {
   std::unordered_set<int64_t> accepted_ints;
   std::unordered_set<uint64_t> seen;  // unique: hashes of the keys seen so far
   std::string key;                    // unique: scratch
-  // Whole-delivery rules, over the rows kept.
-  int64_t rows = 0;
-  int64_t nulls = 0;
-  Moments moments;
-  KllSketch kll;
-  std::optional<Micros> newest;
 
   bool quarantines() const { return def.severity == "quarantine"; }
 
@@ -161,28 +160,6 @@ struct DeliveryCheck::Rule {
     }
   }
 
-  // Accumulates what a whole-delivery rule measures, over the kept rows of `b`.
-  void Measure(const Batch& b, const std::vector<uint8_t>& quarantine) {
-    const size_t n = b.num_rows;
-    int64_t kept = 0;
-    for (size_t r = 0; r < n; ++r) kept += quarantine[r] == 0;
-    rows += kept;
-    if (def.column.empty()) return;
-    const Column& c = b.Get(def.column);
-    for (size_t r = 0; r < n; ++r) {
-      if (quarantine[r]) continue;
-      if (c.IsNull(r)) {
-        ++nulls;
-        continue;
-      }
-      switch (kind) {
-        case Kind::kMean: moments.Update(AsDouble(c, r)); break;
-        case Kind::kQuantile: kll.Update(AsDouble(c, r)); break;
-        case Kind::kFreshness: newest = std::max(newest.value_or(c.i64[r]), c.i64[r]); break;
-        default: break;
-      }
-    }
-  }
 };
 
 DeliveryCheck::DeliveryCheck(const repo::RepoDefinition& repo, const repo::SourceDef& source,
@@ -199,10 +176,7 @@ DeliveryCheck::DeliveryCheck(const repo::RepoDefinition& repo, const repo::Sourc
                    : def.rule == "accepted_values" ? Kind::kAccepted
                    : def.rule == "regex"           ? Kind::kRegex
                    : def.rule == "unique"          ? Kind::kUnique
-                   : def.rule == "mean" || def.rule == "stddev" ? Kind::kMean
-                   : def.rule == "quantile"        ? Kind::kQuantile
-                   : def.rule == "freshness"       ? Kind::kFreshness
-                                                   : Kind::kOther;
+                                                   : Kind::kWhole;
       if (def.rule == "freshness" && def.column.empty()) rule->def.column = source.timestamp_field;
       const std::string cols =
           def.columns.empty() ? rule->def.column : fmt::format("{}", fmt::join(def.columns, ","));
@@ -263,12 +237,16 @@ void DeliveryCheck::Consume(const Batch& batch, int64_t first_row,
       reasons[r] += rule->label;
     }
   }
-  for (auto& rule : rules_) {
-    if (!RowLevel(rule->def.rule)) rule->Measure(batch, quarantine);
-  }
 }
 
-std::vector<CheckResult> DeliveryCheck::Finish() {
+bool DeliveryCheck::needs_profile() const {
+  for (const auto& r : rules_) {
+    if (r->kind == Rule::Kind::kWhole && r->def.rule != "schema") return true;
+  }
+  return false;
+}
+
+std::vector<CheckResult> DeliveryCheck::Finish(const Profile& kept) {
   std::vector<CheckResult> out;
   for (auto& rule : rules_) {
     const repo::RuleDef& d = rule->def;
@@ -305,31 +283,35 @@ std::vector<CheckResult> DeliveryCheck::Finish() {
       }
       if (d.mostly) c.message += fmt::format(" (passed {:.4g}, mostly {})", *c.observed, *d.mostly);
     } else if (d.rule == "row_count") {
-      c.observed = static_cast<double>(rule->rows);
-      c.element_count = rule->rows;
+      c.observed = static_cast<double>(kept.rows());
+      c.element_count = kept.rows();
       ok = (!d.min || *c.observed >= *d.min) && (!d.max || *c.observed <= *d.max);
-      c.message = fmt::format("{} rows, expected {}", rule->rows, Bounds(d));
+      c.message = fmt::format("{} rows, expected {}", kept.rows(), Bounds(d));
     } else if (d.rule == "null_rate") {
-      c.element_count = rule->rows;
-      c.unexpected_count = rule->nulls;
-      c.observed = rule->rows ? static_cast<double>(rule->nulls) / rule->rows : 0.0;
+      const ColumnProfile& col = ProfileOf(kept, d.column);
+      c.element_count = col.count;
+      c.unexpected_count = col.nulls;
+      c.observed = col.count ? static_cast<double>(col.nulls) / col.count : 0.0;
       ok = (!d.min || *c.observed >= *d.min) && (!d.max || *c.observed <= *d.max);
-      c.message = fmt::format("{} of {} values null ({:.4g}), expected {}", rule->nulls, rule->rows,
+      c.message = fmt::format("{} of {} values null ({:.4g}), expected {}", col.nulls, col.count,
                               *c.observed, Bounds(d));
     } else if (d.rule == "mean" || d.rule == "stddev" || d.rule == "quantile") {
-      c.element_count = rule->rows - rule->nulls;
+      const ColumnProfile& col = ProfileOf(kept, d.column);
+      c.element_count = col.count - col.nulls;
       const bool empty = c.element_count == 0;
       if (!empty) {
-        c.observed = d.rule == "mean"     ? rule->moments.mean
-                     : d.rule == "stddev" ? rule->moments.Stddev()
-                                          : rule->kll.Quantile(d.q);
+        c.observed = d.rule == "mean"     ? col.moments.mean
+                     : d.rule == "stddev" ? col.moments.Stddev()
+                                          : col.quantiles.Quantile(d.q);
       }
       ok = !empty && (!d.min || *c.observed >= *d.min) && (!d.max || *c.observed <= *d.max);
       const std::string name = d.rule == "quantile" ? fmt::format("quantile {}", d.q) : d.rule;
       c.message = empty ? fmt::format("no non-null values to take the {} of", name)
                         : fmt::format("{} {:.6g}, expected {}", name, *c.observed, Bounds(d));
     } else if (d.rule == "freshness") {
-      std::optional<Micros> newest = rule->newest;
+      const ColumnProfile& col = ProfileOf(kept, d.column);
+      std::optional<Micros> newest;
+      if (col.moments.count > 0) newest = static_cast<Micros>(std::llround(col.moments.max));
       if (newest_committed_) newest = std::max(newest.value_or(*newest_committed_), *newest_committed_);
       c.severity = d.error_after_us ? "fail" : "warn";
       if (!newest) {

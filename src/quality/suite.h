@@ -2,9 +2,9 @@
 // the rules' exact semantics are in docs/guide.md "Data quality").
 //
 // One pass: ingest (and `validate`) hand every batch of the delivery to Consume, in delivery
-// order, and get back which rows to quarantine; Finish then judges the whole-delivery rules
-// and returns one result per rule. Memory: per rule a few counters and up to 20 examples; a
-// quantile sketch per quantile rule; `unique` keeps one 64-bit hash per distinct key.
+// order, and get back which rows to quarantine; they profile the other rows, and Finish judges
+// the whole-delivery rules on that profile and returns one result per rule. Memory: per rule
+// a few counters and up to 20 examples; `unique` keeps one 64-bit hash per distinct key.
 //
 // Not thread-safe: one DeliveryCheck per delivery.
 #pragma once
@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "quality/profile.h"
 #include "repo/definitions.h"
 #include "sluice/column.h"
 
@@ -70,9 +71,13 @@ class DeliveryCheck {
   void Consume(const Batch& batch, int64_t first_row, std::vector<uint8_t>& quarantine,
                std::vector<std::string>& reasons);
 
-  // Judges the whole-delivery rules on the rows that were not quarantined and returns every
-  // rule's result, suites and rules in definition order.
-  std::vector<CheckResult> Finish();
+  // Whether the whole-delivery rules need the profile of the kept rows (row_count, null_rate,
+  // mean, stddev, quantile, freshness).
+  bool needs_profile() const;
+  // Judges the whole-delivery rules on `kept`, the profile of the rows that were not
+  // quarantined (quality/profile.h: the same sketches the stored profile holds), and returns
+  // every rule's result, suites and rules in definition order.
+  std::vector<CheckResult> Finish(const Profile& kept);
 
   // After Finish: whether any rule failed (the delivery must not be committed).
   bool failed() const { return failed_; }
