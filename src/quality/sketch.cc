@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include <xxhash.h>
+
 #include "common/bytes.h"
 #include "common/hash.h"
 #include "sluice/error.h"
@@ -380,7 +382,40 @@ HyperLogLog HyperLogLog::Deserialize(std::string_view& in, const char* what) {
 // least count) is the root of a binary heap over the slots, so an update costs O(1) for the
 // lookup plus O(log capacity) to restore the heap.
 
-TopK::TopK(uint32_t capacity) : capacity_(std::max<uint32_t>(capacity, 1)) {}
+TopK::TopK(uint32_t capacity) : capacity_(std::max<uint32_t>(capacity, 1)) {
+  size_t size = 8;
+  while (size < 4 * static_cast<size_t>(capacity_)) size *= 2;  // load factor <= 1/4
+  table_.assign(size, kNoSlot);
+}
+
+uint64_t TopK::HashOf(std::string_view value) {
+  return XXH3_64bits(value.data(), value.size());
+}
+
+size_t TopK::Probe(std::string_view value, uint64_t hash) const {
+  const size_t mask = table_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const uint32_t slot = table_[i];
+    if (slot == kNoSlot) return i;
+    if (hashes_[slot] == hash && items_[slot].value == value) return i;
+  }
+}
+
+void TopK::TableErase(uint32_t slot) {
+  const size_t mask = table_.size() - 1;
+  size_t i = Probe(items_[slot].value, hashes_[slot]);
+  table_[i] = kNoSlot;
+  // Backward-shift deletion: move later entries of the probe run into the hole.
+  for (size_t j = (i + 1) & mask; table_[j] != kNoSlot; j = (j + 1) & mask) {
+    const size_t home = hashes_[table_[j]] & mask;
+    // Entry j may move to i when i lies cyclically within [home, j).
+    if (((j - home) & mask) >= ((j - i) & mask)) {
+      table_[i] = table_[j];
+      table_[j] = kNoSlot;
+      i = j;
+    }
+  }
+}
 
 bool TopK::EvictsBefore(uint32_t a, uint32_t b) const {
   const Item& x = items_[a];
@@ -424,8 +459,10 @@ void TopK::SiftDown(size_t pos) {
 void TopK::Update(std::string_view value, uint64_t weight) {
   if (weight == 0) return;
   n_ += weight;
-  if (auto it = index_.find(value); it != index_.end()) {
-    const uint32_t slot = it->second;
+  const uint64_t hash = HashOf(value);
+  const size_t at = Probe(value, hash);
+  if (table_[at] != kNoSlot) {
+    const uint32_t slot = table_[at];
     items_[slot].count += weight;  // a larger count moves away from the root
     SiftDown(heap_pos_[slot]);
     return;
@@ -433,42 +470,46 @@ void TopK::Update(std::string_view value, uint64_t weight) {
   if (items_.size() < capacity_) {
     const uint32_t slot = static_cast<uint32_t>(items_.size());
     items_.push_back({std::string(value), weight, 0});
-    hashes_.push_back(Xxh64(value.data(), value.size()));
-    index_.emplace(value, slot);
+    hashes_.push_back(hash);
+    table_[at] = slot;
     heap_.push_back(slot);
     heap_pos_.push_back(0);
     SiftUp(heap_.size() - 1);
     return;
   }
-  // Replace the least counter; its node and strings are reused, so a full TopK does not
-  // allocate for values no longer than the ones it replaces.
+  // Replace the least counter; its string is reused, so a full TopK does not allocate for
+  // values no longer than the ones it replaces.
   exact_ = false;
   const uint32_t slot = heap_[0];
+  TableErase(slot);
   Item& item = items_[slot];
-  auto node = index_.extract(item.value);
-  node.key().assign(value);
-  index_.insert(std::move(node));
   item.value.assign(value);
-  hashes_[slot] = Xxh64(value.data(), value.size());
+  hashes_[slot] = hash;
+  table_[Probe(value, hash)] = slot;
   item.error = item.count;
   item.count += weight;
   SiftDown(0);
 }
 
 void TopK::Rebuild() {
-  index_.clear();
+  std::fill(table_.begin(), table_.end(), kNoSlot);
   hashes_.clear();
-  for (const Item& item : items_) hashes_.push_back(Xxh64(item.value.data(), item.value.size()));
+  for (const Item& item : items_) hashes_.push_back(HashOf(item.value));
   heap_.resize(items_.size());
   heap_pos_.resize(items_.size());
   for (uint32_t slot = 0; slot < items_.size(); ++slot) {
-    index_.emplace(items_[slot].value, slot);
+    table_[Probe(items_[slot].value, hashes_[slot])] = slot;
     heap_[slot] = slot;
   }
   for (size_t pos = heap_.size() / 2; pos-- > 0;) SiftDown(pos);
   for (size_t pos = 0; pos < heap_.size(); ++pos) {
     heap_pos_[heap_[pos]] = static_cast<uint32_t>(pos);
   }
+}
+
+int64_t TopK::SlotOf(std::string_view value) const {
+  const uint32_t slot = table_[Probe(value, HashOf(value))];
+  return slot == kNoSlot ? -1 : static_cast<int64_t>(slot);
 }
 
 // The merge of parallel SpaceSaving (Cafaro et al. 2016): a value that a summary does not
@@ -486,9 +527,9 @@ void TopK::Merge(const TopK& other) {
   merged.reserve(items_.size() + other.items_.size());
   for (const Item& a : items_) {
     Item m = a;
-    if (auto it = other.index_.find(a.value); it != other.index_.end()) {
-      m.count += other.items_[it->second].count;
-      m.error += other.items_[it->second].error;
+    if (const int64_t slot = other.SlotOf(a.value); slot >= 0) {
+      m.count += other.items_[slot].count;
+      m.error += other.items_[slot].error;
     } else {
       m.count += least_other;
       m.error += least_other;
@@ -496,7 +537,7 @@ void TopK::Merge(const TopK& other) {
     merged.push_back(std::move(m));
   }
   for (const Item& b : other.items_) {
-    if (index_.contains(b.value)) continue;
+    if (SlotOf(b.value) >= 0) continue;
     merged.push_back({b.value, b.count + least_this, b.error + least_this});
   }
   auto order = [](const Item& x, const Item& y) {

@@ -8,10 +8,8 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -123,26 +121,27 @@ class TopK {
 
  private:
   // Heap order: the counter evicted next first (the least count; among equal counts the
-  // greatest XXH64 of the value, then the greatest value), a total order of the counters, so
+  // greatest hash of the value, then the greatest value), a total order of the counters, so
   // the state evolves the same whether or not it went through Serialize/Deserialize.
   bool EvictsBefore(uint32_t a, uint32_t b) const;
   void SiftDown(size_t pos);
   void SiftUp(size_t pos);
-  void Rebuild();  // index_ and heap_ from items_
+  void Rebuild();  // table_, hashes_ and heap_ from items_
+  static uint64_t HashOf(std::string_view value);  // XXH3
+  // The table position holding `value`, or the empty position where it would go.
+  size_t Probe(std::string_view value, uint64_t hash) const;
+  void TableErase(uint32_t slot);
+  int64_t SlotOf(std::string_view value) const;  // -1 when not monitored
 
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
   uint32_t capacity_;
   uint64_t n_ = 0;
   bool exact_ = true;
-  std::vector<Item> items_;  // unsorted; at most capacity_
-  // Transparent: find() by string_view without a copy.
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
-  };
-  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> index_;  // value -> slot
+  std::vector<Item> items_;         // unsorted; at most capacity_
+  std::vector<uint64_t> hashes_;    // slot -> HashOf(value): the index and heap ties
+  std::vector<uint32_t> table_;     // open addressing (linear probing), value -> slot
   std::vector<uint32_t> heap_;      // slots, a binary min-heap (EvictsBefore)
   std::vector<uint32_t> heap_pos_;  // slot -> position in heap_
-  std::vector<uint64_t> hashes_;    // slot -> XXH64 of its value (ties in the heap)
 };
 
 }  // namespace sluice::quality

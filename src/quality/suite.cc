@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -19,6 +20,7 @@ namespace sluice::quality {
 namespace {
 
 constexpr size_t kMaxExamples = 20;
+constexpr size_t kRegexMemo = 4096;  // distinct values whose regex answer is kept
 
 bool RowLevel(const std::string& rule) {
   return rule == "not_null" || rule == "range" || rule == "accepted_values" || rule == "regex" ||
@@ -85,6 +87,9 @@ struct DeliveryCheck::Rule {
   int64_t quarantined = 0;
   nlohmann::json examples = nlohmann::json::array();
   std::unique_ptr<RE2> regex;
+  // Regex answers by value, while few: categorical columns repeat their values, and a hash
+  // lookup is cheaper than a match.
+  std::unordered_map<std::string, bool> regex_memo;
   std::unordered_set<std::string> accepted_strings;
   std::unordered_set<int64_t> accepted_ints;
   std::unordered_set<uint64_t> seen;  // unique: hashes of the keys seen so far
@@ -153,7 +158,14 @@ struct DeliveryCheck::Rule {
         for (size_t r = 0; r < n; ++r) {
           if (c.IsNull(r)) continue;
           ++elements;
-          if (!RE2::PartialMatch(c.str[r], *regex)) fail(r, ValueJson(c.Get(r)));
+          bool ok;
+          if (auto it = regex_memo.find(c.str[r]); it != regex_memo.end()) {
+            ok = it->second;
+          } else {
+            ok = RE2::PartialMatch(c.str[r], *regex);
+            if (regex_memo.size() < kRegexMemo) regex_memo.emplace(c.str[r], ok);
+          }
+          if (!ok) fail(r, ValueJson(c.Get(r)));
         }
         return;
       default: return;
