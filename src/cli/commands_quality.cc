@@ -30,25 +30,6 @@ struct ProfileArgs {
   int64_t top = 10;
 };
 
-// The profile of a file (Parquet, CSV or JSON, by extension), read in one pass.
-quality::Profile ProfileFile(const std::string& path) {
-  io::DuckDb db;
-  const std::string sql = "SELECT * FROM " + io::QuoteLiteral(path);
-  const std::string context = "reading " + path;
-  Schema schema;
-  std::string select;
-  for (const io::DescribedColumn& c : db.Describe(sql, context)) {
-    if (!c.type) continue;  // a type sluice has no equivalent for (e.g. STRUCT): not profiled
-    schema.push_back({c.name, *c.type});
-    select += (select.empty() ? "" : ", ") + io::QuoteIdent(c.name);
-  }
-  if (schema.empty()) throw InputError(context + ": no column of a type sluice profiles");
-  quality::Profile profile(schema);
-  db.QueryChunks("SELECT " + select + " FROM " + io::QuoteLiteral(path),
-                 [&](Batch&& b) { profile.Update(b); }, context);
-  return profile;
-}
-
 // A source's profile at snapshot `n` (0: the newest): its deliveries' profiles merged.
 quality::Profile ProfileSource(const repo::RepoDefinition& repo, const repo::SourceDef& src,
                                int64_t n) {
@@ -217,7 +198,7 @@ void AddQualityCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
     action = [&g] {
       quality::Profile p;
       if (fs::is_regular_file(profile_args.target)) {
-        p = ProfileFile(fs::absolute(profile_args.target).string());
+        p = quality::ProfileFile(fs::absolute(profile_args.target).string());
       } else {
         const repo::RepoDefinition repo = LoadApplied(g);
         const repo::SourceDef* src = repo.FindSource(profile_args.target);

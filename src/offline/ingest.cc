@@ -105,6 +105,72 @@ DeliveryQuery BuildDeliveryQuery(const repo::SourceDef& src, const fs::path& roo
   return q;
 }
 
+// What drift and volume rules compare delivery `d` of this run with: the deliveries committed
+// before it (their stored profiles, read when a rule asks) and this run's earlier deliveries.
+class LogHistory final : public quality::History {
+ public:
+  LogHistory(const SourceLog& log, const fs::path& root,
+             const std::optional<SnapshotManifest>& latest, const std::vector<Delivery>& run,
+             const std::vector<quality::Profile>& run_profiles, size_t d)
+      : log_(log), root_(root) {
+    if (latest) {
+      for (const Delivery& x : latest->deliveries) past_.push_back({x, nullptr});
+    }
+    for (size_t i = 0; i < d; ++i) past_.push_back({run[i], &run_profiles[i]});
+  }
+
+  std::optional<quality::Profile> Reference(const std::string& spec) override {
+    if (spec.rfind("file:", 0) == 0) {
+      const fs::path p = root_ / spec.substr(5);
+      if (!fs::is_regular_file(p)) {
+        throw InputError(fmt::format("drift reference {}: no such file {}", spec, p.string()));
+      }
+      return quality::ProfileFile(p.string());
+    }
+    if (spec.rfind("snapshot:", 0) == 0) {
+      const SnapshotManifest m = log_.Load(std::stoll(spec.substr(9)));
+      quality::Profile merged;
+      for (const Delivery& x : m.deliveries) {
+        if (!x.profile_path.empty()) merged.Merge(Load(x));
+      }
+      return merged;
+    }
+    const size_t n = spec == "previous" ? 1 : std::stoull(spec.substr(5));  // last:N
+    quality::Profile merged;
+    bool any = false;
+    for (size_t i = past_.size(); i-- > 0 && n > 0;) {
+      if (!past_[i].profile && past_[i].delivery.profile_path.empty()) continue;  // --no-profile
+      merged.Merge(past_[i].profile ? *past_[i].profile : Load(past_[i].delivery));
+      any = true;
+      if (past_.size() - i >= n) break;
+    }
+    if (!any) return std::nullopt;
+    return merged;
+  }
+
+  std::vector<int64_t> RecentRows(int64_t n) override {
+    std::vector<int64_t> out;
+    const size_t from = past_.size() > static_cast<size_t>(n) ? past_.size() - n : 0;
+    for (size_t i = from; i < past_.size(); ++i) {
+      out.push_back(past_[i].delivery.rows - past_[i].delivery.quarantined);
+    }
+    return out;
+  }
+
+ private:
+  struct Past {
+    Delivery delivery;
+    const quality::Profile* profile;  // this run's; nullptr: stored in the log
+  };
+  quality::Profile Load(const Delivery& x) const {
+    const fs::path p = log_.dir() / x.profile_path;
+    return quality::Profile::Deserialize(ReadFile(p), "profile " + p.string());
+  }
+  const SourceLog& log_;
+  fs::path root_;
+  std::vector<Past> past_;
+};
+
 [[noreturn]] void Reject(const std::string& context, const Violation& v, const std::string& what) {
   throw InputError(fmt::format("{}: {} row(s) {}; first is row {}: {}; nothing was committed",
                                context, v.count, what, v.first_row + 1, v.example));
@@ -375,7 +441,8 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
       for (const Rule& rule : rules) {
         if (rule.v.count > 0) Reject(context, rule.v, rule.what);
       }
-      for (quality::CheckResult& c : check.Finish(profiles[d])) {
+      LogHistory history(log, repo.root, latest, deliveries, profiles, d);
+      for (quality::CheckResult& c : check.Finish(profiles[d], history)) {
         c.delivery = deliveries[d].file.empty() ? "query" : deliveries[d].file;
         result.checks.push_back(std::move(c));
       }

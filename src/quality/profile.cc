@@ -10,6 +10,7 @@
 #include "common/bytes.h"
 #include "common/hash.h"
 #include "common/time.h"
+#include "io/duckdb.h"
 #include "sluice/error.h"
 
 namespace sluice::quality {
@@ -224,6 +225,24 @@ nlohmann::json Profile::ToJson(size_t top_n) const {
     cols.push_back(std::move(j));
   }
   return {{"rows", rows_}, {"columns", cols}};
+}
+
+Profile ProfileFile(const std::string& path) {
+  io::DuckDb db;
+  const std::string from = "SELECT * FROM " + io::QuoteLiteral(path);
+  const std::string context = "reading " + path;
+  Schema schema;
+  std::string select;
+  for (const io::DescribedColumn& c : db.Describe(from, context)) {
+    if (!c.type) continue;  // a type sluice has no equivalent for (e.g. STRUCT): not profiled
+    schema.push_back({c.name, *c.type});
+    select += (select.empty() ? "" : ", ") + io::QuoteIdent(c.name);
+  }
+  if (schema.empty()) throw InputError(context + ": no column of a type sluice profiles");
+  Profile profile(schema);
+  db.QueryChunks("SELECT " + select + " FROM " + io::QuoteLiteral(path),
+                 [&](Batch&& b) { profile.Update(b); }, context);
+  return profile;
 }
 
 }  // namespace sluice::quality

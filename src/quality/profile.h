@@ -64,4 +64,9 @@ class Profile {
   std::vector<ColumnProfile> columns_;
 };
 
+// The profile of a data file (Parquet, CSV or JSON, by extension), read in one pass through
+// DuckDB; columns of types sluice has no equivalent for are left out. Throws InputError naming
+// the file when it cannot be read or has no column sluice profiles.
+Profile ProfileFile(const std::string& path);
+
 }  // namespace sluice::quality

@@ -13,6 +13,7 @@
 #include "common/key.h"
 #include "common/text.h"
 #include "common/time.h"
+#include "quality/drift.h"
 #include "quality/profile.h"
 #include "sluice/error.h"
 
@@ -258,7 +259,7 @@ bool DeliveryCheck::needs_profile() const {
   return false;
 }
 
-std::vector<CheckResult> DeliveryCheck::Finish(const Profile& kept) {
+std::vector<CheckResult> DeliveryCheck::Finish(const Profile& kept, History& history) {
   std::vector<CheckResult> out;
   for (auto& rule : rules_) {
     const repo::RuleDef& d = rule->def;
@@ -343,6 +344,38 @@ std::vector<CheckResult> DeliveryCheck::Finish(const Profile& kept) {
           c.severity = "warn";
           ok = false;
         }
+      }
+    } else if (d.rule == "drift") {
+      const ColumnProfile& col = ProfileOf(kept, d.column);
+      const std::optional<Profile> ref = history.Reference(d.reference);
+      const ColumnProfile* ref_col = ref ? ref->Find(d.column) : nullptr;
+      const char* name = d.method == "psi" ? "PSI" : d.method == "ks" ? "KS" : "JS";
+      if (!ref_col || ref_col->count == ref_col->nulls) {
+        c.message = fmt::format("no {} reference to compare with yet", d.reference);
+      } else {
+        c.element_count = col.count - col.nulls;
+        c.observed = d.method == "psi"  ? Psi(*ref_col, col)
+                     : d.method == "ks" ? KolmogorovSmirnov(*ref_col, col)
+                                        : JensenShannon(*ref_col, col);
+        ok = *c.observed <= *d.max;
+        c.message = fmt::format("{} {:.4g} against {}, expected <= {}", name, *c.observed,
+                                d.reference, *d.max);
+      }
+    } else if (d.rule == "volume") {
+      const std::vector<int64_t> past = history.RecentRows(d.last);
+      c.observed = static_cast<double>(kept.rows());
+      c.element_count = kept.rows();
+      if (past.size() < 2) {
+        c.message = fmt::format("{} rows; not enough history ({} earlier deliveries, 2 needed)",
+                                kept.rows(), past.size());
+      } else {
+        Moments m;
+        for (int64_t r : past) m.Update(static_cast<double>(r));
+        const double lo = m.mean - d.k * m.Stddev(), hi = m.mean + d.k * m.Stddev();
+        ok = *c.observed >= lo && *c.observed <= hi;
+        c.message = fmt::format("{} rows; the last {} deliveries: mean {:.6g}, stddev {:.4g}, "
+                                "expected [{:.6g}, {:.6g}]",
+                                kept.rows(), past.size(), m.mean, m.Stddev(), lo, hi);
       }
     } else if (d.rule == "schema") {
       std::vector<std::string> problems;

@@ -49,6 +49,20 @@ struct DeliveredColumn {
   std::string type;  // sluice type name, or the reader's type when sluice has none
 };
 
+// What drift and volume rules compare a delivery with: the source's history, provided by the
+// caller (ingest reads it from the source's log).
+class History {
+ public:
+  virtual ~History() = default;
+  // The reference profile of a drift rule: "previous" (the delivery before this one),
+  // "last:N" (the previous N deliveries merged), "snapshot:N" (the source as of snapshot N)
+  // or "file:PATH". nullopt when there is nothing to compare with yet (a first delivery).
+  // Throws InputError when the reference cannot be read.
+  virtual std::optional<Profile> Reference(const std::string& spec) = 0;
+  // Committed rows of up to `n` deliveries before this one, oldest first.
+  virtual std::vector<int64_t> RecentRows(int64_t n) = 0;
+};
+
 class DeliveryCheck {
  public:
   // The suites of `source` in `repo`. (Ingest's own rules — a value that does not parse, a
@@ -72,12 +86,13 @@ class DeliveryCheck {
                std::vector<std::string>& reasons);
 
   // Whether the whole-delivery rules need the profile of the kept rows (row_count, null_rate,
-  // mean, stddev, quantile, freshness).
+  // mean, stddev, quantile, freshness, drift, volume).
   bool needs_profile() const;
   // Judges the whole-delivery rules on `kept`, the profile of the rows that were not
-  // quarantined (quality/profile.h: the same sketches the stored profile holds), and returns
-  // every rule's result, suites and rules in definition order.
-  std::vector<CheckResult> Finish(const Profile& kept);
+  // quarantined (quality/profile.h: the same sketches the stored profile holds), drift and
+  // volume against `history`, and returns every rule's result, suites and rules in
+  // definition order.
+  std::vector<CheckResult> Finish(const Profile& kept, History& history);
 
   // After Finish: whether any rule failed (the delivery must not be committed).
   bool failed() const { return failed_; }

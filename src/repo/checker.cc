@@ -291,6 +291,25 @@ void CheckSuite(const RepoDefinition& repo, const CheckSuiteDef& c) {
         }
       }
     }
+    if (r.rule == "drift") {
+      const bool categorical = *type == DataType::kString || *type == DataType::kBool ||
+                               *type == DataType::kInt64;
+      const bool numeric2 = *type == DataType::kInt64 || *type == DataType::kFloat64 ||
+                            *type == DataType::kTimestamp;
+      if (r.method == "ks" && !numeric2) {
+        Fail(r.loc, fmt::format("{}: ks compares numbers; column '{}' is {}", what, r.column,
+                                TypeName(*type)),
+             "use method: js or psi for categories");
+      }
+      if (r.method == "js" && !categorical) {
+        Fail(r.loc, fmt::format("{}: js compares categories; column '{}' is {}", what, r.column,
+                                TypeName(*type)),
+             "use method: ks or psi for numbers");
+      }
+      if (*type == DataType::kFloat64List) {
+        Fail(r.loc, fmt::format("{}: column '{}' is a list", what, r.column), "");
+      }
+    }
     if (r.rule == "freshness") {
       const std::string& col = r.column.empty() ? src->timestamp_field : r.column;
       if (column_type(col) != DataType::kTimestamp) {

@@ -204,6 +204,14 @@ json ToJson(const RuleDef& r) {
   if (r.warn_after_us) j["warn_after_us"] = *r.warn_after_us;
   if (r.error_after_us) j["error_after_us"] = *r.error_after_us;
   if (r.mostly) j["mostly"] = *r.mostly;
+  if (r.rule == "drift") {
+    j["method"] = r.method;
+    j["reference"] = r.reference;
+  }
+  if (r.rule == "volume") {
+    j["last"] = r.last;
+    j["k"] = r.k;
+  }
   return j;
 }
 
@@ -232,6 +240,10 @@ void FromJson(const json& j, CheckSuiteDef& d) {
     if (x.contains("warn_after_us")) r.warn_after_us = x["warn_after_us"].get<Micros>();
     if (x.contains("error_after_us")) r.error_after_us = x["error_after_us"].get<Micros>();
     if (x.contains("mostly")) r.mostly = x["mostly"].get<double>();
+    r.method = x.value("method", "");
+    r.reference = x.value("reference", "");
+    r.last = x.value("last", int64_t{0});
+    r.k = x.value("k", 3.0);
     d.rules.push_back(std::move(r));
   }
   d.version = j.value("version", "");

@@ -87,7 +87,7 @@ struct FeatureServiceDef {
 // uses depends on `rule`; the loader rejects keys a rule does not take.
 struct RuleDef {
   // schema | not_null | range | accepted_values | regex | unique | row_count | null_rate |
-  // mean | stddev | quantile | freshness
+  // mean | stddev | quantile | freshness | drift | volume
   std::string rule;
   std::string column;                   // single-column rules
   std::vector<std::string> columns;     // unique: the key columns
@@ -99,6 +99,10 @@ struct RuleDef {
   bool allow_extra = true;              // schema: other columns are allowed
   std::optional<Micros> warn_after_us;  // freshness
   std::optional<Micros> error_after_us;
+  std::string method;                   // drift: psi | ks | js
+  std::string reference;                // drift: previous | last:N | snapshot:N | file:PATH
+  int64_t last = 0;                     // volume: deliveries of history
+  double k = 3;                         // volume: allowed deviations from the mean
   // Row-level rules: the fraction of non-null values that must pass (not_null: of all rows).
   // nullopt: 1 for warn and fail rules; for quarantine rules, no threshold (bad rows are
   // quarantined and the delivery is never rejected for them).

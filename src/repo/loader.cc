@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 #include <fmt/format.h>
@@ -273,6 +274,8 @@ RuleDef LoadRule(const Doc& doc, const YAML::Node& n, const std::string& suite) 
       {"stddev", {"column", "min", "max"}},
       {"quantile", {"column", "q", "min", "max"}},
       {"freshness", {"column", "warn_after", "error_after"}},
+      {"drift", {"column", "method", "reference", "max"}},
+      {"volume", {"last", "k"}},
   };
   auto kind = std::find_if(kKeys.begin(), kKeys.end(), [&](const auto& k) { return k.first == r.rule; });
   if (kind == kKeys.end()) {
@@ -293,7 +296,7 @@ RuleDef LoadRule(const Doc& doc, const YAML::Node& n, const std::string& suite) 
   }
   r.loc = doc.Loc(n);
   const bool needs_column = r.rule != "schema" && r.rule != "row_count" &&
-                            r.rule != "freshness" && r.rule != "unique";
+                            r.rule != "freshness" && r.rule != "unique" && r.rule != "volume";
   if (needs_column) r.column = doc.Str(n, "column", what);
   if (r.rule == "freshness") r.column = doc.Str(n, "column", what, false);
   if (r.rule == "unique") {
@@ -341,6 +344,39 @@ RuleDef LoadRule(const Doc& doc, const YAML::Node& n, const std::string& suite) 
       }
       r.allow_extra = b;
     }
+  }
+  if (r.rule == "drift") {
+    r.method = doc.Str(n, "method", what);
+    if (r.method != "psi" && r.method != "ks" && r.method != "js") {
+      doc.Fail(n["method"], fmt::format("{} has unknown method '{}'", what, r.method),
+               "method: psi (population stability index), ks (Kolmogorov-Smirnov, numbers) or js "
+               "(Jensen-Shannon, categories)");
+    }
+    r.reference = n["reference"] ? doc.Str(n, "reference", what) : "previous";
+    const auto number_after = [&](const std::string& prefix) -> std::optional<int64_t> {
+      if (r.reference.rfind(prefix, 0) != 0) return std::nullopt;
+      int64_t v = 0;
+      const std::string rest = r.reference.substr(prefix.size());
+      const auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), v);
+      if (ec != std::errc() || p != rest.data() + rest.size() || v <= 0) return -1;
+      return v;
+    };
+    const auto last = number_after("last:"), snapshot = number_after("snapshot:");
+    const bool file = r.reference.rfind("file:", 0) == 0 && r.reference.size() > 5;
+    if (!(r.reference == "previous" || (last && *last > 0) || (snapshot && *snapshot > 0) || file)) {
+      doc.Fail(n["reference"], fmt::format("{} has a bad reference '{}'", what, r.reference),
+               "reference: previous, last:N (the previous N deliveries), snapshot:N or "
+               "file:PATH");
+    }
+    if (!r.max) doc.Fail(n, what + " has no max", "max: 0.2 (the highest score that passes)");
+  }
+  if (r.rule == "volume") {
+    const YAML::Node last = n["last"];
+    if (!last || !last.IsScalar() || !YAML::convert<int64_t>::decode(last, r.last) || r.last < 2) {
+      doc.Fail(last ? last : n, what + " needs last: N (N >= 2 deliveries of history)", "last: 7");
+    }
+    if (const auto k = doc.Number(n, "k", what)) r.k = *k;
+    if (r.k <= 0) doc.Fail(n["k"], what + ": k must be positive", "k: 3");
   }
   if (r.rule == "freshness") {
     r.warn_after_us = doc.Duration(n, "warn_after", what);

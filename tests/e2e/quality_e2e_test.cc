@@ -4,7 +4,10 @@
 // definition errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+
+#include <fmt/format.h>
 
 #include "common/time.h"
 #include "e2e/e2e_util.h"
@@ -280,6 +283,12 @@ TEST(QualityE2E, BadSuitesAreDefinitionErrors) {
       {"{rule: not_null, column: amount, mostly: 2}", "must be between 0 and 1"},
       {"{rule: accepted_values, column: txn_id, values: [1, x]}", "value 'x' is not a int64"},
       {"{rule: mean, column: amount, max: 1, mostly: 0.5}", "unknown key 'mostly'"},
+      {"{rule: drift, column: amount, method: wasserstein, max: 1}", "unknown method 'wasserstein'"},
+      {"{rule: drift, column: category, method: ks, max: 1}", "ks compares numbers"},
+      {"{rule: drift, column: amount, method: psi, reference: yesterday, max: 1}",
+       "bad reference 'yesterday'"},
+      {"{rule: drift, column: amount, method: psi}", "has no max"},
+      {"{rule: volume, last: 1}", "N >= 2"},
   };
   for (const Case& c : cases) {
     ScratchRepo repo;
@@ -292,6 +301,122 @@ TEST(QualityE2E, BadSuitesAreDefinitionErrors) {
     EXPECT_NE(r.err.find(c.message), std::string::npos) << c.rules << "\n" << r.err;
     EXPECT_NE(r.err.find("checks.yaml:"), std::string::npos) << r.err;
   }
+}
+
+
+// Drift scores computed here from the raw values, by the definitions of docs/guide.md.
+struct Drift {
+  // The q-quantile: the smallest value with at least q·n values at or below it.
+  static double Quantile(std::vector<double> v, double q) {
+    std::sort(v.begin(), v.end());
+    const double threshold = q * static_cast<double>(v.size());
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (static_cast<double>(i + 1) >= threshold) return v[i];
+    }
+    return v.back();
+  }
+  static double Cdf(const std::vector<double>& v, double x) {
+    return static_cast<double>(std::count_if(v.begin(), v.end(), [&](double y) { return y <= x; })) /
+           static_cast<double>(v.size());
+  }
+  static double Term(double e, double a) {
+    e = std::max(e, 1e-4);
+    a = std::max(a, 1e-4);
+    return (a - e) * std::log(a / e);
+  }
+  static double NumericPsi(const std::vector<double>& ref, const std::vector<double>& cur) {
+    std::vector<double> edges;
+    for (int i = 1; i <= 9; ++i) {
+      const double e = Quantile(ref, i / 10.0);
+      if (edges.empty() || e > edges.back()) edges.push_back(e);
+    }
+    double psi = 0, below_e = 0, below_a = 0;
+    for (double edge : edges) {
+      psi += Term(Cdf(ref, edge) - below_e, Cdf(cur, edge) - below_a);
+      below_e = Cdf(ref, edge);
+      below_a = Cdf(cur, edge);
+    }
+    return psi + Term(1 - below_e, 1 - below_a);
+  }
+  static double Ks(const std::vector<double>& ref, const std::vector<double>& cur) {
+    double d = 0;
+    for (const auto* side : {&ref, &cur}) {
+      for (double x : *side) d = std::max(d, std::abs(Cdf(ref, x) - Cdf(cur, x)));
+    }
+    return d;
+  }
+};
+
+std::string Deliver(const std::vector<double>& amounts, const std::vector<std::string>& cats,
+                    int first_id) {
+  std::string out = "txn_id,user_id,ts,amount,category,email\n";
+  for (size_t i = 0; i < amounts.size(); ++i) {
+    out += fmt::format("{},{},2026-03-01T00:{:02d}:{:02d},{},{},u@x.com\n", first_id + i, i % 7,
+                       i / 60, i % 60, amounts[i], cats[i]);
+  }
+  return out;
+}
+
+TEST(QualityE2E, DriftAndVolumeAgainstTheSourceHistory) {
+  ScratchRepo repo;
+  repo.Write("sluice.yaml", "project: q\n");
+  repo.Write("defs.yaml", kSource);
+  repo.Write("checks.yaml", R"yaml(checks:
+  - name: drift
+    source: tx
+    rules:
+      - {rule: drift, column: amount, method: psi, max: 0.2, severity: warn}
+      - {rule: drift, column: amount, method: ks, reference: "last:2", max: 0.6}
+      - {rule: drift, column: category, method: js, max: 0.5}
+      - {rule: drift, column: category, method: psi, max: 10, severity: warn}
+      - {rule: volume, last: 2, k: 3}
+)yaml");
+  repo.Run("apply");
+  std::vector<double> ref, cur;
+  std::vector<std::string> ref_cats, cur_cats;
+  for (int i = 1; i <= 100; ++i) {
+    ref.push_back(i);
+    cur.push_back(i + 50);
+    ref_cats.push_back(i <= 50 ? "a" : i <= 80 ? "b" : "c");
+    cur_cats.push_back(i <= 20 ? "a" : i <= 50 ? "b" : i <= 80 ? "c" : "d");
+  }
+  repo.Write("a.csv", Deliver(ref, ref_cats, 1));
+  repo.Write("b.csv", Deliver(cur, cur_cats, 1000));
+  const nlohmann::json first = repo.Json("ingest tx --path a.csv");
+  for (const auto& c : first["checks"]) {
+    EXPECT_EQ(c["status"], "pass") << c.dump();  // nothing to compare with yet
+    EXPECT_EQ(c["observed"], c["rule"] == "volume" ? nlohmann::json(100.0) : nlohmann::json(nullptr));
+  }
+  const nlohmann::json second = repo.Json("ingest tx --path b.csv");
+  const nlohmann::json& checks = second["checks"];
+  ASSERT_EQ(checks.size(), 5u);
+  const double psi = Drift::NumericPsi(ref, cur);
+  EXPECT_NEAR(checks[0]["observed"].get<double>(), psi, 1e-9);
+  EXPECT_EQ(checks[0]["status"], "warn");
+  EXPECT_NEAR(checks[1]["observed"].get<double>(), Drift::Ks(ref, cur), 1e-12);
+  EXPECT_DOUBLE_EQ(checks[1]["observed"].get<double>(), 0.5);
+  EXPECT_EQ(checks[1]["status"], "pass");
+  // JS of {a .5, b .3, c .2} and {a .2, b .3, c .3, d .2}, log base 2.
+  const std::vector<std::pair<double, double>> pq = {{.5, .2}, {.3, .3}, {.2, .3}, {0, .2}};
+  double js = 0, cat_psi = 0;
+  for (const auto& [p, q] : pq) {
+    const double m = (p + q) / 2;
+    if (p > 0) js += 0.5 * p * std::log2(p / m);
+    if (q > 0) js += 0.5 * q * std::log2(q / m);
+  }
+  // Categorical PSI: the reference's values a, b, c, then every other value (d).
+  cat_psi = Drift::Term(.5, .2) + Drift::Term(.3, .3) + Drift::Term(.2, .3) + Drift::Term(0, .2);
+  EXPECT_NEAR(checks[2]["observed"].get<double>(), js, 1e-12);
+  EXPECT_EQ(checks[2]["status"], "pass");
+  EXPECT_NEAR(checks[3]["observed"].get<double>(), cat_psi, 1e-12);
+  EXPECT_EQ(checks[4]["status"], "pass");  // one earlier delivery: not enough history
+  // A third delivery of 10 rows: the last two had 100 each (stddev 0), so volume fails.
+  repo.Write("c.csv", Deliver(std::vector<double>(10, 5.0), std::vector<std::string>(10, "a"), 5000));
+  const nlohmann::json third = repo.Json("ingest tx --path c.csv", 1);
+  EXPECT_EQ(third["rejected"], true);
+  EXPECT_EQ(third["checks"][4]["status"], "fail");
+  EXPECT_EQ(third["checks"][4]["observed"], 10.0);
+  EXPECT_EQ(repo.Json("snapshots tx").size(), 2u);
 }
 
 }  // namespace
