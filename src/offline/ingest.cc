@@ -171,6 +171,37 @@ class LogHistory final : public quality::History {
   std::vector<Past> past_;
 };
 
+// The distinct keys over `columns` of source `name`'s newest snapshot, hashed as referential
+// rules compare them (XXH64 of the key encoding). Empty when the source has no snapshot.
+quality::DeliveryCheck::KeySet SourceKeys(const repo::RepoDefinition& repo,
+                                          const std::string& name,
+                                          const std::vector<std::string>& columns,
+                                          io::DuckDb& db) {
+  quality::DeliveryCheck::KeySet keys;
+  const SourceLog log(OfflineRoot(repo), name);
+  const std::optional<SnapshotManifest> m = log.Latest();
+  if (!m || m->segments.empty()) return keys;
+  std::string files, select;
+  for (const Segment& seg : m->segments) {
+    files += (files.empty() ? "" : ", ") + io::QuoteLiteral(log.SegmentPath(seg.path).string());
+  }
+  for (const std::string& c : columns) select += (select.empty() ? "" : ", ") + io::QuoteIdent(c);
+  std::string encoded;
+  db.QueryChunks(
+      fmt::format("SELECT DISTINCT {} FROM read_parquet([{}])", select, files),
+      [&](Batch&& b) {
+        std::vector<const Column*> cols;
+        for (const std::string& c : columns) cols.push_back(&b.Get(c));
+        for (size_t r = 0; r < b.num_rows; ++r) {
+          encoded.clear();
+          AppendKeyEncoding(cols, r, encoded);
+          keys.insert(Xxh64(encoded.data(), encoded.size()));
+        }
+      },
+      "reading the keys of source '" + name + "'");
+  return keys;
+}
+
 [[noreturn]] void Reject(const std::string& context, const Violation& v, const std::string& what) {
   throw InputError(fmt::format("{}: {} row(s) {}; first is row {}: {}; nothing was committed",
                                context, v.count, what, v.first_row + 1, v.example));
@@ -308,7 +339,11 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
                                                         : std::vector<std::string>{},
                                     db, context);
       quality::DeliveryCheck check(repo, *src, options.now ? options.now : NowMicros(),
-                                   newest_committed);
+                                   newest_committed,
+                                   [&](const std::string& other,
+                                       const std::vector<std::string>& columns) {
+                                     return SourceKeys(repo, other, columns, db);
+                                   });
       if (push) {
         std::vector<quality::DeliveredColumn> cols;
         for (const Field& f : src->schema) cols.push_back({f.name, std::string(TypeName(f.type))});

@@ -25,7 +25,7 @@ constexpr size_t kRegexMemo = 4096;  // distinct values whose regex answer is ke
 
 bool RowLevel(const std::string& rule) {
   return rule == "not_null" || rule == "range" || rule == "accepted_values" || rule == "regex" ||
-         rule == "unique";
+         rule == "unique" || rule == "referential";
 }
 
 std::string Bounds(const repo::RuleDef& d) {
@@ -77,7 +77,7 @@ nlohmann::json CheckResult::ToJson() const {
 }
 
 struct DeliveryCheck::Rule {
-  enum class Kind { kNotNull, kRange, kAccepted, kRegex, kUnique, kWhole };
+  enum class Kind { kNotNull, kRange, kAccepted, kRegex, kUnique, kReferential, kWhole };
   std::string suite;
   repo::RuleDef def;
   Kind kind = Kind::kWhole;
@@ -93,7 +93,8 @@ struct DeliveryCheck::Rule {
   std::unordered_map<std::string, bool> regex_memo;
   std::unordered_set<std::string> accepted_strings;
   std::unordered_set<int64_t> accepted_ints;
-  std::unordered_set<uint64_t> seen;  // unique: hashes of the keys seen so far
+  std::unordered_set<uint64_t> seen;  // unique: hashes of the keys seen so far;
+                                      // referential: the other source's keys
   std::string key;                    // unique: scratch
 
   bool quarantines() const { return def.severity == "quarantine"; }
@@ -105,7 +106,7 @@ struct DeliveryCheck::Rule {
   // Marks bad[r] for the rows of `b` that break this row-level rule.
   void Judge(const Batch& b, int64_t first_row, std::vector<uint8_t>& bad) {
     const size_t n = b.num_rows;
-    if (def.rule == "unique") {
+    if (kind == Kind::kUnique || kind == Kind::kReferential) {
       std::vector<const Column*> cols;
       for (const std::string& c : def.columns) cols.push_back(&b.Get(c));
       for (size_t r = 0; r < n; ++r) {
@@ -115,7 +116,8 @@ struct DeliveryCheck::Rule {
         ++elements;
         key.clear();
         AppendKeyEncoding(cols, r, key);
-        if (seen.insert(Xxh64(key.data(), key.size())).second) continue;
+        const uint64_t h = Xxh64(key.data(), key.size());
+        if (kind == Kind::kUnique ? seen.insert(h).second : seen.count(h) > 0) continue;
         bad[r] = 1;
         nlohmann::json v = nlohmann::json::array();
         for (const Column* c : cols) v.push_back(ValueJson(c->Get(r)));
@@ -176,7 +178,8 @@ struct DeliveryCheck::Rule {
 };
 
 DeliveryCheck::DeliveryCheck(const repo::RepoDefinition& repo, const repo::SourceDef& source,
-                             Micros now, std::optional<Micros> newest_committed)
+                             Micros now, std::optional<Micros> newest_committed,
+                             const KeyLoader& keys)
     : now_(now), newest_committed_(newest_committed) {
   for (const repo::CheckSuiteDef* suite : repo.SuitesOf(source.name)) {
     for (const repo::RuleDef& def : suite->rules) {
@@ -189,7 +192,12 @@ DeliveryCheck::DeliveryCheck(const repo::RepoDefinition& repo, const repo::Sourc
                    : def.rule == "accepted_values" ? Kind::kAccepted
                    : def.rule == "regex"           ? Kind::kRegex
                    : def.rule == "unique"          ? Kind::kUnique
+                   : def.rule == "referential"     ? Kind::kReferential
                                                    : Kind::kWhole;
+      if (rule->kind == Kind::kReferential) {
+        if (!keys) throw InternalError("check suites: referential rules need a key loader");
+        rule->seen = keys(def.source, def.columns);
+      }
       if (def.rule == "freshness" && def.column.empty()) rule->def.column = source.timestamp_field;
       const std::string cols =
           def.columns.empty() ? rule->def.column : fmt::format("{}", fmt::join(def.columns, ","));
@@ -279,11 +287,12 @@ std::vector<CheckResult> DeliveryCheck::Finish(const Profile& kept, History& his
       c.observed = c.element_count
                        ? static_cast<double>(c.element_count - c.unexpected_count) / c.element_count
                        : 1.0;
-      const char* what = d.rule == "not_null"          ? "null"
+      const std::string what = d.rule == "not_null"          ? "null"
                          : d.rule == "range"           ? "outside the range"
                          : d.rule == "accepted_values" ? "not an accepted value"
                          : d.rule == "regex"           ? "not matching the pattern"
-                                                       : "repeating an earlier key";
+                         : d.rule == "unique"          ? "repeating an earlier key"
+                                                       : "with a key missing from " + d.source;
       c.message = fmt::format("{} of {} values {}", c.unexpected_count, c.element_count, what);
       if (d.rule == "range") c.message += " " + Bounds(d);
       if (rule->quarantines()) {

@@ -11,7 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <memory>
+#include <unordered_set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,8 +72,14 @@ class DeliveryCheck {
   // columns a suite quarantines instead.) `now`: the time freshness is measured at.
   // `newest_committed`: the newest timestamp already in the source's log, if any (freshness
   // takes the newer of it and the delivery's).
+  // The keys of another source, for referential rules: XXH64 of each distinct key's encoding
+  // (common/key.h) over `columns`.
+  using KeySet = std::unordered_set<uint64_t>;
+  using KeyLoader =
+      std::function<KeySet(const std::string& source, const std::vector<std::string>& columns)>;
+
   DeliveryCheck(const repo::RepoDefinition& repo, const repo::SourceDef& source, Micros now,
-                std::optional<Micros> newest_committed);
+                std::optional<Micros> newest_committed, const KeyLoader& keys = nullptr);
   ~DeliveryCheck();
   DeliveryCheck(const DeliveryCheck&) = delete;
   DeliveryCheck& operator=(const DeliveryCheck&) = delete;

@@ -232,7 +232,7 @@ std::optional<DataType> AggregateResultType(std::string_view fn, std::optional<D
 // Rules that judge rows one at a time (they take `mostly` and may quarantine).
 bool RowLevel(const std::string& rule) {
   return rule == "not_null" || rule == "range" || rule == "accepted_values" || rule == "regex" ||
-         rule == "unique";
+         rule == "unique" || rule == "referential";
 }
 
 void CheckSuite(const RepoDefinition& repo, const CheckSuiteDef& c) {
@@ -246,7 +246,7 @@ void CheckSuite(const RepoDefinition& repo, const CheckSuiteDef& c) {
     if (r.severity == "quarantine" && !RowLevel(r.rule)) {
       Fail(r.loc, fmt::format("{} cannot quarantine: it judges the whole delivery, not rows", what),
            "use severity: fail or warn (quarantine: not_null, range, accepted_values, regex, "
-           "unique)");
+           "unique, referential)");
     }
     auto column_type = [&](const std::string& name) {
       const int i = FindField(src->schema, name);
@@ -288,6 +288,22 @@ void CheckSuite(const RepoDefinition& repo, const CheckSuiteDef& c) {
         if (!ParseScalar(v, *type)) {
           Fail(r.loc, fmt::format("{}: value '{}' is not a {}", what, v, TypeName(*type)),
                "list values of the column's type");
+        }
+      }
+    }
+    if (r.rule == "referential") {
+      const SourceDef* other = repo.FindSource(r.source);
+      if (!other) {
+        Fail(r.loc, fmt::format("{} names unknown source '{}'", what, r.source),
+             NameHint(r.source, NamesOf(repo.sources), "sources"));
+      }
+      for (const std::string& k : r.columns) {
+        const int i = FindField(other->schema, k);
+        if (i < 0 || other->schema[i].type != column_type(k)) {
+          Fail(r.loc,
+               fmt::format("{}: source '{}' has no {} column '{}'", what, other->name,
+                           TypeName(column_type(k)), k),
+               "the key columns must have the same names and types in both sources");
         }
       }
     }

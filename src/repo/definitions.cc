@@ -192,6 +192,7 @@ json ToJson(const RuleDef& r) {
   json j = {{"rule", r.rule}, {"severity", r.severity}};
   if (!r.column.empty()) j["column"] = r.column;
   if (!r.columns.empty()) j["columns"] = r.columns;
+  if (!r.source.empty()) j["source"] = r.source;
   if (r.min) j["min"] = *r.min;
   if (r.max) j["max"] = *r.max;
   if (r.rule == "accepted_values") j["values"] = r.values;
@@ -230,6 +231,7 @@ void FromJson(const json& j, CheckSuiteDef& d) {
     r.severity = x.at("severity");
     r.column = x.value("column", "");
     if (x.contains("columns")) r.columns = x["columns"].get<std::vector<std::string>>();
+    r.source = x.value("source", "");
     if (x.contains("min")) r.min = x["min"].get<double>();
     if (x.contains("max")) r.max = x["max"].get<double>();
     if (x.contains("values")) r.values = x["values"].get<std::vector<std::string>>();

@@ -87,10 +87,11 @@ struct FeatureServiceDef {
 // uses depends on `rule`; the loader rejects keys a rule does not take.
 struct RuleDef {
   // schema | not_null | range | accepted_values | regex | unique | row_count | null_rate |
-  // mean | stddev | quantile | freshness | drift | volume
+  // mean | stddev | quantile | freshness | drift | volume | referential
   std::string rule;
   std::string column;                   // single-column rules
-  std::vector<std::string> columns;     // unique: the key columns
+  std::vector<std::string> columns;     // unique, referential: the key columns
+  std::string source;                   // referential: the source the keys must be in
   std::optional<double> min, max;       // range, row_count, null_rate, mean, stddev, quantile
   std::vector<std::string> values;      // accepted_values, as written (typed by the column)
   std::string pattern;                  // regex (RE2 syntax, matched anywhere unless anchored)

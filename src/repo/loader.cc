@@ -276,6 +276,7 @@ RuleDef LoadRule(const Doc& doc, const YAML::Node& n, const std::string& suite) 
       {"freshness", {"column", "warn_after", "error_after"}},
       {"drift", {"column", "method", "reference", "max"}},
       {"volume", {"last", "k"}},
+      {"referential", {"columns", "column", "source", "mostly"}},
   };
   auto kind = std::find_if(kKeys.begin(), kKeys.end(), [&](const auto& k) { return k.first == r.rule; });
   if (kind == kKeys.end()) {
@@ -296,10 +297,12 @@ RuleDef LoadRule(const Doc& doc, const YAML::Node& n, const std::string& suite) 
   }
   r.loc = doc.Loc(n);
   const bool needs_column = r.rule != "schema" && r.rule != "row_count" &&
-                            r.rule != "freshness" && r.rule != "unique" && r.rule != "volume";
+                            r.rule != "freshness" && r.rule != "unique" && r.rule != "volume" &&
+                            r.rule != "referential";
   if (needs_column) r.column = doc.Str(n, "column", what);
   if (r.rule == "freshness") r.column = doc.Str(n, "column", what, false);
-  if (r.rule == "unique") {
+  if (r.rule == "referential") r.source = doc.Str(n, "source", what);
+  if (r.rule == "unique" || r.rule == "referential") {
     if (n["column"] && n["columns"]) doc.Fail(n, what + " has both column and columns", "keep one");
     r.columns = n["column"] ? std::vector<std::string>{doc.Str(n, "column", what)}
                             : doc.StrList(n, "columns", what);

@@ -289,6 +289,7 @@ TEST(QualityE2E, BadSuitesAreDefinitionErrors) {
        "bad reference 'yesterday'"},
       {"{rule: drift, column: amount, method: psi}", "has no max"},
       {"{rule: volume, last: 1}", "N >= 2"},
+      {"{rule: referential, columns: [user_id], source: nope}", "names unknown source 'nope'"},
   };
   for (const Case& c : cases) {
     ScratchRepo repo;
@@ -417,6 +418,54 @@ TEST(QualityE2E, DriftAndVolumeAgainstTheSourceHistory) {
   EXPECT_EQ(third["checks"][4]["status"], "fail");
   EXPECT_EQ(third["checks"][4]["observed"], 10.0);
   EXPECT_EQ(repo.Json("snapshots tx").size(), 2u);
+}
+
+TEST(QualityE2E, ReferentialKeysMustExistInTheOtherSource) {
+  ScratchRepo repo;
+  repo.Write("sluice.yaml", "project: q\n");
+  repo.Write("defs.yaml", kSource);
+  repo.Write("users.yaml", R"yaml(sources:
+  - name: users
+    type: file
+    path: users.csv
+    timestamp_field: signup
+    schema: {user_id: int64, signup: timestamp}
+)yaml");
+  repo.Write("users.csv", "user_id,signup\n1,2026-01-01T00:00:00\n2,2026-01-01T00:00:00\n"
+                          "3,2026-01-01T00:00:00\n");
+  repo.Write("checks.yaml", R"yaml(checks:
+  - name: refs
+    source: tx
+    rules:
+      - {rule: referential, columns: [user_id], source: users, severity: quarantine}
+)yaml");
+  repo.Write("data/a.csv", kRows);  // user_ids 1, 1, 2, 2, 3, 3, 4, 4, 5, 5
+  repo.Run("apply");
+  repo.Run("ingest users");
+  const nlohmann::json in = repo.Json("ingest tx");
+  const auto& ref = Find(in["checks"], "referential");
+  EXPECT_EQ(ref["column"], "user_id");
+  EXPECT_EQ(ref["element_count"], 10);
+  EXPECT_EQ(ref["unexpected_count"], 4);
+  EXPECT_EQ(ref["quarantined"], 4);
+  EXPECT_DOUBLE_EQ(ref["observed"].get<double>(), 0.6);
+  EXPECT_EQ(ref["examples"][0], (nlohmann::json{{"row", 7}, {"value", 4}}));
+  EXPECT_EQ(ref["status"], "warn");
+  EXPECT_EQ(in["rows_committed"], 6);
+  const nlohmann::json shown = repo.Json("quarantine show tx");
+  ASSERT_EQ(shown.size(), 4u);
+  EXPECT_EQ(shown[0]["_reason"], "referential(user_id)");
+  // With mostly 0.9, 60% passing rejects the delivery.
+  repo.Write("checks.yaml", R"yaml(checks:
+  - name: refs
+    source: tx
+    rules:
+      - {rule: referential, columns: [user_id], source: users, mostly: 0.9}
+)yaml");
+  repo.Run("apply");
+  repo.Write("data/b.csv", std::string(kRows) + "11,1,2026-03-02T00:00:00,1.0,food,z@x.com\n");
+  const nlohmann::json rejected = repo.Json("ingest tx", 1);
+  EXPECT_EQ(Find(rejected["checks"], "referential")["status"], "fail");
 }
 
 }  // namespace
