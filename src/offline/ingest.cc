@@ -488,6 +488,8 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
       result.rows_quarantined += deliveries[d].quarantined;
     }
   }
+  for (const Delivery& x : deliveries) result.delivery_names.push_back(x.file.empty() ? "query" : x.file);
+  result.profiles = profiles;
   if (result.rejected || options.validate_only) {
     // Nothing is committed; the spill files go with the spill directory.
     result.rows_committed = 0;

@@ -48,6 +48,10 @@ struct IngestResult {
   std::vector<quality::CheckResult> checks;
   // A rule with severity fail failed: nothing was committed (snapshot is the current one).
   bool rejected = false;
+  // Per delivery in order: its name (file, "query" or "push") and the profile of its kept rows
+  // (empty when profiles were off and no rule needed one).
+  std::vector<std::string> delivery_names;
+  std::vector<quality::Profile> profiles;
 };
 
 // Ingests `source_name` of the applied repository `repo`. Throws InputError (nothing
