@@ -77,13 +77,25 @@ void AddDatasetCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       const double secs =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (g.json) {
+        if (s.rejected) {
+          PrintJson({{"name", s.name}, {"rows", s.rows}, {"rejected", true},
+                     {"seconds", secs}, {"checks", ChecksJson(s.checks)}});
+          return 1;
+        }
         PrintJson({{"name", s.name},
                    {"path", (s.dir / "data.parquet").string()},
                    {"rows", s.rows},
                    {"content_hash", s.content_hash},
                    {"seconds", secs},
-                   {"manifest", s.manifest}});
+                   {"manifest", s.manifest},
+                   {"rejected", false},
+                   {"checks", ChecksJson(s.checks)}});
         return 0;
+      }
+      if (!s.checks.empty()) PrintChecks(s.checks);
+      if (s.rejected) {
+        std::printf("Dataset %s: rejected by its checks: nothing was written\n", s.name.c_str());
+        return 1;
       }
       std::printf("Dataset %s: %s rows, %zu columns in %.2f s\n", s.name.c_str(),
                   WithThousands(s.rows).c_str(), s.manifest["columns"].size(), secs);

@@ -10,6 +10,7 @@
 #include "offline/ingest.h"
 #include "offline/snapshot.h"
 #include "quality/profile.h"
+#include "quality/report.h"
 #include "common/fs.h"
 #include "sluice/error.h"
 
@@ -22,6 +23,7 @@ namespace {
 struct ValidateArgs {
   std::string source;
   std::string path;
+  std::string html;  // --html FILE: also write the report as an HTML document
 };
 
 struct ProfileArgs {
@@ -146,6 +148,9 @@ void AddQualityCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
   validate->add_option("source", validate_args.source, "Source name")->required();
   validate->add_option("--path", validate_args.path,
                        "Validate this one file instead of the files of the source's path");
+  validate->add_option("--html", validate_args.html,
+                       "Also write the report (rule results, examples, per-column profiles "
+                       "with histograms) to this self-contained HTML file");
   validate->footer(
       "Every file matching the source's path is judged, committed or not. Exit 0 when no rule "
       "with severity fail failed, 1 otherwise.");
@@ -158,16 +163,33 @@ void AddQualityCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
                                      "source: {})",
                                      src.name, src.name));
       }
+      if (!validate_args.html.empty()) {
+        // Checked before the (possibly long) run rather than failing after it.
+        const fs::path dir = fs::path(validate_args.html).parent_path();
+        if (!dir.empty() && !fs::is_directory(dir)) {
+          throw UsageError("--html " + validate_args.html + ": directory " + dir.string() +
+                           " does not exist");
+        }
+      }
       offline::IngestOptions options;
       options.path = validate_args.path;
       options.validate_only = true;
       const offline::IngestResult r = offline::Ingest(repo, src.name, options);
+      if (!validate_args.html.empty()) {
+        // Written whether or not a rule failed: the exit code alone tells that.
+        WriteFileAtomic(validate_args.html,
+                        quality::HtmlReport("Validation of source " + r.source, r.checks,
+                                            r.delivery_names, r.profiles, NowMicros(),
+                                            r.delivery_rows));
+      }
       if (g.json) {
-        PrintJson({{"source", r.source},
-                   {"rows_read", r.rows_read},
-                   {"rows_quarantined", r.rows_quarantined},
-                   {"failed", r.rejected},
-                   {"checks", ChecksJson(r.checks)}});
+        json j = {{"source", r.source},
+                  {"rows_read", r.rows_read},
+                  {"rows_quarantined", r.rows_quarantined},
+                  {"failed", r.rejected},
+                  {"checks", ChecksJson(r.checks)}};
+        if (!validate_args.html.empty()) j["html"] = validate_args.html;
+        PrintJson(j);
       } else {
         PrintChecks(r.checks);
         std::printf("%s: %s rows judged; %s\n", r.source.c_str(),
@@ -178,6 +200,9 @@ void AddQualityCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
                                       WithThousands(r.rows_quarantined))
                               .c_str()
                         : "ingest would commit every row");
+        if (!validate_args.html.empty()) {
+          std::printf("wrote the report to %s\n", validate_args.html.c_str());
+        }
       }
       return r.rejected ? 1 : 0;
     };

@@ -275,6 +275,31 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
     ScopedPhase phase("dataset: compute features");
     out = Build(plan, entities, options.timestamp_column, options.entities_path, options.progress);
   }
+  // Check suites on the dataset's rows, before anything is written.
+  std::vector<quality::CheckResult> checks;
+  if (const auto suites = repo.DatasetSuites(options.name); !suites.empty()) {
+    ScopedPhase phase("dataset: checks");
+    quality::DeliveryCheck check(suites, out.schema, options.timestamp_column, NowMicros());
+    std::vector<uint8_t> quarantine;
+    std::vector<std::string> reasons;
+    check.Consume(out, 0, quarantine, reasons);
+    quality::Profile profile(out.schema);
+    profile.Update(out);
+    struct NoHistory final : quality::History {
+      std::optional<quality::Profile> Reference(const std::string&) override { return {}; }
+      std::vector<int64_t> RecentRows(int64_t) override { return {}; }
+    } none;
+    checks = check.Finish(profile, none);
+    for (quality::CheckResult& c : checks) c.delivery = "dataset " + options.name;
+    if (check.failed()) {
+      DatasetSummary rejected;
+      rejected.name = options.name;
+      rejected.rows = static_cast<int64_t>(out.num_rows);
+      rejected.checks = std::move(checks);
+      rejected.rejected = true;
+      return rejected;
+    }
+  }
   ScopedPhase write_phase("dataset: write + hash");
 
   // Build the directory under a temporary name, then rename it into place.
@@ -320,8 +345,10 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
   } else {
     RenameDurable(tmp, dir);
   }
-  return {options.name, dir, static_cast<int64_t>(out.num_rows), manifest["content_hash"],
-          manifest};
+  DatasetSummary summary{options.name, dir, static_cast<int64_t>(out.num_rows),
+                         manifest["content_hash"], manifest};
+  summary.checks = std::move(checks);
+  return summary;
 }
 
 json Show(const fs::path& root, const std::string& name) {

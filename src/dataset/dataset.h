@@ -17,6 +17,7 @@
 #include <functional>
 #include <string>
 
+#include "quality/suite.h"
 #include "repo/definitions.h"
 
 namespace sluice::dataset {
@@ -36,12 +37,18 @@ struct DatasetSummary {
   int64_t rows = 0;
   std::string content_hash;
   nlohmann::json manifest;
+  // The results of the check suites attached to datasets of this name (SPEC §7).
+  std::vector<quality::CheckResult> checks;
+  // A rule with severity fail failed: the dataset was not written (an existing one of the
+  // same name is untouched).
+  bool rejected = false;
 };
 
 // Builds dataset `options.name` for the applied repository `repo`, from the newest snapshot of
-// every source the service reads. Throws InputError for an unknown service, a missing or
-// mistyped column in the entity file, a source without data, or an existing dataset (without
-// force).
+// every source the service reads, and runs the check suites attached to datasets of that name
+// on its rows before writing it. Throws InputError for an unknown service, a missing or
+// mistyped column in the entity file, a source without data, an existing dataset (without
+// force), or a suite naming a column the dataset does not have.
 DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& options);
 
 struct ReproduceResult {

@@ -382,6 +382,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
       std::vector<uint8_t> quarantine;
       std::vector<std::string> reasons;
       std::vector<uint32_t> quarantine_rows;
+      int64_t quarantined_count = 0;  // rows of this delivery quarantined (or, validating, to be)
       std::string encoded;
       // DuckDB's reading and sluice's processing overlap: chunks are read and converted on
       // this thread and processed on a second one.
@@ -436,6 +437,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
             }
           }
           for (auto& rows : rows_of_bucket) rows.clear();
+          quarantined_count += static_cast<int64_t>(quarantine_rows.size());
           if (!quarantine_rows.empty() && !options.validate_only) {
             Batch declared;
             for (size_t c = 0; c < columns.size(); ++c) declared.AddColumn(src->schema[c].name, *columns[c]);
@@ -483,7 +485,8 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
       }
       if (check.failed()) result.rejected = true;
       deliveries[d].rows = delivered;
-      deliveries[d].quarantined = static_cast<int64_t>(quarantined[d].num_rows);
+      deliveries[d].quarantined = quarantined_count;
+      result.delivery_rows.emplace_back(delivered, quarantined_count);
       result.rows_read += delivered;
       result.rows_quarantined += deliveries[d].quarantined;
     }

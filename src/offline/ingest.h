@@ -52,6 +52,8 @@ struct IngestResult {
   // (empty when profiles were off and no rule needed one).
   std::vector<std::string> delivery_names;
   std::vector<quality::Profile> profiles;
+  // Per delivery in order: rows read and rows quarantined (also when validating).
+  std::vector<std::pair<int64_t, int64_t>> delivery_rows;
 };
 
 // Ingests `source_name` of the applied repository `repo`. Throws InputError (nothing

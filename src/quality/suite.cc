@@ -180,9 +180,42 @@ struct DeliveryCheck::Rule {
 DeliveryCheck::DeliveryCheck(const repo::RepoDefinition& repo, const repo::SourceDef& source,
                              Micros now, std::optional<Micros> newest_committed,
                              const KeyLoader& keys)
-    : now_(now), newest_committed_(newest_committed) {
-  for (const repo::CheckSuiteDef* suite : repo.SuitesOf(source.name)) {
+    : DeliveryCheck(repo.SuitesOf(source.name), source.schema, source.timestamp_field, now, keys) {
+  newest_committed_ = newest_committed;
+}
+
+DeliveryCheck::DeliveryCheck(const std::vector<const repo::CheckSuiteDef*>& suites,
+                             const Schema& schema, const std::string& timestamp_field, Micros now,
+                             const KeyLoader& keys)
+    : now_(now) {
+  for (const repo::CheckSuiteDef* suite : suites) {
     for (const repo::RuleDef& def : suite->rules) {
+      std::vector<std::string> needed = def.columns;
+      if (!def.column.empty()) needed.push_back(def.column);
+      if (def.rule == "freshness" && def.column.empty()) {
+        if (timestamp_field.empty()) {
+          throw InputError(fmt::format("check suite '{}': freshness needs a column here",
+                                       suite->name));
+        }
+        needed.push_back(timestamp_field);
+      }
+      auto wrong_type = [&](const std::string& col, const char* expected) {
+        const DataType t = schema[FindField(schema, col)].type;
+        return InputError(fmt::format("check suite '{}', rule '{}': column '{}' is {}, not {}",
+                                      suite->name, def.rule, col, TypeName(t), expected));
+      };
+      for (const std::string& c : needed) {
+        if (FindField(schema, c) < 0) {
+          std::vector<std::string> names;
+          for (const Field& f : schema) names.push_back(f.name);
+          const std::string near = ClosestName(c, names);
+          throw InputError(fmt::format("check suite '{}', rule '{}': no column '{}'{}",
+                                       suite->name, def.rule, c,
+                                       near.empty() ? fmt::format(" (columns: {})",
+                                                                  fmt::join(names, ", "))
+                                                    : "; did you mean '" + near + "'?"));
+        }
+      }
       auto rule = std::make_unique<Rule>();
       rule->suite = suite->name;
       rule->def = def;
@@ -198,7 +231,7 @@ DeliveryCheck::DeliveryCheck(const repo::RepoDefinition& repo, const repo::Sourc
         if (!keys) throw InternalError("check suites: referential rules need a key loader");
         rule->seen = keys(def.source, def.columns);
       }
-      if (def.rule == "freshness" && def.column.empty()) rule->def.column = source.timestamp_field;
+      if (def.rule == "freshness" && def.column.empty()) rule->def.column = timestamp_field;
       const std::string cols =
           def.columns.empty() ? rule->def.column : fmt::format("{}", fmt::join(def.columns, ","));
       rule->label = cols.empty() ? def.rule : def.rule + "(" + cols + ")";
@@ -209,14 +242,31 @@ DeliveryCheck::DeliveryCheck(const repo::RepoDefinition& repo, const repo::Sourc
                                        def.pattern, rule->regex->error()));
         }
       }
+      if (!def.column.empty()) {
+        const DataType type = schema[FindField(schema, def.column)].type;
+        const bool numeric = type == DataType::kInt64 || type == DataType::kFloat64;
+        const bool needs_number = def.rule == "range" || def.rule == "mean" ||
+                                  def.rule == "stddev" || def.rule == "quantile";
+        if (needs_number && !numeric) throw wrong_type(def.column, "a number");
+        if (def.rule == "regex" && type != DataType::kString) {
+          throw wrong_type(def.column, "a string");
+        }
+        if (def.rule == "freshness" && type != DataType::kTimestamp) {
+          throw wrong_type(def.column, "a timestamp");
+        }
+      }
       if (def.rule == "accepted_values") {
-        const int i = FindField(source.schema, def.column);
-        const DataType type = i >= 0 ? source.schema[i].type : DataType::kString;
+        const DataType type = schema[FindField(schema, def.column)].type;
         for (const std::string& v : def.values) {
           if (type == DataType::kString) {
             rule->accepted_strings.insert(v);
-          } else if (auto parsed = ParseScalar(v, type)) {
+          } else if (auto parsed = ParseScalar(v, type);
+                     parsed && (type == DataType::kInt64 || type == DataType::kBool)) {
             rule->accepted_ints.insert(parsed->i);
+          } else {
+            throw InputError(fmt::format("check suite '{}', rule '{}': '{}' is not a value of "
+                                         "column '{}' ({})",
+                                         suite->name, def.rule, v, def.column, TypeName(type)));
           }
         }
       }

@@ -80,6 +80,11 @@ class DeliveryCheck {
 
   DeliveryCheck(const repo::RepoDefinition& repo, const repo::SourceDef& source, Micros now,
                 std::optional<Micros> newest_committed, const KeyLoader& keys = nullptr);
+  // `suites` over rows of `schema` (a dataset's columns): each rule's columns must be in it,
+  // else InputError naming the suite, rule and column. `timestamp_field` is freshness's
+  // default column ("" for none).
+  DeliveryCheck(const std::vector<const repo::CheckSuiteDef*>& suites, const Schema& schema,
+                const std::string& timestamp_field, Micros now, const KeyLoader& keys = nullptr);
   ~DeliveryCheck();
   DeliveryCheck(const DeliveryCheck&) = delete;
   DeliveryCheck& operator=(const DeliveryCheck&) = delete;

@@ -235,7 +235,27 @@ bool RowLevel(const std::string& rule) {
          rule == "unique" || rule == "referential";
 }
 
+// A dataset suite: its columns are known only when `dataset create` builds the dataset (it
+// checks them then); here, what does not depend on them.
+void CheckDatasetSuite(const CheckSuiteDef& c) {
+  for (const RuleDef& r : c.rules) {
+    const std::string what = fmt::format("rule '{}' of check suite '{}'", r.rule, c.name);
+    if (r.rule == "drift" || r.rule == "volume" || r.rule == "referential") {
+      Fail(r.loc, fmt::format("{}: {} applies to sources, not datasets", what, r.rule),
+           "attach it to the source the dataset reads (source: NAME)");
+    }
+    if (r.severity == "quarantine") {
+      Fail(r.loc, what + ": a dataset cannot quarantine rows", "use severity: fail or warn");
+    }
+    if (r.rule == "regex" && !RE2(r.pattern, RE2::Quiet).ok()) {
+      Fail(r.loc, fmt::format("{}: bad pattern '{}'", what, r.pattern),
+           "patterns use RE2 syntax (no backreferences or lookaround)");
+    }
+  }
+}
+
 void CheckSuite(const RepoDefinition& repo, const CheckSuiteDef& c) {
+  if (!c.dataset.empty()) return CheckDatasetSuite(c);
   const SourceDef* src = repo.FindSource(c.source);
   if (!src) {
     Fail(c.loc, fmt::format("check suite '{}' names unknown source '{}'", c.name, c.source),

@@ -67,7 +67,15 @@ const CheckSuiteDef* RepoDefinition::FindCheckSuite(std::string_view n) const {
 std::vector<const CheckSuiteDef*> RepoDefinition::SuitesOf(std::string_view source) const {
   std::vector<const CheckSuiteDef*> out;
   for (const CheckSuiteDef& c : checks) {
-    if (c.source == source) out.push_back(&c);
+    if (!c.source.empty() && c.source == source) out.push_back(&c);
+  }
+  return out;
+}
+
+std::vector<const CheckSuiteDef*> RepoDefinition::DatasetSuites(std::string_view dataset) const {
+  std::vector<const CheckSuiteDef*> out;
+  for (const CheckSuiteDef& c : checks) {
+    if (!c.dataset.empty() && c.dataset == dataset) out.push_back(&c);
   }
   return out;
 }
@@ -219,12 +227,16 @@ json ToJson(const RuleDef& r) {
 json ToJson(const CheckSuiteDef& d) {
   json rules = json::array();
   for (const RuleDef& r : d.rules) rules.push_back(ToJson(r));
-  return {{"name", d.name}, {"source", d.source}, {"rules", rules}};
+  json j = {{"name", d.name}, {"rules", rules}};
+  if (!d.source.empty()) j["source"] = d.source;
+  if (!d.dataset.empty()) j["dataset"] = d.dataset;
+  return j;
 }
 
 void FromJson(const json& j, CheckSuiteDef& d) {
   d.name = j.at("name");
-  d.source = j.at("source");
+  d.source = j.value("source", "");
+  d.dataset = j.value("dataset", "");
   for (const json& x : j.at("rules")) {
     RuleDef r;
     r.rule = x.at("rule");

@@ -112,10 +112,12 @@ struct RuleDef {
   Location loc;
 };
 
-// A check suite: rules run on every delivery of a source at ingest (and by `validate`).
+// A check suite: rules run on every delivery of a source at ingest (and by `validate`), or on
+// a training dataset when `dataset create` builds it.
 struct CheckSuiteDef {
   std::string name;
-  std::string source;
+  std::string source;   // exactly one of source and dataset is set
+  std::string dataset;
   std::vector<RuleDef> rules;
   Location loc;
   std::string version;
@@ -166,6 +168,8 @@ struct RepoDefinition {
   const CheckSuiteDef* FindCheckSuite(std::string_view name) const;
   // The suites attached to a source, in definition order.
   std::vector<const CheckSuiteDef*> SuitesOf(std::string_view source) const;
+  // The suites attached to datasets named `dataset`, in definition order.
+  std::vector<const CheckSuiteDef*> DatasetSuites(std::string_view dataset) const;
   // Feature names of a feature view or on-demand view, in definition order (empty if neither).
   std::vector<std::string> FeatureNames(std::string_view view) const;
   // A service's features as (view, feature), whole views expanded, in order, each once.

@@ -238,11 +238,16 @@ void LoadDefinitionFile(const Doc& doc, const YAML::Node& root, RepoDefinition& 
     repo.feature_services.push_back(std::move(s));
   });
   each("checks", [&](const YAML::Node& n) {
-    doc.CheckKeys(n, "a check suite", {"name", "source", "rules", "description"});
+    doc.CheckKeys(n, "a check suite", {"name", "source", "dataset", "rules", "description"});
     CheckSuiteDef c;
     c.name = doc.Str(n, "name", "a check suite");
     const std::string what = "check suite '" + c.name + "'";
-    c.source = doc.Str(n, "source", what);
+    if (n["source"].IsDefined() == n["dataset"].IsDefined()) {
+      doc.Fail(n, what + " needs exactly one of source and dataset",
+               "source: NAME (checked at ingest) or dataset: NAME (checked by dataset create)");
+    }
+    c.source = doc.Str(n, "source", what, false);
+    c.dataset = doc.Str(n, "dataset", what, false);
     const YAML::Node rules = n["rules"];
     if (!rules || !rules.IsSequence() || rules.size() == 0) {
       doc.Fail(rules ? rules : n, what + " has no rules", "rules: [{rule: not_null, column: id}]");

@@ -190,6 +190,11 @@ constexpr const char* kQuarantineSuite = R"yaml(checks:
 TEST(QualityE2E, QuarantineCommitsGoodRowsAndKeepsEveryRow) {
   ScratchRepo repo;
   MakeRepo(repo, kQuarantineSuite);
+  // validate counts what ingest would quarantine, and writes nothing.
+  const nlohmann::json v = repo.Json("validate tx");
+  EXPECT_EQ(v["rows_read"], 10);
+  EXPECT_EQ(v["rows_quarantined"], 3);
+  EXPECT_TRUE(repo.Json("snapshots tx").empty());
   const nlohmann::json in = repo.Json("ingest tx");
   EXPECT_EQ(in["rejected"], false);
   EXPECT_EQ(in["rows_read"], 10);
@@ -291,6 +296,22 @@ TEST(QualityE2E, BadSuitesAreDefinitionErrors) {
       {"{rule: volume, last: 1}", "N >= 2"},
       {"{rule: referential, columns: [user_id], source: nope}", "names unknown source 'nope'"},
   };
+  for (const auto& [suite, message] : std::vector<std::pair<std::string, std::string>>{
+           {"  - name: g\n    source: tx\n    dataset: d\n    rules: [{rule: row_count, min: 1}]\n",
+            "needs exactly one of source and dataset"},
+           {"  - name: g\n    dataset: d\n    rules: [{rule: volume, last: 3}]\n",
+            "volume applies to sources, not datasets"},
+           {"  - name: g\n    dataset: d\n    rules: [{rule: not_null, column: x, severity: "
+            "quarantine}]\n",
+            "a dataset cannot quarantine rows"}}) {
+    ScratchRepo repo;
+    repo.Write("sluice.yaml", "project: q\n");
+    repo.Write("defs.yaml", kSource);
+    repo.Write("data/a.csv", kRows);
+    repo.Write("checks.yaml", "checks:\n" + suite);
+    const RunResult r = repo.Run("apply", 2);
+    EXPECT_NE(r.err.find(message), std::string::npos) << suite << "\n" << r.err;
+  }
   for (const Case& c : cases) {
     ScratchRepo repo;
     repo.Write("sluice.yaml", "project: q\n");
@@ -466,6 +487,64 @@ TEST(QualityE2E, ReferentialKeysMustExistInTheOtherSource) {
   repo.Write("data/b.csv", std::string(kRows) + "11,1,2026-03-02T00:00:00,1.0,food,z@x.com\n");
   const nlohmann::json rejected = repo.Json("ingest tx", 1);
   EXPECT_EQ(Find(rejected["checks"], "referential")["status"], "fail");
+}
+
+TEST(QualityE2E, DatasetSuitesJudgeTheBuiltRows) {
+  ScratchRepo repo;
+  repo.Write("sluice.yaml", "project: q\n");
+  repo.Write("defs.yaml", kSource);
+  repo.Write("svc.yaml", "feature_services:\n  - {name: svc, features: [spend]}\n");
+  repo.Write("data/a.csv", kRows);
+  // Users 1 (last amount 20 at 01:00), 4 (20000 at 07:00), 9 (unknown: null).
+  repo.Write("entities.csv", "user_id,event_timestamp\n1,2026-03-02T00:00:00\n"
+                             "4,2026-03-02T00:00:00\n9,2026-03-02T00:00:00\n");
+  repo.Write("checks.yaml", R"yaml(checks:
+  - name: training
+    dataset: d
+    rules:
+      - {rule: not_null, column: spend__last_amount, mostly: 0.5}
+      - {rule: range, column: spend__last_amount, min: 0, max: 1000, severity: warn}
+      - {rule: row_count, min: 3}
+      - {rule: mean, column: spend__last_amount, max: 100}
+)yaml");
+  repo.Run("apply");
+  repo.Run("ingest tx");
+  const nlohmann::json bad = repo.Json("dataset create d --service svc --entities entities.csv", 1);
+  EXPECT_EQ(bad["rejected"], true);
+  const auto& not_null = Find(bad["checks"], "not_null");
+  EXPECT_EQ(not_null["status"], "pass");
+  EXPECT_DOUBLE_EQ(not_null["observed"].get<double>(), 2.0 / 3.0);
+  EXPECT_EQ(Find(bad["checks"], "range")["status"], "warn");
+  EXPECT_EQ(Find(bad["checks"], "range")["examples"][0],
+            (nlohmann::json{{"row", 2}, {"value", 20000.0}}));
+  EXPECT_EQ(Find(bad["checks"], "mean")["observed"], 10010.0);
+  EXPECT_EQ(Find(bad["checks"], "mean")["status"], "fail");
+  EXPECT_EQ(Find(bad["checks"], "mean")["delivery"], "dataset d");
+  EXPECT_FALSE(std::filesystem::exists(repo.root() / "datasets/d"));
+  // A suite naming a column the dataset lacks is bad input.
+  repo.Write("checks.yaml", R"yaml(checks:
+  - name: training
+    dataset: d
+    rules:
+      - {rule: not_null, column: spend__last_amnt}
+)yaml");
+  repo.Run("apply");
+  const RunResult typo = repo.Run("dataset create d --service svc --entities entities.csv", 2);
+  EXPECT_NE(typo.err.find("no column 'spend__last_amnt'; did you mean 'spend__last_amount'?"),
+            std::string::npos)
+      << typo.err;
+  repo.Write("checks.yaml", R"yaml(checks:
+  - name: training
+    dataset: d
+    rules:
+      - {rule: mean, column: spend__last_amount, max: 100000}
+)yaml");
+  repo.Run("apply");
+  const nlohmann::json good = repo.Json("dataset create d --service svc --entities entities.csv");
+  EXPECT_EQ(good["rejected"], false);
+  EXPECT_EQ(good["rows"], 3);
+  EXPECT_EQ(good["checks"][0]["status"], "pass");
+  EXPECT_TRUE(std::filesystem::exists(repo.root() / "datasets/d/data.parquet"));
 }
 
 }  // namespace
