@@ -195,7 +195,7 @@ quality::DeliveryCheck::KeySet SourceKeys(const repo::RepoDefinition& repo,
         for (size_t r = 0; r < b.num_rows; ++r) {
           encoded.clear();
           AppendKeyEncoding(cols, r, encoded);
-          keys.insert(Xxh64(encoded.data(), encoded.size()));
+          keys.Insert(Xxh64(encoded.data(), encoded.size()));
         }
       },
       "reading the keys of source '" + name + "'");

@@ -93,7 +93,7 @@ struct DeliveryCheck::Rule {
   std::unordered_map<std::string, bool> regex_memo;
   std::unordered_set<std::string> accepted_strings;
   std::unordered_set<int64_t> accepted_ints;
-  std::unordered_set<uint64_t> seen;  // unique: hashes of the keys seen so far;
+  HashSet seen;                       // unique: hashes of the keys seen so far;
                                       // referential: the other source's keys
   std::string key;                    // unique: scratch
 
@@ -117,7 +117,7 @@ struct DeliveryCheck::Rule {
         key.clear();
         AppendKeyEncoding(cols, r, key);
         const uint64_t h = Xxh64(key.data(), key.size());
-        if (kind == Kind::kUnique ? seen.insert(h).second : seen.count(h) > 0) continue;
+        if (kind == Kind::kUnique ? seen.Insert(h) : seen.Contains(h)) continue;
         bad[r] = 1;
         nlohmann::json v = nlohmann::json::array();
         for (const Column* c : cols) v.push_back(ValueJson(c->Get(r)));

@@ -13,11 +13,11 @@
 
 #include <functional>
 #include <memory>
-#include <unordered_set>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "quality/hash_set.h"
 #include "quality/profile.h"
 #include "repo/definitions.h"
 #include "sluice/column.h"
@@ -74,7 +74,7 @@ class DeliveryCheck {
   // takes the newer of it and the delivery's).
   // The keys of another source, for referential rules: XXH64 of each distinct key's encoding
   // (common/key.h) over `columns`.
-  using KeySet = std::unordered_set<uint64_t>;
+  using KeySet = HashSet;
   using KeyLoader =
       std::function<KeySet(const std::string& source, const std::vector<std::string>& columns)>;
 

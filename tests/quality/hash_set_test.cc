@@ -1,0 +1,36 @@
+// HashSet: membership exactly as a std::set would say, through growth, with 0 and 1 (0 is the
+// empty-slot marker and is stored as 1).
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+
+#include "quality/hash_set.h"
+
+namespace sluice::quality {
+namespace {
+
+TEST(HashSet, AgreesWithStdSetThroughGrowth) {
+  HashSet s;
+  std::set<uint64_t> ref;
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 200000; ++i) {
+    const uint64_t h = rng() % 150000 + 2;  // many repeats
+    EXPECT_EQ(s.Insert(h), ref.insert(h).second) << h;
+  }
+  EXPECT_EQ(s.size(), ref.size());
+  for (uint64_t h = 0; h < 160000; ++h) EXPECT_EQ(s.Contains(h), ref.count(h) > 0) << h;
+}
+
+TEST(HashSet, ZeroAndOneAreTheSameMember) {
+  HashSet s;
+  EXPECT_FALSE(s.Contains(0));
+  EXPECT_TRUE(s.Insert(0));
+  EXPECT_TRUE(s.Contains(0));
+  EXPECT_TRUE(s.Contains(1));
+  EXPECT_FALSE(s.Insert(1));
+  EXPECT_EQ(s.size(), 1u);
+}
+
+}  // namespace
+}  // namespace sluice::quality
