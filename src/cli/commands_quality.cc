@@ -263,9 +263,9 @@ void AddQualityCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
                        {"delivery", d.file},
                        {"rows", d.rows},
                        {"quarantined", d.quarantined},
-                       {"path", d.quarantine_path}});
+                       {"paths", d.quarantine_paths}});
           rows.push_back({src.name, std::to_string(d.snapshot), d.file, WithThousands(d.rows),
-                          WithThousands(d.quarantined), d.quarantine_path});
+                          WithThousands(d.quarantined), fmt::format("{}", fmt::join(d.quarantine_paths, ", "))});
         }
       }
       if (g.json) {
@@ -273,7 +273,7 @@ void AddQualityCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       } else if (rows.empty()) {
         std::printf("no quarantined rows\n");
       } else {
-        PrintTable({"SOURCE", "SNAPSHOT", "DELIVERY", "ROWS", "QUARANTINED", "FILE"}, rows);
+        PrintTable({"SOURCE", "SNAPSHOT", "DELIVERY", "ROWS", "QUARANTINED", "FILES"}, rows);
       }
       return 0;
     };
@@ -303,7 +303,9 @@ void AddQualityCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       offline::SourceLog log(offline::OfflineRoot(repo), src.name);
       std::string files;
       for (const offline::Delivery& d : deliveries) {
-        files += (files.empty() ? "" : ", ") + io::QuoteLiteral((log.dir() / d.quarantine_path).string());
+        for (const std::string& rel : d.quarantine_paths) {
+          files += (files.empty() ? "" : ", ") + io::QuoteLiteral((log.dir() / rel).string());
+        }
       }
       std::string columns;
       for (const Field& f : src.schema) {

@@ -1,6 +1,7 @@
 #include "offline/ingest.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -202,6 +203,30 @@ quality::DeliveryCheck::KeySet SourceKeys(const repo::RepoDefinition& repo,
   return keys;
 }
 
+// Quarantined rows held in memory before a part goes to disk (SLUICE_QUARANTINE_PART_ROWS
+// overrides: docs/guide.md, "Environment").
+size_t QuarantinePartRows() {
+  static const size_t rows = [] {
+    const char* env = std::getenv("SLUICE_QUARANTINE_PART_ROWS");
+    const long long v = env ? std::atoll(env) : 0;
+    return v > 0 ? static_cast<size_t>(v) : size_t{1} << 20;
+  }();
+  return rows;
+}
+
+// Writes `rows` (when any) as the next quarantine part of delivery `d` under a temporary name
+// (`<part>.tmp`; renamed at commit), appends the part's final name to `parts`, empties `rows`.
+void FlushQuarantine(const SourceLog& log, int64_t snapshot, size_t d, Batch& rows,
+                     std::vector<std::string>& parts, io::DuckDb& db) {
+  if (rows.num_rows == 0) return;
+  const std::string rel =
+      fmt::format("quarantine/{:08d}-{:04d}-{:04d}.parquet", snapshot, d, parts.size());
+  fs::create_directories((log.dir() / rel).parent_path());
+  db.WriteParquet(rows, (log.dir() / (rel + ".tmp")).string());
+  parts.push_back(rel);
+  rows = Batch{};
+}
+
 [[noreturn]] void Reject(const std::string& context, const Violation& v, const std::string& what) {
   throw InputError(fmt::format("{}: {} row(s) {}; first is row {}: {}; nothing was committed",
                                context, v.count, what, v.first_row + 1, v.example));
@@ -321,8 +346,16 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
   for (const Segment& seg : m.segments) {
     newest_committed = std::max(newest_committed.value_or(seg.max_ts), seg.max_ts);
   }
-  // Quarantined rows per delivery (source columns, then _row and _reason), written at commit.
+  // Quarantined rows per delivery (source columns, then _row and _reason), written in parts
+  // under temporary names, renamed at commit.
   std::vector<Batch> quarantined(deliveries.size());
+  std::vector<std::vector<std::string>> quarantine_parts(deliveries.size());
+  std::unique_ptr<io::DuckDb> quarantine_db;  // the consuming thread's own connection
+  // Leftovers of an ingest that crashed before its commit.
+  std::error_code ignored;
+  for (const auto& e : fs::directory_iterator(log.dir() / "quarantine", ignored)) {
+    if (e.path().extension() == ".tmp") fs::remove(e.path(), ignored);
+  }
   // The profile of each delivery's committed rows (SPEC §7), written at commit.
   std::vector<quality::Profile> profiles(deliveries.size(), quality::Profile(src->schema));
   {
@@ -439,9 +472,10 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
           for (auto& rows : rows_of_bucket) rows.clear();
           quarantined_count += static_cast<int64_t>(quarantine_rows.size());
           if (!quarantine_rows.empty() && !options.validate_only) {
-            Batch declared;
-            for (size_t c = 0; c < columns.size(); ++c) declared.AddColumn(src->schema[c].name, *columns[c]);
-            Batch bad = declared.Gather(quarantine_rows);
+            Batch bad;
+            for (size_t c = 0; c < columns.size(); ++c) {
+              bad.AddColumn(src->schema[c].name, columns[c]->Gather(quarantine_rows));
+            }
             Column row(DataType::kInt64), reason(DataType::kString);
             for (uint32_t r : quarantine_rows) {
               row.Append(Value::Int(delivered + r + 1));
@@ -450,6 +484,12 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
             bad.AddColumn("_row", std::move(row));
             bad.AddColumn("_reason", std::move(reason));
             quarantined[d].Append(bad);
+            // Memory holds at most a part of the quarantined rows: full parts go to disk
+            // (under temporary names until the commit).
+            if (quarantined[d].num_rows >= QuarantinePartRows()) {
+              if (!quarantine_db) quarantine_db = db.Connect();
+              FlushQuarantine(log, m.snapshot, d, quarantined[d], quarantine_parts[d], *quarantine_db);
+            }
           }
           if (src->type != "file") {
             Batch declared;
@@ -495,6 +535,9 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
   result.profiles = profiles;
   if (result.rejected || options.validate_only) {
     // Nothing is committed; the spill files go with the spill directory.
+    for (const auto& parts : quarantine_parts) {
+      for (const std::string& rel : parts) fs::remove(log.dir() / (rel + ".tmp"), ignored);
+    }
     result.rows_committed = 0;
     return result;
   }
@@ -564,17 +607,15 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
     if (options.progress) options.progress(static_cast<double>(++done) / buckets.size());
   });
   connections.clear();
-  // Quarantined rows, one file per delivery, durable before the manifest names them.
+  // Quarantined rows, durable under their names before the manifest names them.
   for (size_t d = 0; d < deliveries.size(); ++d) {
-    if (quarantined[d].num_rows == 0) continue;
-    const std::string rel = fmt::format("quarantine/{:08d}-{:04d}.parquet", m.snapshot, d);
-    const fs::path final_path = log.dir() / rel;
-    fs::create_directories(final_path.parent_path());
-    const fs::path tmp = final_path.string() + ".tmp";
-    db.WriteParquet(quarantined[d], tmp.string());
-    FsyncFile(tmp);
-    RenameDurable(tmp, final_path);
-    deliveries[d].quarantine_path = rel;
+    FlushQuarantine(log, m.snapshot, d, quarantined[d], quarantine_parts[d], db);
+    for (const std::string& rel : quarantine_parts[d]) {
+      const fs::path tmp = log.dir() / (rel + ".tmp");
+      FsyncFile(tmp);
+      RenameDurable(tmp, log.dir() / rel);
+    }
+    deliveries[d].quarantine_paths = quarantine_parts[d];
   }
   for (size_t d = 0; d < deliveries.size() && options.profile; ++d) {
     const std::string rel = fmt::format("profiles/{:08d}-{:04d}.profile", m.snapshot, d);

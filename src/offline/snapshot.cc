@@ -38,7 +38,7 @@ json SnapshotManifest::ToJson() const {
               {"snapshot", d.snapshot}};
     if (d.quarantined) {
       x["quarantined"] = d.quarantined;
-      x["quarantine_path"] = d.quarantine_path;
+      x["quarantine_paths"] = d.quarantine_paths;
     }
     if (!d.profile_path.empty()) x["profile_path"] = d.profile_path;
     j["deliveries"].push_back(std::move(x));
@@ -69,7 +69,8 @@ SnapshotManifest SnapshotManifest::FromJson(const json& j) {
   m.next_seq = j.at("next_seq");
   for (const json& d : j.at("deliveries")) {
     m.deliveries.push_back({d.at("content_hash"), d.at("file"), d.at("rows"), d.at("snapshot"),
-                            d.value("quarantined", int64_t{0}), d.value("quarantine_path", ""),
+                            d.value("quarantined", int64_t{0}),
+                            d.value("quarantine_paths", std::vector<std::string>{}),
                             d.value("profile_path", "")});
   }
   for (const json& s : j.at("segments")) {

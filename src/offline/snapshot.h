@@ -3,8 +3,8 @@
 //   <offline_store>/<source>/LOCK                      writers of this source serialise on it
 //   <offline_store>/<source>/segments/<s>-<b>.parquet  immutable, sorted segment files
 //   <offline_store>/<source>/snapshots/<s>.json        one manifest per snapshot (8 digits)
-//   <offline_store>/<source>/quarantine/<s>-<d>.parquet rows a check suite quarantined from
-//                                                      delivery d of snapshot s, with _reason
+//   <offline_store>/<source>/quarantine/<s>-<d>-<part>.parquet  rows a check suite
+//                                   quarantined from delivery d of snapshot s, with _row, _reason
 //   <offline_store>/<source>/profiles/<s>-<d>.profile  the profile of delivery d's committed rows
 //
 // A snapshot manifest lists every live segment of the source, so each snapshot stands alone.
@@ -39,7 +39,7 @@ struct Delivery {
   int64_t rows = 0;                // rows read (committed + quarantined)
   int64_t snapshot = 0;
   int64_t quarantined = 0;         // rows a check suite quarantined (SPEC §7)
-  std::string quarantine_path;     // their file, relative to the source directory ("" if none)
+  std::vector<std::string> quarantine_paths;  // their files, relative to the source directory
   std::string profile_path;        // the profile of its committed rows (quality/profile.h)
 };
 

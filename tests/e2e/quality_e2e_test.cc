@@ -209,6 +209,7 @@ TEST(QualityE2E, QuarantineCommitsGoodRowsAndKeepsEveryRow) {
 
   const nlohmann::json list = repo.Json("quarantine list");
   ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["paths"], (nlohmann::json{"quarantine/00000001-0000-0000.parquet"}));
   EXPECT_EQ(list[0]["source"], "tx");
   EXPECT_EQ(list[0]["snapshot"], 1);
   EXPECT_EQ(list[0]["rows"], 10);
@@ -545,6 +546,35 @@ TEST(QualityE2E, DatasetSuitesJudgeTheBuiltRows) {
   EXPECT_EQ(good["rows"], 3);
   EXPECT_EQ(good["checks"][0]["status"], "pass");
   EXPECT_TRUE(std::filesystem::exists(repo.root() / "datasets/d/data.parquet"));
+}
+
+TEST(QualityE2E, QuarantineInPartsKeepsEveryRow) {
+  ScratchRepo repo;
+  repo.Write("sluice.yaml", "project: q\n");
+  repo.Write("defs.yaml", kSource);
+  repo.Write("checks.yaml", kQuarantineSuite);
+  // 150,000 rows, every 25,000th with a negative amount: ingest reads chunks of 65,536 rows,
+  // so with parts of 1 row each chunk's bad rows go to disk as a part of their own.
+  std::string csv = "txn_id,user_id,ts,amount,category,email\n";
+  for (int i = 0; i < 150000; ++i) {
+    csv += fmt::format("{},{},2026-03-01T00:00:00,{:.1f},food,a@x.com\n", i, i % 50,
+                       i % 25000 == 24999 ? -1.0 : 1.0);
+  }
+  repo.Write("data/a.csv", csv);
+  repo.Run("apply");
+  const nlohmann::json in = repo.Json("ingest tx", 0, "SLUICE_QUARANTINE_PART_ROWS=1");
+  EXPECT_EQ(in["rows_quarantined"], 6);
+  EXPECT_EQ(in["rows_committed"], 149994);
+  const nlohmann::json list = repo.Json("quarantine list tx");
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["paths"].size(), 3u);  // the three chunks hold 2, 3 and 1 bad rows
+  const nlohmann::json shown = repo.Json("quarantine show tx --limit 0");
+  ASSERT_EQ(shown.size(), 6u);
+  for (size_t i = 0; i < 6; ++i) EXPECT_EQ(shown[i]["_row"], 25000 * (i + 1)) << i;
+  EXPECT_TRUE(std::filesystem::is_empty(repo.root() / ".sluice/offline/tx/quarantine") == false);
+  for (const auto& e : std::filesystem::directory_iterator(repo.root() / ".sluice/offline/tx/quarantine")) {
+    EXPECT_NE(e.path().extension(), ".tmp") << e.path();
+  }
 }
 
 }  // namespace
