@@ -26,60 +26,17 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "bench_util.h"
 #include "io/duckdb.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Measure {
-  double seconds = 0;
-  long peak_rss_kb = 0;
-  int exit_code = 0;
-};
-
-// Runs argv in a child process; returns wall time and the child's peak RSS.
-Measure RunChild(const std::vector<std::string>& argv, const fs::path& cwd) {
-  std::fflush(stdout);
-  const auto start = std::chrono::steady_clock::now();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (chdir(cwd.c_str()) != 0) _exit(127);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    // Keep the child's stdout quiet: the bench prints the table.
-    if (!freopen("/dev/null", "w", stdout)) _exit(127);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  struct rusage usage {};
-  wait4(pid, &status, 0, &usage);
-  Measure m;
-  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  m.peak_rss_kb = usage.ru_maxrss;
-  m.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (m.exit_code != 0) {
-    std::fprintf(stderr, "command failed (exit %d): %s\n", m.exit_code, argv[0].c_str());
-    std::exit(1);
-  }
-  return m;
-}
-
-bool HasFlag(int argc, char** argv, const char* name) {
-  for (int i = 1; i < argc; ++i) {
-    if (name == std::string(argv[i])) return true;
-  }
-  return false;
-}
-
-std::string Arg(int argc, char** argv, const char* name, std::string fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (name == std::string(argv[i])) return argv[i + 1];
-  }
-  return fallback;
-}
+using bench::Arg;
+using bench::Measure;
+using bench::RunChild;
+using bench::HasFlag;
 
 void Generate(const fs::path& dir, long events, long keys, long entities) {
   sluice::io::DuckDb db;
@@ -144,19 +101,13 @@ feature_views:
 )";
 }
 
-std::string SelfPath() { return fs::read_symlink("/proc/self/exe").string(); }
+using bench::SelfPath;
 
 }  // namespace
 
 int main(int argc, char** argv) {
   // Child mode: run one SQL statement with DuckDB.
-  if (argc == 3 && std::string(argv[1]) == "--sql") {
-    sluice::io::DuckDb db;
-    std::ifstream in(argv[2]);
-    std::string sql((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    db.Execute(sql);
-    return 0;
-  }
+  if (bench::RunSqlChild(argc, argv)) return 0;
   const long events = std::stol(Arg(argc, argv, "--events", "1000000"));
   const long keys = std::stol(Arg(argc, argv, "--keys", "10000"));
   const long entities = std::stol(Arg(argc, argv, "--entities", "100000"));

@@ -24,55 +24,18 @@
 
 #include <fmt/format.h>
 
+#include "bench_util.h"
 #include "io/duckdb.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Measure {
-  double seconds = 0;
-  long peak_rss_kb = 0;
-};
+using bench::Arg;
+using bench::Measure;
+using bench::RunChild;
 
-// Runs argv in a child process (stdout to /dev/null); exits when it fails unless `expect` is
-// its exit code.
-Measure RunChild(const std::vector<std::string>& argv, const fs::path& cwd, int expect = 0) {
-  std::fflush(stdout);
-  const auto start = std::chrono::steady_clock::now();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (chdir(cwd.c_str()) != 0) _exit(127);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    if (!freopen("/dev/null", "w", stdout)) _exit(127);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  struct rusage usage {};
-  wait4(pid, &status, 0, &usage);
-  Measure m;
-  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  m.peak_rss_kb = usage.ru_maxrss;
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code != expect) {
-    std::fprintf(stderr, "command failed (exit %d): %s %s\n", code, argv[0].c_str(),
-                 argv.size() > 1 ? argv[1].c_str() : "");
-    std::exit(1);
-  }
-  return m;
-}
-
-std::string Arg(int argc, char** argv, const char* name, std::string fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (name == std::string(argv[i])) return argv[i + 1];
-  }
-  return fallback;
-}
-
-std::string SelfPath() { return fs::read_symlink("/proc/self/exe").string(); }
+using bench::SelfPath;
 
 void WriteRepo(const fs::path& dir, bool with_suite) {
   fs::create_directories(dir);
@@ -112,13 +75,7 @@ feature_views:
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 3 && std::string(argv[1]) == "--sql") {  // child mode: one DuckDB statement
-    sluice::io::DuckDb db;
-    std::ifstream in(argv[2]);
-    std::string sql((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    db.Execute(sql);
-    return 0;
-  }
+  if (bench::RunSqlChild(argc, argv)) return 0;
   const long rows = std::stol(Arg(argc, argv, "--rows", "10000000"));
   const fs::path dir = fs::absolute(Arg(argc, argv, "--dir", "/tmp/sluice-bench-quality"));
   const std::string sluice = fs::absolute(Arg(argc, argv, "--sluice", "build/sluice")).string();

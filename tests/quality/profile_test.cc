@@ -12,43 +12,12 @@
 #include <vector>
 
 #include "common/time.h"
+#include "column_util.h"
 #include "sluice/error.h"
 
 namespace sluice::quality {
 namespace {
 
-// Builders: std::nullopt is a null slot.
-Column Ints(const std::vector<std::optional<int64_t>>& v, DataType type = DataType::kInt64) {
-  Column c(type);
-  for (const auto& x : v) {
-    if (!x) {
-      c.AppendNull();
-    } else if (type == DataType::kTimestamp) {
-      c.Append(Value::Timestamp(*x));
-    } else {
-      c.Append(Value::Int(*x));
-    }
-  }
-  return c;
-}
-
-Column Floats(const std::vector<std::optional<double>>& v) {
-  Column c(DataType::kFloat64);
-  for (const auto& x : v) x ? c.Append(Value::Float(*x)) : c.AppendNull();
-  return c;
-}
-
-Column Strings(const std::vector<std::optional<std::string>>& v) {
-  Column c(DataType::kString);
-  for (const auto& x : v) x ? c.Append(Value::String(*x)) : c.AppendNull();
-  return c;
-}
-
-Column Bools(const std::vector<std::optional<bool>>& v) {
-  Column c(DataType::kBool);
-  for (const auto& x : v) x ? c.Append(Value::Bool(*x)) : c.AppendNull();
-  return c;
-}
 
 Micros Ts(const char* text) {
   const std::optional<Micros> t = ParseTimestamp(text);

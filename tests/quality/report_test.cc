@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "column_util.h"
 #include "common/time.h"
 
 namespace sluice::quality {
@@ -19,29 +20,6 @@ namespace {
 constexpr const char* kEvil = "<script>alert(1)</script>";
 constexpr const char* kEvilEscaped = "&lt;script&gt;alert(1)&lt;/script&gt;";
 
-Column Ints(const std::vector<int64_t>& v, DataType type = DataType::kInt64) {
-  Column c(type);
-  for (int64_t x : v) c.Append(type == DataType::kTimestamp ? Value::Timestamp(x) : Value::Int(x));
-  return c;
-}
-
-Column Floats(const std::vector<std::optional<double>>& v) {
-  Column c(DataType::kFloat64);
-  for (const auto& x : v) x ? c.Append(Value::Float(*x)) : c.AppendNull();
-  return c;
-}
-
-Column Strings(const std::vector<std::optional<std::string>>& v) {
-  Column c(DataType::kString);
-  for (const auto& x : v) x ? c.Append(Value::String(*x)) : c.AppendNull();
-  return c;
-}
-
-Column Bools(const std::vector<bool>& v) {
-  Column c(DataType::kBool);
-  for (bool x : v) c.Append(Value::Bool(x));
-  return c;
-}
 
 Profile ProfileOf(const Batch& b) {
   Profile p(b.schema);
@@ -52,10 +30,10 @@ Profile ProfileOf(const Batch& b) {
 // Twenty rows: n = 1..20 (int64), x = 1.0..20.0 (float64, row 20 null), t = 20 hours from
 // 2026-03-01, s = a string column with the evil value 3 times, f = a bool, c = constant 7.
 Batch Twenty() {
-  std::vector<int64_t> n, t, c;
+  std::vector<std::optional<int64_t>> n, t, c;
   std::vector<std::optional<double>> x;
   std::vector<std::optional<std::string>> s;
-  std::vector<bool> f;
+  std::vector<std::optional<bool>> f;
   const Micros t0 = *ParseTimestamp("2026-03-01T00:00:00");
   for (int i = 1; i <= 20; ++i) {
     n.push_back(i);
