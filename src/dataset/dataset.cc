@@ -280,6 +280,9 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
   if (const auto suites = repo.DatasetSuites(options.name); !suites.empty()) {
     ScopedPhase phase("dataset: checks");
     quality::DeliveryCheck check(suites, out.schema, options.timestamp_column, NowMicros());
+    std::vector<quality::DeliveredColumn> columns;
+    for (const Field& f : out.schema) columns.push_back({f.name, std::string(TypeName(f.type))});
+    check.SetDeliveredColumns(std::move(columns));
     std::vector<uint8_t> quarantine;
     std::vector<std::string> reasons;
     check.Consume(out, 0, quarantine, reasons);

@@ -539,12 +539,14 @@ TEST(QualityE2E, DatasetSuitesJudgeTheBuiltRows) {
     dataset: d
     rules:
       - {rule: mean, column: spend__last_amount, max: 100000}
+      - {rule: schema, columns: {user_id: int64, spend__last_amount: float64}, allow_extra: true}
 )yaml");
   repo.Run("apply");
   const nlohmann::json good = repo.Json("dataset create d --service svc --entities entities.csv");
   EXPECT_EQ(good["rejected"], false);
   EXPECT_EQ(good["rows"], 3);
   EXPECT_EQ(good["checks"][0]["status"], "pass");
+  EXPECT_EQ(good["checks"][1]["status"], "pass") << good["checks"][1].dump();
   EXPECT_TRUE(std::filesystem::exists(repo.root() / "datasets/d/data.parquet"));
 }
 
