@@ -41,17 +41,7 @@ quality::Profile ProfileSource(const repo::RepoDefinition& repo, const repo::Sou
     throw InputError(fmt::format("source '{}' has no snapshot yet (run `sluice ingest {}`)",
                                  src.name, src.name));
   }
-  quality::Profile merged(m->schema);
-  for (const offline::Delivery& d : m->deliveries) {
-    if (d.profile_path.empty()) {
-      throw InputError(fmt::format("source '{}': delivery {} of snapshot {} has no profile (it "
-                                   "was ingested by a sluice without profiles)",
-                                   src.name, d.file, d.snapshot));
-    }
-    const fs::path path = log.dir() / d.profile_path;
-    merged.Merge(quality::Profile::Deserialize(ReadFile(path), "profile " + path.string()));
-  }
-  return merged;
+  return offline::SnapshotProfile(log, *m, true);
 }
 
 void PrintProfile(const nlohmann::json& p) {

@@ -129,19 +129,14 @@ class LogHistory final : public quality::History {
       return quality::ProfileFile(p.string());
     }
     if (spec.rfind("snapshot:", 0) == 0) {
-      const SnapshotManifest m = log_.Load(std::stoll(spec.substr(9)));
-      quality::Profile merged;
-      for (const Delivery& x : m.deliveries) {
-        if (!x.profile_path.empty()) merged.Merge(Load(x));
-      }
-      return merged;
+      return SnapshotProfile(log_, log_.Load(std::stoll(spec.substr(9))), false);
     }
     const size_t n = spec == "previous" ? 1 : std::stoull(spec.substr(5));  // last:N
     quality::Profile merged;
     bool any = false;
     for (size_t i = past_.size(); i-- > 0 && n > 0;) {
       if (!past_[i].profile && past_[i].delivery.profile_path.empty()) continue;  // --no-profile
-      merged.Merge(past_[i].profile ? *past_[i].profile : Load(past_[i].delivery));
+      merged.Merge(past_[i].profile ? *past_[i].profile : DeliveryProfile(log_, past_[i].delivery));
       any = true;
       if (past_.size() - i >= n) break;
     }
@@ -163,10 +158,6 @@ class LogHistory final : public quality::History {
     Delivery delivery;
     const quality::Profile* profile;  // this run's; nullptr: stored in the log
   };
-  quality::Profile Load(const Delivery& x) const {
-    const fs::path p = log_.dir() / x.profile_path;
-    return quality::Profile::Deserialize(ReadFile(p), "profile " + p.string());
-  }
   const SourceLog& log_;
   fs::path root_;
   std::vector<Past> past_;
@@ -233,6 +224,27 @@ void FlushQuarantine(const SourceLog& log, int64_t snapshot, size_t d, Batch& ro
 }
 
 }  // namespace
+
+quality::Profile DeliveryProfile(const SourceLog& log, const Delivery& d) {
+  const fs::path p = log.dir() / d.profile_path;
+  return quality::Profile::Deserialize(ReadFile(p), "profile " + p.string());
+}
+
+quality::Profile SnapshotProfile(const SourceLog& log, const SnapshotManifest& m,
+                                 bool require_every) {
+  quality::Profile merged(m.schema);
+  for (const Delivery& d : m.deliveries) {
+    if (!d.profile_path.empty()) {
+      merged.Merge(DeliveryProfile(log, d));
+    } else if (require_every) {
+      throw InputError(fmt::format("source '{}': delivery {} of snapshot {} has no profile (it "
+                                   "was ingested with --no-profile, or by a sluice without "
+                                   "profiles)",
+                                   m.source, d.file, d.snapshot));
+    }
+  }
+  return merged;
+}
 
 fs::path OfflineRoot(const repo::RepoDefinition& repo) {
   const fs::path p(repo.config.offline_store);

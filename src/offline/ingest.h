@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "offline/snapshot.h"
 #include "quality/suite.h"
 #include "repo/definitions.h"
 
@@ -65,6 +66,15 @@ struct IngestResult {
 // options.validate_only: check and report, commit nothing (`sluice validate`).
 IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_name,
                     const IngestOptions& options);
+
+// The stored profile of committed delivery `d` of `log` (its profile_path must be set). Throws
+// InputError naming the file when it is missing or not a profile.
+quality::Profile DeliveryProfile(const SourceLog& log, const Delivery& d);
+
+// A source's profile as of snapshot `m`: its deliveries' stored profiles merged. A delivery
+// without one (ingested with --no-profile) is an InputError when `require_every`, else skipped.
+quality::Profile SnapshotProfile(const SourceLog& log, const SnapshotManifest& m,
+                                 bool require_every);
 
 // The offline store directory of `repo`.
 std::filesystem::path OfflineRoot(const repo::RepoDefinition& repo);

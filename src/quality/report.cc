@@ -77,11 +77,6 @@ footer{margin-top:40px;color:var(--muted);font-size:12px}
 @media print{body{padding:0;max-width:none}}
 )css";
 
-bool RowLevel(const std::string& rule) {
-  return rule == "not_null" || rule == "range" || rule == "accepted_values" || rule == "regex" ||
-         rule == "unique" || rule == "referential";
-}
-
 std::string Thousands(int64_t n) {
   const std::string digits = n < 0 ? std::to_string(n).substr(1) : std::to_string(n);
   std::string out;
@@ -210,7 +205,7 @@ std::string Badge(const std::string& status) {
 std::string Observed(const CheckResult& c, const ColumnProfile* col) {
   if (!c.observed) return "—";
   const double x = *c.observed;
-  if (RowLevel(c.rule)) return Percent(100 * x) + " passed";
+  if (repo::IsRowLevelRule(c.rule)) return Percent(100 * x) + " passed";
   if (c.rule == "null_rate") return Percent(100 * x) + " null";
   if (c.rule == "row_count" || c.rule == "volume") return Thousands(std::llround(x)) + " rows";
   if (c.rule == "freshness") return FormatDuration(AsMicros(x * 1e6)) + " old";
@@ -223,8 +218,8 @@ std::string Observed(const CheckResult& c, const ColumnProfile* col) {
 
 std::string Unexpected(const CheckResult& c) {
   std::string out;
-  if (RowLevel(c.rule) || c.rule == "null_rate") {
-    const double percent = RowLevel(c.rule) ? c.unexpected_percent
+  if (repo::IsRowLevelRule(c.rule) || c.rule == "null_rate") {
+    const double percent = repo::IsRowLevelRule(c.rule) ? c.unexpected_percent
                            : c.element_count
                                ? 100.0 * static_cast<double>(c.unexpected_count) / c.element_count
                                : 0.0;

@@ -23,11 +23,6 @@ namespace {
 constexpr size_t kMaxExamples = 20;
 constexpr size_t kRegexMemo = 4096;  // distinct values whose regex answer is kept
 
-bool RowLevel(const std::string& rule) {
-  return rule == "not_null" || rule == "range" || rule == "accepted_values" || rule == "regex" ||
-         rule == "unique" || rule == "referential";
-}
-
 std::string Bounds(const repo::RuleDef& d) {
   if (d.min && d.max) return fmt::format("[{}, {}]", *d.min, *d.max);
   if (d.min) return fmt::format(">= {}", *d.min);
@@ -295,7 +290,7 @@ void DeliveryCheck::Consume(const Batch& batch, int64_t first_row,
   reasons.assign(n, std::string());
   std::vector<uint8_t> bad;
   for (auto& rule : rules_) {
-    if (!RowLevel(rule->def.rule)) continue;
+    if (!repo::IsRowLevelRule(rule->def.rule)) continue;
     bad.assign(n, 0);
     rule->Judge(batch, first_row, bad);
     for (size_t r = 0; r < n; ++r) {
@@ -327,7 +322,7 @@ std::vector<CheckResult> DeliveryCheck::Finish(const Profile& kept, History& his
     c.column = d.columns.empty() ? d.column : fmt::format("{}", fmt::join(d.columns, ","));
     c.severity = d.severity;
     bool ok = true;
-    if (RowLevel(d.rule)) {
+    if (repo::IsRowLevelRule(d.rule)) {
       c.element_count = rule->elements;
       c.unexpected_count = rule->unexpected;
       c.quarantined = rule->quarantined;

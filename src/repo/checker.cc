@@ -229,12 +229,6 @@ std::optional<DataType> AggregateResultType(std::string_view fn, std::optional<D
   return f->result_type();
 }
 
-// Rules that judge rows one at a time (they take `mostly` and may quarantine).
-bool RowLevel(const std::string& rule) {
-  return rule == "not_null" || rule == "range" || rule == "accepted_values" || rule == "regex" ||
-         rule == "unique" || rule == "referential";
-}
-
 // A dataset suite: its columns are known only when `dataset create` builds the dataset (it
 // checks them then); here, what does not depend on them.
 void CheckDatasetSuite(const CheckSuiteDef& c) {
@@ -263,7 +257,7 @@ void CheckSuite(const RepoDefinition& repo, const CheckSuiteDef& c) {
   }
   for (const RuleDef& r : c.rules) {
     const std::string what = fmt::format("rule '{}' of check suite '{}'", r.rule, c.name);
-    if (r.severity == "quarantine" && !RowLevel(r.rule)) {
+    if (r.severity == "quarantine" && !IsRowLevelRule(r.rule)) {
       Fail(r.loc, fmt::format("{} cannot quarantine: it judges the whole delivery, not rows", what),
            "use severity: fail or warn (quarantine: not_null, range, accepted_values, regex, "
            "unique, referential)");
@@ -353,7 +347,7 @@ void CheckSuite(const RepoDefinition& repo, const CheckSuiteDef& c) {
              "freshness measures a timestamp column (default: the source's timestamp_field)");
       }
     }
-    if (r.mostly && !RowLevel(r.rule)) {
+    if (r.mostly && !IsRowLevelRule(r.rule)) {
       Fail(r.loc, what + " takes no 'mostly'", "mostly applies to row-level rules");
     }
   }

@@ -45,6 +45,11 @@ std::string ShortHash(const json& j) { return Sha256Hex(j.dump()).substr(0, 16);
 
 }  // namespace
 
+bool IsRowLevelRule(std::string_view rule) {
+  return rule == "not_null" || rule == "range" || rule == "accepted_values" || rule == "regex" ||
+         rule == "unique" || rule == "referential";
+}
+
 const EntityDef* RepoDefinition::FindEntity(std::string_view n) const {
   return FindByName(entities, n);
 }

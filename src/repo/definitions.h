@@ -112,6 +112,10 @@ struct RuleDef {
   Location loc;
 };
 
+// Rules that judge rows one at a time (not_null, range, accepted_values, regex, unique,
+// referential): they take `mostly` and may quarantine.
+bool IsRowLevelRule(std::string_view rule);
+
 // A check suite: rules run on every delivery of a source at ingest (and by `validate`), or on
 // a training dataset when `dataset create` builds it.
 struct CheckSuiteDef {
