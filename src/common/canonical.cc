@@ -34,10 +34,17 @@ void HashSchema(const Schema& schema, Sha256& h) {
 }
 
 void HashRows(const Batch& batch, size_t begin, size_t end, Sha256& h) {
+  std::vector<const Column*> columns;
+  for (const Column& c : batch.columns) columns.push_back(&c);
+  HashRows(columns, begin, end, h);
+}
+
+void HashRows(const std::vector<const Column*>& columns, size_t begin, size_t end, Sha256& h) {
   std::string buf;
   buf.reserve(1 << 16);
   for (size_t r = begin; r < end; ++r) {
-    for (const Column& c : batch.columns) {
+    for (const Column* column : columns) {
+      const Column& c = *column;
       if (c.IsNull(r)) {
         buf += '\0';
         continue;

@@ -17,5 +17,7 @@ namespace sluice {
 void HashSchema(const Schema& schema, Sha256& h);
 // Feeds rows [begin, end) of `batch` into `h` (row-major).
 void HashRows(const Batch& batch, size_t begin, size_t end, Sha256& h);
+// The same over `columns`, in that order (the same bytes as a batch of those columns).
+void HashRows(const std::vector<const Column*>& columns, size_t begin, size_t end, Sha256& h);
 
 }  // namespace sluice

@@ -503,11 +503,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
               FlushQuarantine(log, m.snapshot, d, quarantined[d], quarantine_parts[d], *quarantine_db);
             }
           }
-          if (src->type != "file") {
-            Batch declared;
-            for (size_t c = 0; c < columns.size(); ++c) declared.AddColumn(src->schema[c].name, *columns[c]);
-            HashRows(declared, 0, n, query_hash);
-          }
+          if (src->type != "file") HashRows(columns, 0, n, query_hash);
         }
         delivered += static_cast<int64_t>(n);
         // The profile of the kept rows is built on a third thread, overlapping the next batch.
