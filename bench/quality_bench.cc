@@ -2,6 +2,7 @@
 // run (issue #6).
 //
 //   quality_bench [--rows N] [--dir DIR] [--sluice PATH]
+//   quality_bench --sketches [--rows N]   times each profile summary alone, in ns per value
 //
 // Generates N rows × 4 columns (id BIGINT, amount DOUBLE, category VARCHAR, ts TIMESTAMP) as
 // Parquet, then times, each in a child process (peak RSS per run):
@@ -26,6 +27,10 @@
 
 #include "bench_util.h"
 #include "io/duckdb.h"
+#include "quality/profile.h"
+#include "quality/sketch.h"
+
+#include <xxhash.h>
 
 namespace fs = std::filesystem;
 
@@ -72,11 +77,106 @@ feature_views:
 )";
 }
 
+// The cost of each summary a profile keeps, on the bench's own columns (in memory, batches
+// of 2048 rows like DuckDB's chunks): where a profile's time goes.
+void TimeSketches(long rows) {
+  using sluice::Batch;
+  using sluice::Column;
+  using sluice::DataType;
+  std::vector<Batch> batches;
+  for (long start = 0; start < rows; start += 2048) {
+    const long n = std::min<long>(2048, rows - start);
+    Column id(DataType::kInt64), amount(DataType::kFloat64), category(DataType::kString),
+        ts(DataType::kTimestamp);
+    for (long i = start; i < start + n; ++i) {
+      const uint64_t h = std::hash<long>{}(i) * 0x9E3779B97F4A7C15ull;
+      id.Append(sluice::Value::Int(i));
+      amount.Append(i % 50 == 0 ? sluice::Value::Null(DataType::kFloat64)
+                                : sluice::Value::Float(static_cast<double>(h % 100000) / 100));
+      category.Append(sluice::Value::String("c" + std::to_string((h >> 20) % 20)));
+      ts.Append(sluice::Value::Timestamp(1767225600000000 + static_cast<int64_t>(h % 2592000) *
+                                                               1000000));
+    }
+    Batch b;
+    b.AddColumn("id", std::move(id));
+    b.AddColumn("amount", std::move(amount));
+    b.AddColumn("category", std::move(category));
+    b.AddColumn("ts", std::move(ts));
+    batches.push_back(std::move(b));
+  }
+  auto time = [&](const char* what, auto&& fn) {
+    const auto start = std::chrono::steady_clock::now();
+    fn();
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("%-34s %8.3f s %8.1f ns/value\n", what, s, s * 1e9 / static_cast<double>(rows));
+  };
+  const sluice::Schema schema = batches[0].schema;
+  time("Profile::Update (4 columns)", [&] {
+    sluice::quality::Profile p(schema);
+    for (const Batch& b : batches) p.Update(b);
+  });
+  for (const char* name : {"id", "amount", "category", "ts"}) {
+    std::vector<Batch> one;
+    for (const Batch& b : batches) {
+      Batch c;
+      c.AddColumn(name, Column(b.Get(name)));
+      one.push_back(std::move(c));
+    }
+    time(fmt::format("Profile::Update ({})", name).c_str(), [&] {
+      sluice::quality::Profile p(one[0].schema);
+      for (const Batch& b : one) p.Update(b);
+    });
+  }
+  time("Moments (amount)", [&] {
+    sluice::quality::Moments m;
+    for (const Batch& b : batches)
+      for (double x : b.Get("amount").f64) m.Update(x);
+  });
+  time("KllSketch (amount)", [&] {
+    sluice::quality::KllSketch k;
+    for (const Batch& b : batches)
+      for (double x : b.Get("amount").f64) k.Update(x);
+  });
+  time("KllSketch (id, ascending)", [&] {
+    sluice::quality::KllSketch k;
+    for (const Batch& b : batches)
+      for (int64_t x : b.Get("id").i64) k.Update(static_cast<double>(x));
+  });
+  time("HyperLogLog (id)", [&] {
+    sluice::quality::HyperLogLog h;
+    for (const Batch& b : batches)
+      for (const int64_t& x : b.Get("id").i64) h.Add(XXH3_64bits_withSeed(&x, 8, 4));
+  });
+  time("TopK (category, 20 values)", [&] {
+    sluice::quality::TopK t;
+    for (const Batch& b : batches)
+      for (const std::string& s : b.Get("category").str) t.Update(s);
+  });
+  time("TopK::UpdateBatch (category)", [&] {
+    sluice::quality::TopK t;
+    std::vector<std::string_view> views;
+    for (const Batch& b : batches) {
+      views.assign(b.Get("category").str.begin(), b.Get("category").str.end());
+      t.UpdateBatch(views);
+    }
+  });
+  time("TopK (id, all distinct)", [&] {
+    sluice::quality::TopK t;
+    for (const Batch& b : batches)
+      for (int64_t x : b.Get("id").i64) t.Update(std::to_string(x));
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (bench::RunSqlChild(argc, argv)) return 0;
   const long rows = std::stol(Arg(argc, argv, "--rows", "10000000"));
+  if (bench::HasFlag(argc, argv, "--sketches")) {
+    TimeSketches(rows);
+    return 0;
+  }
   const fs::path dir = fs::absolute(Arg(argc, argv, "--dir", "/tmp/sluice-bench-quality"));
   const std::string sluice = fs::absolute(Arg(argc, argv, "--sluice", "build/sluice")).string();
   fs::remove_all(dir);

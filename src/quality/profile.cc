@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "common/bytes.h"
@@ -64,34 +65,56 @@ void Profile::Update(const Batch& batch, const std::vector<uint8_t>* skip) {
     for (size_t r = 0; r < n; ++r) kept += (*skip)[r] == 0;
   }
   rows_ += static_cast<int64_t>(kept);
-  char text[24];
+  // Per column: the kept non-null rows, then each summary over all of them at once.
+  thread_local std::vector<uint32_t> rows;
+  thread_local std::vector<double> numbers;
+  thread_local std::vector<std::string_view> texts;
+  thread_local std::string digits;
+  thread_local std::vector<uint32_t> ends;
   for (ColumnProfile& p : columns_) {
     const Column& c = batch.Get(p.name);
     p.count += static_cast<int64_t>(kept);
-    const bool numeric = p.numeric(), categorical = p.categorical();
-    const bool has_quantiles = p.type != DataType::kBool;
-    for (size_t r = 0; r < n; ++r) {
-      if (skip && (*skip)[r]) continue;
-      if (c.IsNull(r)) {
-        ++p.nulls;
-        continue;
+    rows.clear();
+    for (uint32_t r = 0; r < n; ++r) {
+      if ((skip && (*skip)[r]) || c.IsNull(r)) continue;
+      rows.push_back(r);
+    }
+    p.nulls += static_cast<int64_t>(kept - rows.size());
+    for (uint32_t r : rows) p.distinct.Add(CellHash(c, r));
+    if (p.numeric()) {
+      numbers.clear();
+      if (c.type == DataType::kFloat64) {
+        for (uint32_t r : rows) numbers.push_back(c.f64[r]);
+      } else {
+        for (uint32_t r : rows) numbers.push_back(static_cast<double>(c.i64[r]));
       }
-      p.distinct.Add(CellHash(c, r));
-      if (numeric) {
-        const double x = c.type == DataType::kFloat64 ? c.f64[r] : static_cast<double>(c.i64[r]);
-        p.moments.Update(x);
-        if (has_quantiles) p.quantiles.Update(x);
+      p.moments.UpdateBatch(numbers);
+      if (p.type != DataType::kBool) {
+        for (double x : numbers) p.quantiles.Update(x);
       }
-      if (categorical) {
-        if (c.type == DataType::kString) {
-          p.top.Update(c.str[r]);
-        } else if (c.type == DataType::kBool) {
-          p.top.Update(c.i64[r] ? "true" : "false");
-        } else {
-          const auto [end, ec] = std::to_chars(text, text + sizeof text, c.i64[r]);
-          p.top.Update(std::string_view(text, static_cast<size_t>(end - text)));
+    }
+    if (p.categorical()) {
+      texts.clear();
+      if (c.type == DataType::kString) {
+        for (uint32_t r : rows) texts.emplace_back(c.str[r]);
+      } else if (c.type == DataType::kBool) {
+        for (uint32_t r : rows) texts.emplace_back(c.i64[r] ? "true" : "false");
+      } else {
+        // Decimal text of every value in one buffer first: views into it stay valid.
+        digits.resize(rows.size() * 20);
+        ends.clear();
+        char* out = digits.data();
+        for (uint32_t r : rows) {
+          out = std::to_chars(out, digits.data() + digits.size(), c.i64[r]).ptr;
+          ends.push_back(static_cast<uint32_t>(out - digits.data()));
+        }
+        uint32_t begin = 0;
+        for (uint32_t end : ends) {
+          texts.emplace_back(digits.data() + begin, end - begin);
+          begin = end;
         }
       }
+      p.top.UpdateBatch(texts);
     }
   }
 }

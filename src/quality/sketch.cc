@@ -36,6 +36,24 @@ void Moments::Update(double x) {
   m2 += delta * (x - mean);
 }
 
+void Moments::UpdateBatch(std::span<const double> xs) {
+  Moments b;
+  double sum = 0;
+  for (double x : xs) {
+    if (!std::isfinite(x)) continue;
+    if (b.count++ == 0) b.min = b.max = x;
+    b.min = std::min(b.min, x);
+    b.max = std::max(b.max, x);
+    sum += x;
+  }
+  if (b.count == 0) return;
+  b.mean = sum / static_cast<double>(b.count);
+  for (double x : xs) {
+    if (std::isfinite(x)) b.m2 += (x - b.mean) * (x - b.mean);
+  }
+  Merge(b);
+}
+
 void Moments::Merge(const Moments& other) {
   if (other.count == 0) return;
   if (count == 0) {
@@ -489,6 +507,96 @@ void TopK::Update(std::string_view value, uint64_t weight) {
   item.error = item.count;
   item.count += weight;
   SiftDown(0);
+}
+
+// A batch is an exact summary of its values; merging it follows Merge (Cafaro et al.): the
+// monitored values add their batch counts, a new value gets its batch count plus the least
+// count (its possible earlier occurrences, 0 while exact) as count and error, and the
+// `capacity` greatest counts stay.
+void TopK::UpdateBatch(std::span<const std::string_view> values) {
+  if (values.empty()) return;
+  struct Distinct {
+    uint64_t hash;
+    uint64_t count;
+    uint32_t first;  // index into values
+  };
+  thread_local std::vector<Distinct> distinct;
+  thread_local std::vector<uint32_t> index;
+  distinct.clear();
+  size_t size = 16;
+  while (size < 2 * values.size()) size *= 2;
+  index.assign(size, kNoSlot);
+  const size_t mask = size - 1;
+  for (uint32_t i = 0; i < values.size(); ++i) {
+    const std::string_view v = values[i];
+    const uint64_t h = HashOf(v);
+    for (size_t p = h & mask;; p = (p + 1) & mask) {
+      const uint32_t e = index[p];
+      if (e == kNoSlot) {
+        index[p] = static_cast<uint32_t>(distinct.size());
+        distinct.push_back({h, 1, i});
+        break;
+      }
+      if (distinct[e].hash == h && values[distinct[e].first] == v) {
+        ++distinct[e].count;
+        break;
+      }
+    }
+  }
+  n_ += values.size();
+  const uint64_t least = exact_ || heap_.empty() ? 0 : items_[heap_[0]].count;
+  thread_local std::vector<uint32_t> fresh;  // distinct values not monitored
+  fresh.clear();
+  for (uint32_t e = 0; e < distinct.size(); ++e) {
+    const Distinct& d = distinct[e];
+    const uint32_t slot = table_[Probe(values[d.first], d.hash)];
+    if (slot == kNoSlot) {
+      fresh.push_back(e);
+    } else {
+      items_[slot].count += d.count;
+    }
+  }
+  auto fresh_item = [&](uint32_t e) {
+    return Item{std::string(values[distinct[e].first]), distinct[e].count + least, least};
+  };
+  if (items_.size() + fresh.size() <= capacity_) {
+    for (uint32_t e : fresh) items_.push_back(fresh_item(e));
+    Rebuild();
+    return;
+  }
+  exact_ = false;
+  // Keep the capacity_ greatest counts; ties by the lesser hash, then the lesser value.
+  struct Candidate {
+    uint64_t count;
+    uint64_t hash;
+    uint32_t index;  // slot in items_, or (fresh) index into distinct
+    bool fresh;
+  };
+  thread_local std::vector<Candidate> candidates;
+  candidates.clear();
+  for (uint32_t slot = 0; slot < items_.size(); ++slot) {
+    candidates.push_back({items_[slot].count, hashes_[slot], slot, false});
+  }
+  for (uint32_t e : fresh) {
+    candidates.push_back({distinct[e].count + least, distinct[e].hash, e, true});
+  }
+  auto value = [&](const Candidate& c) -> std::string_view {
+    return c.fresh ? values[distinct[c.index].first] : std::string_view(items_[c.index].value);
+  };
+  std::nth_element(candidates.begin(), candidates.begin() + (capacity_ - 1), candidates.end(),
+                   [&](const Candidate& a, const Candidate& b) {
+                     if (a.count != b.count) return a.count > b.count;
+                     if (a.hash != b.hash) return a.hash < b.hash;
+                     return value(a) < value(b);
+                   });
+  std::vector<Item> kept;
+  kept.reserve(capacity_);
+  for (size_t i = 0; i < capacity_; ++i) {
+    const Candidate& c = candidates[i];
+    kept.push_back(c.fresh ? fresh_item(c.index) : std::move(items_[c.index]));
+  }
+  items_ = std::move(kept);
+  Rebuild();
 }
 
 void TopK::Rebuild() {

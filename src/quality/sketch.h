@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +26,9 @@ struct Moments {
   double m2 = 0;    // sum of (x - mean)^2
 
   void Update(double x);
+  // The same as Update per value up to rounding: two passes over the batch (its mean, then
+  // the squared deviations from it), merged as Merge does.
+  void UpdateBatch(std::span<const double> xs);
   void Merge(const Moments& other);
   // Sample variance / standard deviation (n - 1); 0 when count < 2.
   double Variance() const;
@@ -103,6 +107,10 @@ class TopK {
   explicit TopK(uint32_t capacity = 64);
 
   void Update(std::string_view value, uint64_t weight = 1);
+  // Adds one occurrence of each of `values`: the batch's exact counts merged in as Merge
+  // merges a summary (the same bounds as one Update per value, in O(batch + capacity) rather
+  // than O(batch · log capacity) when most values are new).
+  void UpdateBatch(std::span<const std::string_view> values);
   void Merge(const TopK& other);
 
   struct Item {

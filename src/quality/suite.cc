@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -85,8 +84,8 @@ struct DeliveryCheck::Rule {
   std::unique_ptr<RE2> regex;
   // Regex answers by value, while few: categorical columns repeat their values, and a hash
   // lookup is cheaper than a match.
-  std::unordered_map<std::string, bool> regex_memo;
-  std::unordered_set<std::string> accepted_strings;
+  StringVerdicts regex_memo;
+  StringVerdicts accepted_strings;  // every accepted string passes; others are unknown
   std::unordered_set<int64_t> accepted_ints;
   HashSet seen;                       // unique: hashes of the keys seen so far;
                                       // referential: the other source's keys
@@ -147,8 +146,9 @@ struct DeliveryCheck::Rule {
         for (size_t r = 0; r < n; ++r) {
           if (c.IsNull(r)) continue;
           ++elements;
-          const bool ok = c.type == DataType::kString ? accepted_strings.count(c.str[r]) > 0
-                                                      : accepted_ints.count(c.i64[r]) > 0;
+          const bool ok = c.type == DataType::kString
+                              ? accepted_strings.Find(c.str[r]) == StringVerdicts::kPass
+                              : accepted_ints.count(c.i64[r]) > 0;
           if (!ok) fail(r, ValueJson(c.Get(r)));
         }
         return;
@@ -157,11 +157,11 @@ struct DeliveryCheck::Rule {
           if (c.IsNull(r)) continue;
           ++elements;
           bool ok;
-          if (auto it = regex_memo.find(c.str[r]); it != regex_memo.end()) {
-            ok = it->second;
+          if (const auto known = regex_memo.Find(c.str[r]); known != StringVerdicts::kUnknown) {
+            ok = known == StringVerdicts::kPass;
           } else {
             ok = RE2::PartialMatch(c.str[r], *regex);
-            if (regex_memo.size() < kRegexMemo) regex_memo.emplace(c.str[r], ok);
+            if (regex_memo.size() < kRegexMemo) regex_memo.Add(c.str[r], ok);
           }
           if (!ok) fail(r, ValueJson(c.Get(r)));
         }
@@ -254,7 +254,7 @@ DeliveryCheck::DeliveryCheck(const std::vector<const repo::CheckSuiteDef*>& suit
         const DataType type = schema[FindField(schema, def.column)].type;
         for (const std::string& v : def.values) {
           if (type == DataType::kString) {
-            rule->accepted_strings.insert(v);
+            rule->accepted_strings.Add(v, true);
           } else if (auto parsed = ParseScalar(v, type);
                      parsed && (type == DataType::kInt64 || type == DataType::kBool)) {
             rule->accepted_ints.insert(parsed->i);
@@ -287,8 +287,9 @@ void DeliveryCheck::Consume(const Batch& batch, int64_t first_row,
                             std::vector<uint8_t>& quarantine, std::vector<std::string>& reasons) {
   const size_t n = batch.num_rows;
   quarantine.assign(n, 0);
-  reasons.assign(n, std::string());
-  std::vector<uint8_t> bad;
+  reasons.resize(n);
+  for (std::string& r : reasons) r.clear();
+  thread_local std::vector<uint8_t> bad;
   for (auto& rule : rules_) {
     if (!repo::IsRowLevelRule(rule->def.rule)) continue;
     bad.assign(n, 0);

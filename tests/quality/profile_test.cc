@@ -372,7 +372,13 @@ TEST(Profile, MergeOfHalvesEqualsOnePass) {
   Profile chunked(b.schema);
   chunked.Update(b.Gather({0, 1, 2}));
   chunked.Update(b.Gather({3, 4, 5, 6, 7}));
-  EXPECT_EQ(chunked.Serialize(), whole.Serialize());
+  nlohmann::json cj = chunked.ToJson();
+  ExpectJsonNear(cj, whole.ToJson());
+  for (auto& c : cj["columns"]) {
+    c.erase("mean");  // a batch's moments are summed per batch: equal up to rounding
+    c.erase("stddev");
+  }
+  EXPECT_EQ(cj, wj);
 
   // A default-constructed profile adopts the first profile merged into it.
   Profile empty;

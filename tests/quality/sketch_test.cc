@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,22 @@ TEST(Moments, FewerThanTwoValuesHaveNoVariance) {
   EXPECT_EQ(m.mean, -7);
   EXPECT_EQ(m.Variance(), 0);
   EXPECT_EQ(m.Stddev(), 0);
+}
+
+TEST(Moments, UpdateBatchEqualsUpdates) {
+  const std::vector<double> xs = {4, -2.5, std::nan(""), 10, HUGE_VAL, 0.5, 7};
+  Moments one, batched;
+  for (double x : xs) one.Update(x);
+  batched.UpdateBatch(std::span(xs).first(3));
+  batched.UpdateBatch(std::span(xs).subspan(3));
+  batched.UpdateBatch({});
+  EXPECT_EQ(batched.count, 5);  // NaN and infinity are not counted
+  EXPECT_EQ(batched.min, -2.5);
+  EXPECT_EQ(batched.max, 10);
+  EXPECT_DOUBLE_EQ(batched.mean, 19.0 / 5);
+  EXPECT_DOUBLE_EQ(batched.m2, one.m2);
+  // sum of squared deviations from 3.8: 0.04 + 39.69 + 38.44 + 10.89 + 10.24
+  EXPECT_NEAR(batched.m2, 99.3, 1e-12);
 }
 
 TEST(Moments, MergeOfHalvesEqualsOnePass) {
@@ -577,6 +594,48 @@ TEST(TopK, MergeKeepsAHeavyHitterSplitAcrossParts) {
   a.Merge(b);
   EXPECT_EQ(a.Items(1)[0].value, "heavy");
   ExpectBounds(a, truth, 32, "merged");
+}
+
+TEST(TopK, UpdateBatchEqualsUpdatesWhileExact) {
+  TopK one(16), batched(16);
+  std::vector<std::string> values;
+  for (int i = 0; i < 500; ++i) values.push_back("v" + std::to_string(SplitMix(i) % 12));
+  for (const std::string& v : values) one.Update(v);
+  std::vector<std::string_view> views(values.begin(), values.end());
+  batched.UpdateBatch(std::span(views).first(123));
+  batched.UpdateBatch(std::span(views).subspan(123));
+  batched.UpdateBatch({});
+  EXPECT_TRUE(batched.exact());
+  EXPECT_EQ(Bytes(batched), Bytes(one));
+}
+
+TEST(TopK, UpdateBatchBeyondCapacityKeepsBoundsAndHeavyHitters) {
+  std::mt19937_64 rng(5);
+  std::vector<double> weights;
+  for (int i = 1; i <= 5000; ++i) weights.push_back(1.0 / i);  // Zipf
+  std::discrete_distribution<int> zipf(weights.begin(), weights.end());
+  TopK t(32);
+  std::map<std::string, uint64_t> truth;
+  std::vector<std::string> batch;
+  for (int round = 0; round < 100; ++round) {
+    batch.clear();
+    for (int i = 0; i < 2048; ++i) batch.push_back("k" + std::to_string(zipf(rng)));
+    batch.push_back("every-batch");
+    for (const std::string& v : batch) ++truth[v];
+    std::vector<std::string_view> views(batch.begin(), batch.end());
+    t.UpdateBatch(views);
+  }
+  EXPECT_FALSE(t.exact());
+  EXPECT_EQ(t.n(), 100u * 2049);
+  EXPECT_EQ(t.Items().size(), 32u);
+  EXPECT_EQ(t.Items(1)[0].value, "k0");
+  ExpectBounds(t, truth, 32, "batched");
+  // It goes on the same after a round trip.
+  TopK back = RoundTrip(t);
+  std::vector<std::string_view> views(batch.begin(), batch.end());
+  t.UpdateBatch(views);
+  back.UpdateBatch(views);
+  EXPECT_EQ(Bytes(back), Bytes(t));
 }
 
 TEST(TopK, RoundTripsAndContinuesTheSame) {
