@@ -1,6 +1,7 @@
 #include "quality/sketch.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 
@@ -103,17 +104,104 @@ Moments Moments::Deserialize(std::string_view& in, const char* what) {
 //
 // Level h holds items of weight 2^h; levels above 0 are sorted. With H levels, level h has
 // capacity max(8, round(k * (2/3)^(H-1-h))): k at the top, shrinking geometrically downwards,
-// so the sketch keeps about 3k items plus 8 per level deeper than ~ log_{3/2}(k / 8). Update
+// so the sketch keeps about 3k items plus 8 per level deeper than ~ log_{3/2}(k / 8); level 0
+// has at least 32 once there are two levels (fewer compactions of weight-1 items, each
+// sorted by networks of 16 and branchless merges). Update
 // appends to level 0; only when the retained items exceed the total capacity is the lowest
 // level at or over its capacity compacted: sorted, one item left behind if its size is odd,
-// and the odd- or even-positioned half (alternating with compactions_) moved up with doubled
+// and the odd- or even-positioned half (a coin hashed from compactions_) moved up with doubled
 // weight. Each compaction of s items costs O(s log s) and removes s / 2, so Update is
 // amortised O(log k): constant for a fixed k.
 
 namespace {
 
 constexpr uint32_t kKllMinCapacity = 8;
+
+// SplitMix64's finalizer: a well-mixed 64-bit function of x.
+uint64_t Mix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
 constexpr size_t kKllMaxLevels = 61;  // weights 2^h stay far below 2^64
+
+// Level 0 holds at least this many items once there are two levels: it is compacted whole,
+// so a larger level 0 means fewer, longer compactions (sorted cheaply in blocks below), and a
+// few more items kept.
+constexpr uint32_t kKllLevel0Capacity = 32;
+
+// std::merge of [a, a + na) and [b, b + nb) without branches on the comparison (they
+// mispredict on random data); ties take `a` first, as std::merge.
+void MergeSorted(const double* a, size_t na, const double* b, size_t nb, double* out) {
+  const double* const a_end = a + na;
+  const double* const b_end = b + nb;
+  while (a != a_end && b != b_end) {
+    const bool take_b = *b < *a;
+    *out++ = take_b ? *b : *a;
+    b += take_b;
+    a += !take_b;
+  }
+  out = std::copy(a, a_end, out);
+  std::copy(b, b_end, out);
+}
+
+// Batcher's odd-even merge sort network for 16 items: 63 compare-exchanges, no branches.
+struct Exchange {
+  uint8_t lo, hi;
+};
+constexpr size_t kNetworkSize = 16;
+constexpr std::array<Exchange, 63> kNetwork16 = [] {
+  std::array<Exchange, 63> net{};
+  size_t count = 0;
+  for (size_t p = 1; p < kNetworkSize; p <<= 1) {
+    for (size_t k = p; k >= 1; k >>= 1) {
+      for (size_t j = k % p; j + k < kNetworkSize; j += 2 * k) {
+        for (size_t i = 0; i < k && i + j + k < kNetworkSize; ++i) {
+          if ((i + j) / (2 * p) == (i + j + k) / (2 * p)) {
+            net[count++] = {static_cast<uint8_t>(i + j), static_cast<uint8_t>(i + j + k)};
+          }
+        }
+      }
+    }
+  }
+  if (count != net.size()) throw "odd-even merge sort network: wrong size";
+  return net;
+}();
+
+void Sort16(double* v) {
+#pragma GCC unroll 64
+  for (const Exchange& e : kNetwork16) {
+    const double a = v[e.lo], b = v[e.hi];
+    v[e.lo] = std::min(a, b);
+    v[e.hi] = std::max(a, b);
+  }
+}
+
+}  // namespace
+
+// Sorts `v` (no NaN): blocks of 16 by the network (the last padded with +infinity, cut off
+// after), then bottom-up branchless merges. About twice as fast as std::sort on random data.
+void SortDoubles(std::vector<double>& v) {
+  const size_t n = v.size();
+  if (std::is_sorted(v.begin(), v.end())) return;  // cheap, and common (timestamps, ids)
+  const size_t padded = (n + kNetworkSize - 1) / kNetworkSize * kNetworkSize;
+  v.resize(padded, HUGE_VAL);
+  for (size_t i = 0; i < padded; i += kNetworkSize) Sort16(v.data() + i);
+  thread_local std::vector<double> other;
+  other.resize(padded);
+  for (size_t width = kNetworkSize; width < padded; width *= 2) {
+    for (size_t lo = 0; lo < padded; lo += 2 * width) {
+      const size_t mid = std::min(lo + width, padded), hi = std::min(lo + 2 * width, padded);
+      MergeSorted(v.data() + lo, mid - lo, v.data() + mid, hi - mid, other.data() + lo);
+    }
+    v.swap(other);
+  }
+  v.resize(n);
+}
+
+namespace {
 
 }  // namespace
 
@@ -129,8 +217,9 @@ void KllSketch::UpdateCapacities() {
   double c = k_;
   for (size_t depth = 0; depth < levels; ++depth) {
     const uint32_t cap = std::max<uint32_t>(kKllMinCapacity, static_cast<uint32_t>(std::lround(c)));
-    capacities_[levels - 1 - depth] = cap;
-    total_capacity_ += cap;
+    capacities_[levels - 1 - depth] =
+        depth + 1 == levels && levels > 1 ? std::max(cap, kKllLevel0Capacity) : cap;
+    total_capacity_ += capacities_[levels - 1 - depth];
     c *= 2.0 / 3.0;
   }
 }
@@ -164,17 +253,19 @@ void KllSketch::CompactLevel(size_t h) {
   }
   std::vector<double>& level = levels_[h];
   std::vector<double>& above = levels_[h + 1];
-  if (h == 0) std::sort(level.begin(), level.end());
+  if (h == 0) SortDoubles(level);
   // An odd size leaves the least item behind (still sorted for h >= 1).
   const size_t start = level.size() & 1;
   const size_t pairs = (level.size() - start) / 2;
-  const size_t offset = compactions_++ & 1;
+  // The kept half by a coin that is a hash of the compaction count: deterministic, and free of
+  // the bias a plain alternation has when compactions of levels repeat in a fixed pattern.
+  const size_t offset = Mix64(compactions_++) >> 63;
   thread_local std::vector<double> half, merged;
   half.clear();
   for (size_t i = 0; i < pairs; ++i) half.push_back(level[start + 2 * i + offset]);
   level.resize(start);
   merged.resize(above.size() + half.size());
-  std::merge(above.begin(), above.end(), half.begin(), half.end(), merged.begin());
+  MergeSorted(above.data(), above.size(), half.data(), half.size(), merged.data());
   above.swap(merged);
   retained_ -= pairs;
 }

@@ -39,9 +39,14 @@ struct Moments {
   static Moments Deserialize(std::string_view& in, const char* what);
 };
 
+// Sorts doubles (no NaN) without data-dependent branches: sorting networks on blocks of 16,
+// then branchless merges. The KLL sketch's level-0 sort; exposed for its tests.
+void SortDoubles(std::vector<double>& v);
+
 // KLL quantile sketch (Karnin, Lang, Liberty 2016) over doubles: normalized rank error about
 // 1.65 / k with high probability (k = 200: about 1%). Compaction keeps the odd or even items of
-// a level alternately (a counter, not a random generator), so results are deterministic.
+// a level by a coin hashed from a compaction counter (not a random generator), so results are
+// deterministic.
 class KllSketch {
  public:
   explicit KllSketch(uint16_t k = 200);
@@ -70,7 +75,7 @@ class KllSketch {
   uint16_t k_;
   uint64_t n_ = 0;
   double min_ = 0, max_ = 0;
-  uint64_t compactions_ = 0;                 // alternates the kept half
+  uint64_t compactions_ = 0;                 // hashed: which half a compaction keeps
   std::vector<std::vector<double>> levels_;  // level h items weigh 2^h; h >= 1 sorted
   std::vector<uint32_t> capacities_;         // per level, for the current number of levels
   size_t retained_ = 0;                      // items in all levels

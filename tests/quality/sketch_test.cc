@@ -215,6 +215,32 @@ std::map<std::string, std::vector<double>> KllDatasets() {
   return sets;
 }
 
+TEST(SortDoubles, SortsEveryZeroOneInputOfSixteen) {
+  // The 0-1 principle: a network that sorts every 0/1 input sorts every input.
+  std::vector<double> v;
+  for (uint32_t bits = 0; bits < (1u << 16); ++bits) {
+    v.resize(16);
+    for (size_t i = 0; i < 16; ++i) v[i] = (bits >> i) & 1;
+    SortDoubles(v);
+    ASSERT_TRUE(std::is_sorted(v.begin(), v.end())) << bits;
+    ASSERT_EQ(std::count(v.begin(), v.end(), 1.0), __builtin_popcount(bits)) << bits;
+  }
+}
+
+TEST(SortDoubles, EqualsStdSortForEverySize) {
+  std::mt19937_64 rng(9);
+  for (size_t n = 0; n <= 300; ++n) {
+    std::vector<double> v(n);
+    for (double& x : v) x = static_cast<double>(rng() % 50) - 25;
+    if (n % 7 == 3) v[n / 2] = HUGE_VAL;  // a real infinity among the padding
+    if (n % 11 == 5) v[0] = -HUGE_VAL;
+    std::vector<double> expected = v;
+    std::sort(expected.begin(), expected.end());
+    SortDoubles(v);
+    ASSERT_EQ(v, expected) << n;
+  }
+}
+
 TEST(KllSketch, ExactWhileSmall) {
   KllSketch s;
   EXPECT_TRUE(s.empty());
