@@ -1,7 +1,7 @@
 // bench/quality: check suites and profiles against DuckDB SUMMARIZE on the same file, in one
 // run (issue #6).
 //
-//   quality_bench [--rows N] [--dir DIR] [--sluice PATH]
+//   quality_bench [--rows N] [--dir DIR] [--sluice PATH] [--repeat R (3)]
 //   quality_bench --sketches [--rows N]   times each profile summary alone, in ns per value
 //
 // Generates N rows × 4 columns (id BIGINT, amount DOUBLE, category VARCHAR, ts TIMESTAMP) as
@@ -10,11 +10,12 @@
 //             pass)  vs  DuckDB `SUMMARIZE SELECT * FROM read_parquet(…)`
 //   ingest:   `sluice ingest` with the suite and the profile  vs  `sluice ingest --no-profile`
 //             without a suite
-// and prints times and ratios.
+// and prints times and ratios (each the median of R interleaved runs).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -41,6 +42,12 @@ using bench::Measure;
 using bench::RunChild;
 
 using bench::SelfPath;
+
+Measure Median(std::vector<Measure> runs) {
+  std::sort(runs.begin(), runs.end(),
+            [](const Measure& a, const Measure& b) { return a.seconds < b.seconds; });
+  return runs[runs.size() / 2];
+}
 
 void WriteRepo(const fs::path& dir, bool with_suite) {
   fs::create_directories(dir);
@@ -179,9 +186,11 @@ int main(int argc, char** argv) {
   }
   const fs::path dir = fs::absolute(Arg(argc, argv, "--dir", "/tmp/sluice-bench-quality"));
   const std::string sluice = fs::absolute(Arg(argc, argv, "--sluice", "build/sluice")).string();
+  const int repeat = std::max(1, std::stoi(Arg(argc, argv, "--repeat", "3")));
   fs::remove_all(dir);
   fs::create_directories(dir / "data");
-  std::printf("bench/quality: %ld rows x 4 columns in %s\n", rows, dir.c_str());
+  std::printf("bench/quality: %ld rows x 4 columns in %s, median of %d runs\n", rows, dir.c_str(),
+              repeat);
   {
     sluice::io::DuckDb db;
     db.Execute(fmt::format(
@@ -192,18 +201,25 @@ int main(int argc, char** argv) {
         "FROM range({}) t(i)) TO '{}' (FORMAT parquet)",
         rows, (dir / "data/rows.parquet").string()));
   }
-  WriteRepo(dir / "plain", false);
-  WriteRepo(dir / "checked", true);
-  RunChild({sluice, "apply"}, dir / "plain");
-  RunChild({sluice, "apply"}, dir / "checked");
-
   std::ofstream(dir / "summarize.sql") << fmt::format(
       "CREATE TABLE s AS SELECT * FROM (SUMMARIZE SELECT * FROM read_parquet('{}'))",
       (dir / "data/rows.parquet").string());
-  const Measure validate = RunChild({sluice, "validate", "q"}, dir / "checked");
-  const Measure summarize = RunChild({SelfPath(), "--sql", (dir / "summarize.sql").string()}, dir);
-  const Measure plain = RunChild({sluice, "ingest", "q", "--no-profile"}, dir / "plain");
-  const Measure checked = RunChild({sluice, "ingest", "q"}, dir / "checked");
+  // Each pair runs `repeat` times, interleaved; the median run of each side is reported (a
+  // shared 2-core machine stalls now and then).
+  std::vector<Measure> validates, summarizes, plains, checkeds;
+  for (int i = 0; i < repeat; ++i) {
+    for (const char* repo : {"plain", "checked"}) fs::remove_all(dir / repo);
+    WriteRepo(dir / "plain", false);
+    WriteRepo(dir / "checked", true);
+    RunChild({sluice, "apply"}, dir / "plain");
+    RunChild({sluice, "apply"}, dir / "checked");
+    validates.push_back(RunChild({sluice, "validate", "q"}, dir / "checked"));
+    summarizes.push_back(RunChild({SelfPath(), "--sql", (dir / "summarize.sql").string()}, dir));
+    plains.push_back(RunChild({sluice, "ingest", "q", "--no-profile"}, dir / "plain"));
+    checkeds.push_back(RunChild({sluice, "ingest", "q"}, dir / "checked"));
+  }
+  const Measure validate = Median(validates), summarize = Median(summarizes),
+                plain = Median(plains), checked = Median(checkeds);
 
   std::printf("\n%-28s %9s %9s %7s %12s %12s\n", "step", "sluice_s", "peer_s", "ratio",
               "sluice_rss_mb", "peer_rss_mb");
