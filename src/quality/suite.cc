@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -111,7 +112,16 @@ struct DeliveryCheck::Rule {
         key.clear();
         AppendKeyEncoding(cols, r, key);
         const uint64_t h = Xxh64(key.data(), key.size());
-        if (kind == Kind::kUnique ? seen.Insert(h) : seen.Contains(h)) continue;
+        if (kind == Kind::kUnique ? seen.Insert(h) : seen.Contains(h)) {
+          if (kind == Kind::kUnique && seen.size() > KeySetLimit()) {
+            throw InputError(fmt::format(
+                "check suite '{}', rule '{}': more than {} distinct keys in the delivery, the "
+                "most a unique rule holds in memory (16-32 bytes each); raise "
+                "SLUICE_KEY_SET_LIMIT to judge more",
+                suite, label, KeySetLimit()));
+          }
+          continue;
+        }
         bad[r] = 1;
         nlohmann::json v = nlohmann::json::array();
         for (const Column* c : cols) v.push_back(ValueJson(c->Get(r)));
@@ -225,6 +235,13 @@ DeliveryCheck::DeliveryCheck(const std::vector<const repo::CheckSuiteDef*>& suit
       if (rule->kind == Kind::kReferential) {
         if (!keys) throw InternalError("check suites: referential rules need a key loader");
         rule->seen = keys(def.source, def.columns);
+        if (rule->seen.size() > KeySetLimit()) {
+          throw InputError(fmt::format(
+              "check suite '{}', rule 'referential': source '{}' has more than {} distinct keys, "
+              "the most a referential rule holds in memory (16-32 bytes each); raise "
+              "SLUICE_KEY_SET_LIMIT to judge more",
+              suite->name, def.source, KeySetLimit()));
+        }
       }
       if (def.rule == "freshness" && def.column.empty()) rule->def.column = timestamp_field;
       const std::string cols =
@@ -271,6 +288,15 @@ DeliveryCheck::DeliveryCheck(const std::vector<const repo::CheckSuiteDef*>& suit
 }
 
 DeliveryCheck::~DeliveryCheck() = default;
+
+size_t DeliveryCheck::KeySetLimit() {
+  static const size_t limit = [] {
+    const char* env = std::getenv("SLUICE_KEY_SET_LIMIT");
+    const long long v = env ? std::atoll(env) : 0;
+    return v > 0 ? static_cast<size_t>(v) : size_t{1} << 27;
+  }();
+  return limit;
+}
 
 void DeliveryCheck::SetDeliveredColumns(std::vector<DeliveredColumn> columns) {
   delivered_ = std::move(columns);

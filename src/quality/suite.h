@@ -74,7 +74,11 @@ class DeliveryCheck {
   // takes the newer of it and the delivery's).
   // The keys of another source, for referential rules: XXH64 of each distinct key's encoding
   // (common/key.h) over `columns`.
+  // A key set holds at most KeySetLimit() keys (SLUICE_KEY_SET_LIMIT; default 2^27, about
+  // 2-4 GB): beyond it, InputError — memory stays bounded and the rule is never judged on a
+  // partial set.
   using KeySet = HashSet;
+  static size_t KeySetLimit();
   using KeyLoader =
       std::function<KeySet(const std::string& source, const std::vector<std::string>& columns)>;
 

@@ -490,6 +490,57 @@ TEST(QualityE2E, ReferentialKeysMustExistInTheOtherSource) {
   EXPECT_EQ(Find(rejected["checks"], "referential")["status"], "fail");
 }
 
+TEST(QualityE2E, KeySetsStopAtTheirLimitWithAClearError) {
+  ScratchRepo repo;
+  repo.Write("sluice.yaml", "project: q\n");
+  repo.Write("defs.yaml", kSource);
+  repo.Write("users.yaml", R"yaml(sources:
+  - name: users
+    type: file
+    path: users.csv
+    timestamp_field: signup
+    schema: {user_id: int64, signup: timestamp}
+)yaml");
+  repo.Write("users.csv", "user_id,signup\n1,2026-01-01T00:00:00\n2,2026-01-01T00:00:00\n"
+                          "3,2026-01-01T00:00:00\n");
+  repo.Write("checks.yaml", R"yaml(checks:
+  - name: keys
+    source: tx
+    rules:
+      - {rule: unique, columns: [txn_id], severity: warn}
+)yaml");
+  repo.Write("data/a.csv", kRows);  // 9 distinct txn_ids
+  repo.Run("apply");
+  repo.Run("ingest users");
+  // A unique rule over 9 distinct keys with room for 8: exit 2, nothing committed.
+  const RunResult over = repo.Run("ingest tx", 2, "SLUICE_KEY_SET_LIMIT=8");
+  EXPECT_NE(over.err.find("check suite 'keys', rule 'unique(txn_id)': more than 8 distinct keys "
+                          "in the delivery"),
+            std::string::npos)
+      << over.err;
+  EXPECT_NE(over.err.find("SLUICE_KEY_SET_LIMIT"), std::string::npos) << over.err;
+  EXPECT_TRUE(repo.Json("snapshots tx").empty());
+  // Room for 9 is enough.
+  EXPECT_EQ(Find(repo.Json("validate tx", 0, "SLUICE_KEY_SET_LIMIT=9")["checks"],
+                 "unique")["unexpected_count"],
+            1);
+  // A referential rule over a source of 3 distinct keys with room for 2.
+  repo.Write("checks.yaml", R"yaml(checks:
+  - name: refs
+    source: tx
+    rules:
+      - {rule: referential, columns: [user_id], source: users}
+)yaml");
+  repo.Run("apply");
+  const RunResult refs = repo.Run("validate tx", 2, "SLUICE_KEY_SET_LIMIT=2");
+  EXPECT_NE(refs.err.find("check suite 'refs', rule 'referential': source 'users' has more than "
+                          "2 distinct keys"),
+            std::string::npos)
+      << refs.err;
+  EXPECT_EQ(repo.Json("validate tx", 1, "SLUICE_KEY_SET_LIMIT=3")["checks"][0]["unexpected_count"],
+            4);
+}
+
 TEST(QualityE2E, DatasetSuitesJudgeTheBuiltRows) {
   ScratchRepo repo;
   repo.Write("sluice.yaml", "project: q\n");
