@@ -442,10 +442,8 @@ TEST(QualityE2E, DriftAndVolumeAgainstTheSourceHistory) {
   EXPECT_EQ(repo.Json("snapshots tx").size(), 2u);
 }
 
-TEST(QualityE2E, ReferentialKeysMustExistInTheOtherSource) {
-  ScratchRepo repo;
-  repo.Write("sluice.yaml", "project: q\n");
-  repo.Write("defs.yaml", kSource);
+// A source `users` of user_ids 1, 2 and 3.
+void WriteUsers(const ScratchRepo& repo) {
   repo.Write("users.yaml", R"yaml(sources:
   - name: users
     type: file
@@ -455,6 +453,13 @@ TEST(QualityE2E, ReferentialKeysMustExistInTheOtherSource) {
 )yaml");
   repo.Write("users.csv", "user_id,signup\n1,2026-01-01T00:00:00\n2,2026-01-01T00:00:00\n"
                           "3,2026-01-01T00:00:00\n");
+}
+
+TEST(QualityE2E, ReferentialKeysMustExistInTheOtherSource) {
+  ScratchRepo repo;
+  repo.Write("sluice.yaml", "project: q\n");
+  repo.Write("defs.yaml", kSource);
+  WriteUsers(repo);
   repo.Write("checks.yaml", R"yaml(checks:
   - name: refs
     source: tx
@@ -494,15 +499,7 @@ TEST(QualityE2E, KeySetsStopAtTheirLimitWithAClearError) {
   ScratchRepo repo;
   repo.Write("sluice.yaml", "project: q\n");
   repo.Write("defs.yaml", kSource);
-  repo.Write("users.yaml", R"yaml(sources:
-  - name: users
-    type: file
-    path: users.csv
-    timestamp_field: signup
-    schema: {user_id: int64, signup: timestamp}
-)yaml");
-  repo.Write("users.csv", "user_id,signup\n1,2026-01-01T00:00:00\n2,2026-01-01T00:00:00\n"
-                          "3,2026-01-01T00:00:00\n");
+  WriteUsers(repo);
   repo.Write("checks.yaml", R"yaml(checks:
   - name: keys
     source: tx
