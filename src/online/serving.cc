@@ -21,6 +21,7 @@ struct FeatureServer::Impl {
   std::map<std::string, std::unique_ptr<OnlineView>> views;  // by feature view name
   // On-demand features compiled against (request fields + "input.feature" columns).
   std::map<std::string, std::vector<expr::Expression>> odv_exprs;
+  std::map<std::string, FeaturePlan> services;  // by service name
 };
 
 namespace {
@@ -52,19 +53,26 @@ FeatureServer::FeatureServer(repo::RepoDefinition defs, Store& store)
       exprs.push_back(expr::Expression::Compile(f.expr, schema, {f.loc.file, f.loc.line}));
     }
   }
+  for (const auto& svc : defs_.feature_services) {
+    impl_->services.emplace(svc.name, Plan(defs_.ServiceFeatures(svc)));
+  }
 }
 
 FeatureServer::~FeatureServer() = default;
 
-std::vector<repo::FeatureRef> FeatureServer::ResolveService(const std::string& name) const {
-  const auto* svc = defs_.FindService(name);
-  if (!svc) {
+const FeaturePlan& FeatureServer::ServicePlan(const std::string& name) const {
+  auto it = impl_->services.find(name);
+  if (it == impl_->services.end()) {
     std::vector<std::string> names;
     for (const auto& s : defs_.feature_services) names.push_back(s.name);
     throw InputError(fmt::format("unknown feature service '{}'{}", name,
                                  Suggest(name, names, "services")));
   }
-  return defs_.ServiceFeatures(*svc);
+  return it->second;
+}
+
+std::vector<repo::FeatureRef> FeatureServer::ResolveService(const std::string& name) const {
+  return ServicePlan(name).features;
 }
 
 std::vector<repo::FeatureRef> FeatureServer::ResolveFeatures(
@@ -115,39 +123,48 @@ void Needed(const repo::RepoDefinition& d, const std::vector<repo::FeatureRef>& 
 
 }  // namespace
 
-std::vector<Field> FeatureServer::EntityKeys(const std::vector<repo::FeatureRef>& features) const {
-  std::vector<std::string> fvs, odvs;
-  Needed(defs_, features, fvs, odvs);
-  std::vector<Field> out;
-  for (const std::string& v : fvs) {
+FeaturePlan FeatureServer::Plan(std::vector<repo::FeatureRef> features) const {
+  FeaturePlan plan;
+  plan.features = std::move(features);
+  Needed(defs_, plan.features, plan.views, plan.on_demand_views);
+  for (const std::string& v : plan.views) {
     const auto* fv = defs_.FindFeatureView(v);
     const auto* src = defs_.FindSource(fv->source);
     for (const std::string& k : defs_.JoinKeys(*fv)) {
-      if (FindField(out, k) >= 0) continue;
-      out.push_back({k, src->schema[FindField(src->schema, k)].type});
+      if (FindField(plan.entity_keys, k) >= 0) continue;
+      plan.entity_keys.push_back({k, src->schema[FindField(src->schema, k)].type});
     }
   }
-  return out;
+  for (const std::string& v : plan.on_demand_views) {
+    for (const Field& f : defs_.FindOnDemandView(v)->request) {
+      if (FindField(plan.request_fields, f.name) < 0) plan.request_fields.push_back(f);
+    }
+  }
+  return plan;
+}
+
+std::vector<Field> FeatureServer::EntityKeys(const std::vector<repo::FeatureRef>& features) const {
+  return Plan(features).entity_keys;
 }
 
 std::vector<Field> FeatureServer::RequestFields(const std::vector<repo::FeatureRef>& features) const {
-  std::vector<std::string> fvs, odvs;
-  Needed(defs_, features, fvs, odvs);
-  std::vector<Field> out;
-  for (const std::string& v : odvs) {
-    for (const Field& f : defs_.FindOnDemandView(v)->request) {
-      if (FindField(out, f.name) < 0) out.push_back(f);
-    }
-  }
-  return out;
+  return Plan(features).request_fields;
 }
 
 OnlineResult FeatureServer::Get(const std::vector<repo::FeatureRef>& features,
                                 const std::map<std::string, Column>& entities,
                                 const std::map<std::string, Column>& request, Micros now,
                                 bool full_feature_names) const {
-  std::vector<std::string> fvs, odvs;
-  Needed(defs_, features, fvs, odvs);
+  return Get(Plan(features), entities, request, now, full_feature_names);
+}
+
+OnlineResult FeatureServer::Get(const FeaturePlan& plan,
+                                const std::map<std::string, Column>& entities,
+                                const std::map<std::string, Column>& request, Micros now,
+                                bool full_feature_names) const {
+  const std::vector<repo::FeatureRef>& features = plan.features;
+  const std::vector<std::string>& fvs = plan.views;
+  const std::vector<std::string>& odvs = plan.on_demand_views;
   // Row count and types of the entity keys and request fields.
   size_t n = 0;
   bool have_n = false;
@@ -171,8 +188,8 @@ OnlineResult FeatureServer::Get(const std::vector<repo::FeatureRef>& features,
       have_n = true;
     }
   };
-  check(entities, EntityKeys(features), "entity key");
-  check(request, RequestFields(features), "request field");
+  check(entities, plan.entity_keys, "entity key");
+  check(request, plan.request_fields, "request field");
 
   // One MultiGet for every (view, entity row).
   std::vector<std::string> keys;

@@ -20,6 +20,15 @@ struct OnlineResult {
   size_t rows = 0;
 };
 
+// What a list of features needs, worked out once per list (each service's at start-up).
+struct FeaturePlan {
+  std::vector<repo::FeatureRef> features;
+  std::vector<std::string> views;            // feature views read from the store
+  std::vector<std::string> on_demand_views;  // in dependency order
+  std::vector<Field> entity_keys;            // join keys with their types, first-use order
+  std::vector<Field> request_fields;         // request data the on-demand views need
+};
+
 class FeatureServer {
  public:
   // `defs`: the applied definitions; views and on-demand expressions are compiled once.
@@ -31,6 +40,9 @@ class FeatureServer {
   // The (view, feature) list of a service, or of "view:feature" / "view" references. Throws
   // InputError naming an unknown service, view or feature (with a suggestion).
   std::vector<repo::FeatureRef> ResolveService(const std::string& name) const;
+  // A service's plan, built when the server was (no work per request).
+  const FeaturePlan& ServicePlan(const std::string& name) const;
+  FeaturePlan Plan(std::vector<repo::FeatureRef> features) const;
   std::vector<repo::FeatureRef> ResolveFeatures(const std::vector<std::string>& refs) const;
   // The join keys (with their types) the features need, in first-use order.
   std::vector<Field> EntityKeys(const std::vector<repo::FeatureRef>& features) const;
@@ -42,6 +54,9 @@ class FeatureServer {
   // InputError naming a missing key or field, a wrong type, or unequal lengths.
   OnlineResult Get(const std::vector<repo::FeatureRef>& features,
                    const std::map<std::string, Column>& entities,
+                   const std::map<std::string, Column>& request, Micros now,
+                   bool full_feature_names) const;
+  OnlineResult Get(const FeaturePlan& plan, const std::map<std::string, Column>& entities,
                    const std::map<std::string, Column>& request, Micros now,
                    bool full_feature_names) const;
 

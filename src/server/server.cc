@@ -339,13 +339,14 @@ std::pair<int, std::string> Server::GetOnlineFeatures(const std::string& body) {
       throw HttpError{400, "give exactly one of \"features\" or \"feature_service\""};
     }
     const online::FeatureServer& fs = *impl_->features;
-    std::vector<repo::FeatureRef> refs;
+    online::FeaturePlan listed;  // the plan of a "features" list; a service's is kept
+    const online::FeaturePlan* plan = &listed;
     try {
       if (by_service) {
         if (!req["feature_service"].is_string()) {
           throw HttpError{400, "\"feature_service\" must be a string"};
         }
-        refs = fs.ResolveService(req["feature_service"].get<std::string>());
+        plan = &fs.ServicePlan(req["feature_service"].get_ref<const std::string&>());
       } else {
         const json& f = req["features"];
         if (!f.is_array() || f.empty()) {
@@ -356,7 +357,7 @@ std::pair<int, std::string> Server::GetOnlineFeatures(const std::string& body) {
           if (!x.is_string()) throw HttpError{400, "\"features\" must hold strings"};
           names.push_back(x.get<std::string>());
         }
-        refs = fs.ResolveFeatures(names);
+        listed = fs.Plan(fs.ResolveFeatures(names));
       }
     } catch (const InputError& e) {
       throw HttpError{404, e.what()};
@@ -367,8 +368,8 @@ std::pair<int, std::string> Server::GetOnlineFeatures(const std::string& body) {
     const json& ents = req["entities"];
     const json request_data = req.value("request_data", json::object());
     if (!request_data.is_object()) throw HttpError{400, "\"request_data\" must be an object"};
-    const std::vector<Field> keys = fs.EntityKeys(refs);
-    const std::vector<Field> fields = fs.RequestFields(refs);
+    const std::vector<Field>& keys = plan->entity_keys;
+    const std::vector<Field>& fields = plan->request_fields;
     std::map<std::string, Column> entities, request;
     for (const auto& [name, values] : ents.items()) {
       const int k = FindField(keys, name), f = FindField(fields, name);
@@ -391,7 +392,7 @@ std::pair<int, std::string> Server::GetOnlineFeatures(const std::string& body) {
     const bool full = req.value("full_feature_names", false);
     online::OnlineResult result;
     try {
-      result = fs.Get(refs, entities, request, NowMicros(), full);
+      result = fs.Get(*plan, entities, request, NowMicros(), full);
     } catch (const InputError& e) {
       // Missing keys or fields, unequal lengths: the request's fault. A failing store is not.
       const std::string what = e.what();
