@@ -9,9 +9,11 @@
 // 7 days, ingests and materializes it, starts `sluice serve`, and measures from this process
 // (keep-alive HTTP clients, one thread each):
 //   fixed rate R req/s of 1-entity requests: p50/p99/p99.9 latency from the scheduled send
-//   time (no coordinated omission); peak throughput of 1-entity requests (closed loop);
+//   time (no coordinated omission); peak throughput of 1-entity requests (closed loop, the
+//   median of three runs);
 //   100-entity requests at R/20 req/s: p50/p99/p99.9;
-// then `redis-benchmark -t get` against a fresh redis-server for the reference GET rate.
+// then `redis-benchmark -t get` against a fresh redis-server for the reference GET rate (the
+// median of three runs).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -414,9 +416,18 @@ int main(int argc, char** argv) {
     Load(port, entities, 1, 0, 1, 16);  // warm-up
     FixedRate("GET /health, fixed rate (floor)", port, entities, 0, rate, seconds, 32);
     FixedRate("1 entity, fixed rate", port, entities, 1, rate, seconds, 32);
-    Latencies peak = Load(port, entities, 1, 0, seconds, 32);
-    peaks.emplace_back(store, peak.us.size() / peak.seconds);
-    Report("1 entity, peak (closed loop, 32)", peak);
+    // The peak is the median of three closed-loop runs (a shared VM swings by ±15%).
+    std::vector<std::pair<double, Latencies>> runs;
+    for (int i = 0; i < 3; ++i) {
+      Latencies l = Load(port, entities, 1, 0, seconds, 32);
+      runs.emplace_back(l.us.size() / l.seconds, std::move(l));
+    }
+    std::sort(runs.begin(), runs.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    peaks.emplace_back(store, runs[1].first);
+    Report("1 entity, peak (closed loop, 32)", runs[1].second);
+    std::printf("%-34s %.0f, %.0f, %.0f req/s\n", "  (the three runs)", runs[0].first,
+                runs[1].first, runs[2].first);
     FixedRate("100 entities, fixed rate/20", port, entities, 100, rate / 20, seconds, 16);
     if (std::system("command -v wrk > /dev/null") == 0) {
       // The same peak measured by wrk (one thread, 32 connections), as a cross-check.
@@ -447,8 +458,12 @@ int main(int argc, char** argv) {
     kill(server, SIGTERM);
     waitpid(server, nullptr, 0);
   }
-  const double redis_get = RedisBenchmark(redis_port);
-  std::printf("\nredis-benchmark -t get (50 clients): %.0f req/s\n", redis_get);
+  std::vector<double> gets;
+  for (int i = 0; i < 3; ++i) gets.push_back(RedisBenchmark(redis_port));
+  std::sort(gets.begin(), gets.end());
+  const double redis_get = gets[1];
+  std::printf("\nredis-benchmark -t get (50 clients): %.0f req/s (median of %.0f, %.0f, %.0f)\n",
+              redis_get, gets[0], gets[1], gets[2]);
   for (const auto& [store, rps] : peaks) {
     std::printf("peak / redis GET (%s store): %.2f\n", store.c_str(), rps / redis_get);
   }
