@@ -17,10 +17,12 @@
 namespace sluice::quality {
 namespace {
 
-constexpr uint8_t kFormat = 1;
+// 2: the KLL sketches carry their sampler's state. Format 1 (without it) is still read.
+constexpr uint8_t kFormat = 2;
 
 // The distinct-count hash of a non-null cell: XXH3 of the value's bytes, seeded by its type
-// (-0.0 counts as 0.0). Stored profiles merge only with profiles of the same format.
+// (-0.0 counts as 0.0). Stored profiles merge only with profiles of the same hash (formats 1
+// and 2 share it).
 uint64_t CellHash(const Column& c, size_t r) {
   switch (c.type) {
     case DataType::kString: return XXH3_64bits_withSeed(c.str[r].data(), c.str[r].size(), 1);
@@ -180,7 +182,7 @@ Profile Profile::Deserialize(std::string_view in, const std::string& what) {
   const char* w = what.c_str();
   Profile p;
   const auto format = TakeRaw<uint8_t>(in, w);
-  if (format != kFormat) {
+  if (format != kFormat && format != 1) {
     throw InputError(fmt::format("{}: unknown profile format {} (this sluice reads {})", what,
                                  format, kFormat));
   }
@@ -198,7 +200,7 @@ Profile Profile::Deserialize(std::string_view in, const std::string& what) {
     c.count = TakeRaw<int64_t>(in, w);
     c.nulls = TakeRaw<int64_t>(in, w);
     c.moments = Moments::Deserialize(in, w);
-    c.quantiles = KllSketch::Deserialize(in, w);
+    c.quantiles = KllSketch::Deserialize(in, w, format >= 2);
     c.distinct = HyperLogLog::Deserialize(in, w);
     c.top = TopK::Deserialize(in, w);
     p.columns_.push_back(std::move(c));

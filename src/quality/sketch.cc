@@ -112,6 +112,14 @@ Moments Moments::Deserialize(std::string_view& in, const char* what) {
 // and the odd- or even-positioned half (a coin hashed from compactions_) moved up with doubled
 // weight. Each compaction of s items costs O(s log s) and removes s / 2, so Update is
 // amortised O(log k): constant for a fixed k.
+//
+// Sampler (the paper's §4): levels below the ones with more than the minimum capacity only
+// shuffle items upwards. Once there are L such low levels, Update stops writing level 0 and
+// instead keeps one value per block of 2^L (a reservoir of one, the coin hashed from n_),
+// which goes into level L with weight 2^L — the same rank error as those levels' compactions
+// (about sqrt(2^L / n), below 0.5% here), at a few ns per value instead of sorting and merging
+// every value. A partial block counts as its pick with the block's weight (queries, merges,
+// the encoding), so the weights always add up to n.
 
 namespace {
 
@@ -126,6 +134,14 @@ uint64_t Mix64(uint64_t x) {
 }
 
 constexpr size_t kKllMaxLevels = 61;  // weights 2^h stay far below 2^64
+
+// The number of levels (from the top) whose capacity is above the minimum for this k: with more
+// levels than that, the ones below them are left to the sampler.
+size_t FullLevels(uint16_t k) {
+  size_t levels = 1;
+  for (double c = k; c > kKllMinCapacity; c *= 2.0 / 3.0) ++levels;
+  return levels;
+}
 
 // Level 0 holds at least this many items once there are two levels: it is compacted whole,
 // so a larger level 0 means fewer, longer compactions (sorted cheaply in blocks below), and a
@@ -233,8 +249,51 @@ void KllSketch::Update(double x) {
     if (x > max_) max_ = x;
   }
   ++n_;
-  levels_[0].push_back(x);
-  if (++retained_ > total_capacity_) Compress();
+  if (sampled_ == 0) {
+    levels_[0].push_back(x);
+    if (++retained_ > total_capacity_) Settle();
+    return;
+  }
+  // A reservoir of one over the block: the i-th value replaces the pick with probability 1/i
+  // (a coin hashed from n_, scaled by a multiply, not a division).
+  ++block_;
+  if (static_cast<uint64_t>((static_cast<unsigned __int128>(Mix64(n_)) * block_) >> 64) == 0) {
+    pick_ = x;
+  }
+  if (block_ == uint64_t{1} << sampled_) {
+    block_ = 0;
+    Place(sampled_, pick_);
+    if (retained_ > total_capacity_) Settle();
+  }
+}
+
+void KllSketch::Place(size_t h, double x) {
+  if (h >= levels_.size()) {
+    if (h >= kKllMaxLevels) throw InternalError("KLL sketch: too many levels");
+    levels_.resize(h + 1);
+    UpdateCapacities();
+  }
+  std::vector<double>& level = levels_[h];
+  level.insert(h == 0 ? level.end() : std::upper_bound(level.begin(), level.end(), x), x);
+  ++retained_;
+}
+
+void KllSketch::FlushBlock() {
+  for (size_t h = 0; block_ >> h != 0; ++h) {
+    if ((block_ >> h) & 1) Place(h, pick_);
+  }
+  block_ = 0;
+}
+
+void KllSketch::Settle() {
+  for (;;) {
+    Compress();
+    const size_t full = FullLevels(k_);
+    const size_t target = levels_.size() > full ? levels_.size() - full : 0;
+    if (target <= sampled_) return;
+    FlushBlock();  // its weight is below the old block size: levels under the new sampler
+    sampled_ = static_cast<uint8_t>(target);
+  }
 }
 
 void KllSketch::Compress() {
@@ -294,7 +353,15 @@ void KllSketch::Merge(const KllSketch& other) {
     std::inplace_merge(a.begin(), a.begin() + mid, a.end());
   }
   retained_ += other.retained_;
-  Compress();
+  // The other's partial block, as items of its weight; the deeper sampler of the two.
+  for (size_t h = 0; other.block_ >> h != 0; ++h) {
+    if ((other.block_ >> h) & 1) Place(h, other.pick_);
+  }
+  if (other.sampled_ > sampled_) {
+    FlushBlock();
+    sampled_ = other.sampled_;
+  }
+  Settle();
 }
 
 std::vector<std::pair<double, uint64_t>> KllSketch::WeightedItems() const {
@@ -303,6 +370,7 @@ std::vector<std::pair<double, uint64_t>> KllSketch::WeightedItems() const {
   for (size_t h = 0; h < levels_.size(); ++h) {
     for (double x : levels_[h]) items.emplace_back(x, uint64_t{1} << h);
   }
+  if (block_ > 0) items.emplace_back(pick_, block_);
   std::sort(items.begin(), items.end());
   return items;
 }
@@ -332,11 +400,13 @@ double KllSketch::Rank(double x) const {
                : std::upper_bound(level.begin(), level.end(), x) - level.begin();
     weight += static_cast<uint64_t>(count) << h;
   }
+  if (block_ > 0 && pick_ <= x) weight += block_;
   return static_cast<double>(weight) / static_cast<double>(n_);
 }
 
 // u16 k, u64 n, f64 min, f64 max, u64 compactions, u8 levels, then per level u32 count and
-// that many f64 items (level 0 in arrival order, the others sorted).
+// that many f64 items (level 0 in arrival order, the others sorted); then the sampler: u8
+// level, u64 values of the partial block, f64 its pick.
 void KllSketch::Serialize(std::string& out) const {
   PutRaw(out, k_);
   PutRaw(out, n_);
@@ -348,9 +418,12 @@ void KllSketch::Serialize(std::string& out) const {
     PutRaw(out, static_cast<uint32_t>(level.size()));
     out.append(reinterpret_cast<const char*>(level.data()), level.size() * sizeof(double));
   }
+  PutRaw(out, sampled_);
+  PutRaw(out, block_);
+  PutRaw(out, pick_);
 }
 
-KllSketch KllSketch::Deserialize(std::string_view& in, const char* what) {
+KllSketch KllSketch::Deserialize(std::string_view& in, const char* what, bool sampler) {
   const uint16_t k = TakeRaw<uint16_t>(in, what);
   if (k < kKllMinCapacity) Invalid(what, "KLL sketch k below 8");
   KllSketch s(k);
@@ -376,6 +449,18 @@ KllSketch KllSketch::Deserialize(std::string_view& in, const char* what) {
     }
     weight += static_cast<unsigned __int128>(count) << h;
     s.retained_ += count;
+  }
+  if (sampler) {
+    s.sampled_ = TakeRaw<uint8_t>(in, what);
+    s.block_ = TakeRaw<uint64_t>(in, what);
+    s.pick_ = TakeRaw<double>(in, what);
+    if (s.sampled_ >= kKllMaxLevels || s.block_ >= (uint64_t{1} << s.sampled_)) {
+      Invalid(what, "bad KLL sketch sampler");
+    }
+    if (s.block_ > 0 && (std::isnan(s.pick_) || s.pick_ < s.min_ || s.pick_ > s.max_)) {
+      Invalid(what, "KLL sketch item out of range");
+    }
+    weight += s.block_;
   }
   if (weight != s.n_) Invalid(what, "KLL sketch weights do not add up to its count");
   if (s.n_ > 0 && (std::isnan(s.min_) || std::isnan(s.max_) || s.min_ > s.max_)) {

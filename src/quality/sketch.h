@@ -66,12 +66,16 @@ class KllSketch {
   std::vector<std::pair<double, uint64_t>> WeightedItems() const;
 
   void Serialize(std::string& out) const;
-  static KllSketch Deserialize(std::string_view& in, const char* what);
+  // `sampler`: the encoding has the sampler's fields (profile format 2 on; format 1 had none).
+  static KllSketch Deserialize(std::string_view& in, const char* what, bool sampler = true);
 
  private:
   void Compress();  // compacts until the retained items fit the total capacity
   void CompactLevel(size_t h);
   void UpdateCapacities();  // after the number of levels changed
+  void Place(size_t h, double x);  // one item of weight 2^h, without compacting
+  void FlushBlock();               // the sampler's partial block as items of its weight
+  void Settle();                   // compacts, then deepens the sampler as the levels grew
   uint16_t k_;
   uint64_t n_ = 0;
   double min_ = 0, max_ = 0;
@@ -80,6 +84,12 @@ class KllSketch {
   std::vector<uint32_t> capacities_;         // per level, for the current number of levels
   size_t retained_ = 0;                      // items in all levels
   size_t total_capacity_ = 0;                // sum of capacities_
+  // The sampler (KLL §4) stands in for the levels below sampled_: once there are that many
+  // levels under those of full capacity, each block of 2^sampled_ values goes in as one of
+  // them, picked uniformly (a hashed coin), of weight 2^sampled_.
+  uint8_t sampled_ = 0;
+  uint64_t block_ = 0;  // values of the current block so far (< 2^sampled_)
+  double pick_ = 0;     // the block's pick so far
 };
 
 // HyperLogLog distinct count over 64-bit hashes: exact up to 256 distinct hashes (sorted

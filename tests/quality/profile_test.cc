@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/bytes.h"
 #include "common/time.h"
 #include "column_util.h"
 #include "sluice/error.h"
@@ -396,7 +397,7 @@ TEST(Profile, SerializeRoundTripIsByteIdentical) {
   Profile p(b.schema);
   p.Update(b);
   const std::string bytes = p.Serialize();
-  EXPECT_EQ(static_cast<uint8_t>(bytes[0]), 1);  // the format
+  EXPECT_EQ(static_cast<uint8_t>(bytes[0]), 2);  // the format
   const Profile back = Profile::Deserialize(bytes, "p");
   EXPECT_EQ(back.Serialize(), bytes);
   EXPECT_EQ(back.ToJson(), p.ToJson());
@@ -412,6 +413,32 @@ TEST(Profile, SerializeRoundTripIsByteIdentical) {
   EXPECT_EQ(Col(merged.ToJson(), "s")["top"], Top({{"b", 6}, {"a", 4}, {"", 2}, {"c", 2}}));
   EXPECT_EQ(Col(merged.ToJson(), "i")["distinct"], 7);
   EXPECT_EQ(Col(merged.ToJson(), "i")["count"], 16);
+}
+
+TEST(Profile, FormatOneStillReads) {
+  // Format 1 is format 2 without the KLL sampler's 17 bytes per column (written before it).
+  const Batch b = Sample();
+  Profile p(b.schema);
+  p.Update(b);
+  std::string old;
+  PutRaw<uint8_t>(old, 1);
+  PutRaw<int64_t>(old, p.rows());
+  PutRaw(old, static_cast<uint32_t>(p.columns().size()));
+  for (const ColumnProfile& c : p.columns()) {
+    PutBytes(old, c.name);
+    PutRaw<uint8_t>(old, static_cast<uint8_t>(c.type));
+    PutRaw(old, c.count);
+    PutRaw(old, c.nulls);
+    c.moments.Serialize(old);
+    std::string kll;
+    c.quantiles.Serialize(kll);
+    old += kll.substr(0, kll.size() - 17);
+    c.distinct.Serialize(old);
+    c.top.Serialize(old);
+  }
+  const Profile back = Profile::Deserialize(old, "old profile");
+  EXPECT_EQ(back.Serialize(), p.Serialize());
+  EXPECT_EQ(back.ToJson(), p.ToJson());
 }
 
 TEST(Profile, BadBytesAreInputErrors) {
@@ -430,12 +457,12 @@ TEST(Profile, BadBytesAreInputErrors) {
   }
   // An unknown format byte.
   std::string future = bytes;
-  future[0] = 2;
+  future[0] = 3;
   try {
     Profile::Deserialize(future, "profile x");
-    ADD_FAILURE() << "format 2 was accepted";
+    ADD_FAILURE() << "format 3 was accepted";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown profile format 2"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("unknown profile format 3"), std::string::npos)
         << e.what();
   }
   future[0] = 0;

@@ -371,6 +371,57 @@ TEST(KllSketch, MalformedEncodingIsAnInputError) {
     std::memcpy(b.data() + offset, &bad, 8);
     expect_bad(b);
   }
+  // The sampler's fields close the encoding: u8 level, u64 block, f64 pick (17 bytes).
+  const size_t sampler = bytes.size() - 17;
+  std::string bad_block = bytes;
+  bad_block[sampler + 1] = 1;  // a partial block of 1 value under a sampler of level 0
+  expect_bad(bad_block);
+  std::string bad_level = bytes;
+  bad_level[sampler] = 70;
+  expect_bad(bad_level);
+}
+
+TEST(KllSketch, SamplerTakesOverTheLowLevelsAndStaysAccurate) {
+  // 10M values: 2^23 is past the 9 full levels of k = 200, so each block of values enters as
+  // one sampled item; the error stays that of the full sketch.
+  std::mt19937_64 rng(17);
+  std::vector<double> data(10000000);
+  for (double& x : data) x = static_cast<double>(rng() % 1000000) / 7;
+  KllSketch s;
+  for (double x : data) s.Update(x);
+  ExpectKllAccurate(s, data, "10M", false, 0.01);
+
+  // The encoding before the sampler (profile format 1) still reads: a sketch that never
+  // sampled, without the 17 bytes of sampler fields.
+  KllSketch small;
+  for (int i = 0; i < 1000; ++i) small.Update(i);
+  std::string bytes = Bytes(small);
+  EXPECT_EQ(bytes.substr(bytes.size() - 17), std::string(17, '\0'));
+  std::string_view old(bytes.data(), bytes.size() - 17);
+  const KllSketch back = KllSketch::Deserialize(old, kWhat, false);
+  EXPECT_TRUE(old.empty());
+  EXPECT_EQ(Bytes(back), bytes);
+}
+
+TEST(KllSketch, MergeCarriesPartialBlocks) {
+  // Two sketches deep enough to sample, each ending mid-block: the merge weighs exactly n.
+  KllSketch a, b, whole;
+  for (int i = 0; i < 700001; ++i) {
+    const double x = static_cast<double>(SplitMix(i) % 100000);
+    (i % 3 ? a : b).Update(x);
+    whole.Update(x);
+  }
+  KllSketch merged = a;
+  merged.Merge(b);
+  EXPECT_EQ(merged.n(), whole.n());
+  uint64_t total = 0;
+  for (const auto& [x, w] : merged.WeightedItems()) total += w;
+  EXPECT_EQ(total, 700001u);
+  for (double q : {0.1, 0.5, 0.9}) {
+    EXPECT_NEAR(merged.Quantile(q), whole.Quantile(q), 0.02 * 100000) << q;
+  }
+  const KllSketch back = RoundTrip(merged);
+  EXPECT_EQ(back.n(), merged.n());
 }
 
 // ---- HyperLogLog ----
