@@ -45,8 +45,9 @@ void SortDoubles(std::vector<double>& v);
 
 // KLL quantile sketch (Karnin, Lang, Liberty 2016) over doubles: normalized rank error about
 // 1.65 / k with high probability (k = 200: about 1%). Compaction keeps the odd or even items of
-// a level by a coin hashed from a compaction counter (not a random generator), so results are
-// deterministic.
+// a level by a coin hashed from a compaction counter, and past its full levels a sampler picks
+// one value per block by a coin hashed from the count (not a random generator), so results
+// are deterministic.
 class KllSketch {
  public:
   explicit KllSketch(uint16_t k = 200);
