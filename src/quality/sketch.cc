@@ -440,7 +440,7 @@ KllSketch KllSketch::Deserialize(std::string_view& in, const char* what, bool sa
     const std::string_view bytes = TakeN(in, size_t{count} * sizeof(double), what);
     std::vector<double>& level = s.levels_[h];
     level.resize(count);
-    std::memcpy(level.data(), bytes.data(), bytes.size());
+    if (count > 0) std::memcpy(level.data(), bytes.data(), bytes.size());  // data() may be null
     for (double x : level) {
       if (std::isnan(x) || x < s.min_ || x > s.max_) Invalid(what, "KLL sketch item out of range");
     }

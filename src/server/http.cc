@@ -180,7 +180,8 @@ HttpServer::HttpServer(HttpOptions options, HttpHandler handler) : impl_(std::ma
 HttpServer::~HttpServer() {
   Stop();
   impl_->acceptor.reset();
-  impl_->loops.clear();  // destroys the sessions left in them
+  impl_->guards.clear();  // before their loops: a guard's destructor tells its loop
+  impl_->loops.clear();   // destroys the sessions left in them
 }
 
 int HttpServer::Listen() {

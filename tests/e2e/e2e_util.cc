@@ -112,7 +112,12 @@ SluiceServer::~SluiceServer() {
   kill(pid_, SIGTERM);
   int status = 0;
   waitpid(pid_, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "sluice serve did not stop cleanly";
+  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+    std::ifstream err(dir_.path() / "err");
+    const std::string text((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+    ADD_FAILURE() << "sluice serve did not stop cleanly (status " << status << "); stderr:\n"
+                  << text.substr(0, 8000);
+  }
 }
 
 void SluiceServer::Kill() {

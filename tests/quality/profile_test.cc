@@ -514,7 +514,8 @@ TEST(Profile, TopZeroListsNoTopValues) {
   const Batch b = Sample();
   Profile p(b.schema);
   p.Update(b);
-  for (const auto& c : p.ToJson(0)["columns"]) EXPECT_FALSE(c.contains("top")) << c.dump();
+  const nlohmann::json j = p.ToJson(0);
+  for (const auto& c : j["columns"]) EXPECT_FALSE(c.contains("top")) << c.dump();
 }
 
 }  // namespace
