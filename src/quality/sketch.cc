@@ -741,34 +741,43 @@ void TopK::UpdateBatch(std::span<const std::string_view> values) {
     return;
   }
   exact_ = false;
-  // Keep the capacity_ greatest counts; ties by the lesser hash, then the lesser value.
+  // Keep the capacity_ greatest counts; ties by the lesser hash, then the lesser value. A heap
+  // of the best so far with the worst on top: most fresh values of a high-cardinality column
+  // lose to the top in one comparison.
   struct Candidate {
     uint64_t count;
     uint64_t hash;
     uint32_t index;  // slot in items_, or (fresh) index into distinct
     bool fresh;
   };
-  thread_local std::vector<Candidate> candidates;
-  candidates.clear();
-  for (uint32_t slot = 0; slot < items_.size(); ++slot) {
-    candidates.push_back({items_[slot].count, hashes_[slot], slot, false});
-  }
-  for (uint32_t e : fresh) {
-    candidates.push_back({distinct[e].count + least, distinct[e].hash, e, true});
-  }
   auto value = [&](const Candidate& c) -> std::string_view {
     return c.fresh ? values[distinct[c.index].first] : std::string_view(items_[c.index].value);
   };
-  std::nth_element(candidates.begin(), candidates.begin() + (capacity_ - 1), candidates.end(),
-                   [&](const Candidate& a, const Candidate& b) {
-                     if (a.count != b.count) return a.count > b.count;
-                     if (a.hash != b.hash) return a.hash < b.hash;
-                     return value(a) < value(b);
-                   });
+  auto before = [&](const Candidate& a, const Candidate& b) {  // a ranks before b
+    if (a.count != b.count) return a.count > b.count;
+    if (a.hash != b.hash) return a.hash < b.hash;
+    return value(a) < value(b);
+  };
+  thread_local std::vector<Candidate> best;
+  best.clear();
+  for (uint32_t slot = 0; slot < items_.size(); ++slot) {
+    best.push_back({items_[slot].count, hashes_[slot], slot, false});
+  }
+  std::make_heap(best.begin(), best.end(), before);
+  for (uint32_t e : fresh) {
+    const Candidate c{distinct[e].count + least, distinct[e].hash, e, true};
+    if (best.size() < capacity_) {
+      best.push_back(c);
+      std::push_heap(best.begin(), best.end(), before);
+    } else if (before(c, best.front())) {
+      std::pop_heap(best.begin(), best.end(), before);
+      best.back() = c;
+      std::push_heap(best.begin(), best.end(), before);
+    }
+  }
   std::vector<Item> kept;
   kept.reserve(capacity_);
-  for (size_t i = 0; i < capacity_; ++i) {
-    const Candidate& c = candidates[i];
+  for (const Candidate& c : best) {
     kept.push_back(c.fresh ? fresh_item(c.index) : std::move(items_[c.index]));
   }
   items_ = std::move(kept);
