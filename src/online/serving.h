@@ -40,7 +40,7 @@ class FeatureServer {
   // The (view, feature) list of a service, or of "view:feature" / "view" references. Throws
   // InputError naming an unknown service, view or feature (with a suggestion).
   std::vector<repo::FeatureRef> ResolveService(const std::string& name) const;
-  // A service's plan, built when the server was (no work per request).
+  // A service's plan, built with the server (no definition lookups per request).
   const FeaturePlan& ServicePlan(const std::string& name) const;
   FeaturePlan Plan(std::vector<repo::FeatureRef> features) const;
   std::vector<repo::FeatureRef> ResolveFeatures(const std::vector<std::string>& refs) const;
