@@ -198,7 +198,7 @@ void Sort16(double* v) {
 }  // namespace
 
 // Sorts `v` (no NaN): blocks of 16 by the network (the last padded with +infinity, cut off
-// after), then bottom-up branchless merges. About twice as fast as std::sort on random data.
+// after), then bottom-up branchless merges: no comparison branches to mispredict.
 void SortDoubles(std::vector<double>& v) {
   const size_t n = v.size();
   if (std::is_sorted(v.begin(), v.end())) return;  // cheap, and common (timestamps, ids)
@@ -216,10 +216,6 @@ void SortDoubles(std::vector<double>& v) {
   }
   v.resize(n);
 }
-
-namespace {
-
-}  // namespace
 
 KllSketch::KllSketch(uint16_t k) : k_(std::max<uint16_t>(k, kKllMinCapacity)) {
   levels_.emplace_back();

@@ -73,7 +73,7 @@ class KllSketch {
  private:
   void Compress();  // compacts until the retained items fit the total capacity
   void CompactLevel(size_t h);
-  void UpdateCapacities();  // after the number of levels changed
+  void UpdateCapacities();         // after the number of levels changed
   void Place(size_t h, double x);  // one item of weight 2^h, without compacting
   void FlushBlock();               // the sampler's partial block as items of its weight
   void Settle();                   // compacts, then deepens the sampler as the levels grew
