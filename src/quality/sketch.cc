@@ -274,10 +274,14 @@ void KllSketch::Place(size_t h, double x) {
   ++retained_;
 }
 
-void KllSketch::FlushBlock() {
-  for (size_t h = 0; block_ >> h != 0; ++h) {
-    if ((block_ >> h) & 1) Place(h, pick_);
+void KllSketch::PlaceWeighted(uint64_t weight, double x) {
+  for (size_t h = 0; weight >> h != 0; ++h) {
+    if ((weight >> h) & 1) Place(h, x);
   }
+}
+
+void KllSketch::FlushBlock() {
+  PlaceWeighted(block_, pick_);
   block_ = 0;
 }
 
@@ -350,9 +354,7 @@ void KllSketch::Merge(const KllSketch& other) {
   }
   retained_ += other.retained_;
   // The other's partial block, as items of its weight; the deeper sampler of the two.
-  for (size_t h = 0; other.block_ >> h != 0; ++h) {
-    if ((other.block_ >> h) & 1) Place(h, other.pick_);
-  }
+  PlaceWeighted(other.block_, other.pick_);
   if (other.sampled_ > sampled_) {
     FlushBlock();
     sampled_ = other.sampled_;

@@ -75,6 +75,7 @@ class KllSketch {
   void CompactLevel(size_t h);
   void UpdateCapacities();         // after the number of levels changed
   void Place(size_t h, double x);  // one item of weight 2^h, without compacting
+  void PlaceWeighted(uint64_t weight, double x);  // x as items of weights summing to `weight`
   void FlushBlock();               // the sampler's partial block as items of its weight
   void Settle();                   // compacts, then deepens the sampler as the levels grew
   uint16_t k_;
