@@ -19,8 +19,8 @@ namespace {
 constexpr const char* kSeq = "_seq";
 
 // Three-way comparison of key tuples across two batches' columns (same types).
-int CompareKeys(const std::vector<const Column*>& a, size_t ra,
-                const std::vector<const Column*>& b, size_t rb) {
+int CompareKeys(const std::vector<const Column*>& a, size_t ra, const std::vector<const Column*>& b,
+                size_t rb) {
   for (size_t k = 0; k < a.size(); ++k) {
     if (a[k]->type == DataType::kString) {
       const int c = a[k]->str[ra].compare(b[k]->str[rb]);
@@ -123,7 +123,7 @@ void PickRows(const LastValueSpec& spec, const Batch& rows, const EntityRows& en
     if (j == 0) continue;
     const uint32_t cand = order[j - 1];
     if (source_vs_entity(cand, er) != 0) continue;
-    if (spec.ttl_us && src_ts.i64[cand] <= t - *spec.ttl_us) continue;
+    if (!WithinTtl(spec.ttl_us, src_ts.i64[cand], t)) continue;
     picked[e] = cand;
   }
 }
@@ -132,8 +132,7 @@ void PickRows(const LastValueSpec& spec, const Batch& rows, const EntityRows& en
 // themselves, e.g. a short std::string), destroyed together by Clear.
 class StateArena {
  public:
-  explicit StateArena(const AggregateFunction& fn)
-      : fn_(fn), words_((fn.state_size() + 7) / 8) {}
+  explicit StateArena(const AggregateFunction& fn) : fn_(fn), words_((fn.state_size() + 7) / 8) {}
   ~StateArena() { Clear(); }
   StateArena(const StateArena&) = delete;
   StateArena& operator=(const StateArena&) = delete;
@@ -163,16 +162,6 @@ class StateArena {
   size_t count_ = 0;
 };
 
-// Saturating a * b for tile arithmetic at the ends of the time range.
-inline Micros SaturatingMul(Micros a, Micros b) {
-  Micros r = 0;
-  if (__builtin_mul_overflow(a, b, &r)) {
-    return (a < 0) != (b < 0) ? std::numeric_limits<Micros>::min()
-                              : std::numeric_limits<Micros>::max();
-  }
-  return r;
-}
-
 // The value of window feature `w` for the entity rows of one key. `rows` are the key's source
 // rows (indices into `batch`) in row order; `ents[e_begin, e_end)` its entity rows sorted by
 // time, `ets` their times (aligned with `ents`, read sequentially).
@@ -185,18 +174,7 @@ inline Micros SaturatingMul(Micros a, Micros b) {
 class WindowEvaluator {
  public:
   WindowEvaluator(const WindowFeature& w, const Batch& batch, const Column& ts)
-      : w_(w), ts_(ts), input_(&ts), tiles_(*w.fn), full_(*w.fn), scratch_(*w.fn) {
-    if (w.expr) {
-      // A bare column is read in place; anything else is evaluated once for the bucket.
-      if (const std::string* name = w.expr->bare_column()) {
-        input_ = &batch.Get(*name);
-      } else {
-        values_ = w.expr->Evaluate(batch);
-        input_ = &values_;
-      }
-    }
-    if (w.where) mask_ = w.where->Evaluate(batch);
-  }
+      : w_(w), ts_(ts), input_(w, batch, ts), tiles_(*w.fn), full_(*w.fn), scratch_(*w.fn) {}
 
   void Run(const uint32_t* rows, size_t n, const std::vector<uint32_t>& ents, size_t e_begin,
            size_t e_end, const std::vector<Micros>& ets, Column& out) {
@@ -208,28 +186,24 @@ class WindowEvaluator {
   }
 
  private:
-  // Whether source row r enters the aggregate: `where` true (null = false), expr not null.
-  bool Qualifies(uint32_t r) const {
-    if (w_.where && (mask_.IsNull(r) || mask_.i64[r] == 0)) return false;
-    return !(w_.expr && input_->IsNull(r));
-  }
+  bool Qualifies(uint32_t r) const { return input_.Qualifies(r); }
 
   // hop 0: the rows with t - window < ts <= t, Updated in row order into one state.
-  void RunExact(const uint32_t* rows, size_t n, const std::vector<uint32_t>& ents,
-                size_t e_begin, size_t e_end, const std::vector<Micros>& ets, Column& out) {
+  void RunExact(const uint32_t* rows, size_t n, const std::vector<uint32_t>& ents, size_t e_begin,
+                size_t e_end, const std::vector<Micros>& ets, Column& out) {
     const AggregateFunction& fn = *w_.fn;
     size_t lo = 0, hi = 0;
     for (size_t e = e_begin; e < e_end; ++e) {
       const uint32_t er = ents[e];
       const Micros t = ets[e];
       while (hi < n && ts_.i64[rows[hi]] <= t) ++hi;
-      while (lo < hi && ts_.i64[rows[lo]] <= t - w_.window_us) ++lo;
+      while (lo < hi && !InExactWindow(w_, ts_.i64[rows[lo]], t)) ++lo;
       scratch_.Clear();
       char* st = nullptr;
       for (size_t i = lo; i < hi; ++i) {
         if (!Qualifies(rows[i])) continue;
         if (st == nullptr) st = scratch_.Add();
-        fn.Update(st, *input_, rows[i]);
+        fn.Update(st, input_.values(), rows[i]);
       }
       if (st != nullptr) SetOut(fn, st, out, er);  // else the prefilled empty value stays
     }
@@ -237,11 +211,9 @@ class WindowEvaluator {
 
   // Tiles of `hop`: full tiles merged oldest first (shared by the entity rows of one current
   // tile), then the current tile's rows with ts <= t.
-  void RunTiled(const uint32_t* rows, size_t n, const std::vector<uint32_t>& ents,
-                size_t e_begin, size_t e_end, const std::vector<Micros>& ets, Column& out) {
+  void RunTiled(const uint32_t* rows, size_t n, const std::vector<uint32_t>& ents, size_t e_begin,
+                size_t e_end, const std::vector<Micros>& ets, Column& out) {
     const AggregateFunction& fn = *w_.fn;
-    const Micros hop = w_.hop_us;
-    const Micros span = w_.window_us / hop;  // tiles per window
     tiles_.Clear();
     tile_index_.clear();
     size_t next = 0;   // first row not yet consumed into a full tile or skipped
@@ -251,10 +223,9 @@ class WindowEvaluator {
     for (size_t e = e_begin; e < e_end; ++e) {
       const uint32_t er = ents[e];
       const Micros t = ets[e];
-      const Micros current = FloorDiv(t, hop);
-      const Micros from = current - span + 1;
-      const Micros window_start = SaturatingMul(from, hop);
-      const Micros current_start = SaturatingMul(current, hop);
+      const TileSpan span = WindowTiles(w_, t);
+      const int64_t current = span.current, from = span.first;
+      const Micros window_start = span.start_us, current_start = span.current_start_us;
       // Rows before the window are never needed again (entity times only grow).
       while (next < n && ts_.i64[rows[next]] < window_start) ++next;
       // Rows of full tiles [from, current) go into their tile's state.
@@ -264,12 +235,12 @@ class WindowEvaluator {
         const Micros ts = ts_.i64[r];
         if (ts >= current_start) break;
         if (!Qualifies(r)) continue;
-        const Micros tile = FloorDiv(ts, hop);
+        const int64_t tile = TileOf(w_, ts);
         if (tile_index_.size() == first || tile_index_.back() != tile) {
           tile_index_.push_back(tile);
           tiles_.Add();
         }
-        fn.Update(tiles_.At(tiles_.size() - 1), *input_, r);
+        fn.Update(tiles_.At(tiles_.size() - 1), input_.values(), r);
         added = true;
       }
       while (first < tile_index_.size() && tile_index_[first] < from) ++first;
@@ -290,7 +261,7 @@ class WindowEvaluator {
       for (size_t i = next; i < n && ts_.i64[rows[i]] <= t; ++i) {
         if (!Qualifies(rows[i])) continue;
         if (partial == nullptr) partial = scratch_.Add();
-        fn.Update(partial, *input_, rows[i]);
+        fn.Update(partial, input_.values(), rows[i]);
       }
       const char* full = full_.size() > 0 ? full_.At(0) : nullptr;
       if (full != nullptr || partial != nullptr) {
@@ -305,8 +276,7 @@ class WindowEvaluator {
   }
   const WindowFeature& w_;
   const Column& ts_;
-  const Column* input_;  // expr values (or the time column when counting rows)
-  Column values_, mask_;
+  WindowInput input_;
   StateArena tiles_, full_, scratch_;
   std::vector<Micros> tile_index_;
 };
@@ -315,8 +285,8 @@ class WindowEvaluator {
 // entity rows together; each window feature evaluates a key's entity rows from that key's rows.
 void ComputeWindows(const LastValueSpec& spec, const Batch& rows,
                     const std::vector<uint32_t>& order, const EntityRows& entities,
-                    const std::vector<uint32_t>& entity_rows,
-                    const std::vector<Micros>& entity_ts, std::vector<Column>& out) {
+                    const std::vector<uint32_t>& entity_rows, const std::vector<Micros>& entity_ts,
+                    std::vector<Column>& out) {
   std::vector<const Column*> src_keys;
   for (const std::string& k : spec.join_keys) src_keys.push_back(&rows.Get(k));
   const Column& ts = rows.Get(spec.timestamp_field);
@@ -338,8 +308,7 @@ void ComputeWindows(const LastValueSpec& spec, const Batch& rows,
       ++j;
     }
     size_t j_end = j;
-    while (j_end < order.size() &&
-           source_vs_entity(order[j_end], entity_rows[e]) == 0) {
+    while (j_end < order.size() && source_vs_entity(order[j_end], entity_rows[e]) == 0) {
       ++j_end;
     }
     if (j_end > j) {
@@ -373,21 +342,6 @@ std::vector<std::string> SourceColumns(const LastValueSpec& spec) {
   std::sort(columns.begin(), columns.end());
   columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
   return columns;
-}
-
-void FinalizeWindow(const AggregateFunction& fn, const char* full, const char* partial,
-                    char* scratch, Column& out, size_t row) {
-  const char* state = scratch;
-  if (full != nullptr && partial != nullptr) {
-    fn.Merge(scratch, full);
-    fn.Merge(scratch, partial);
-  } else if (full != nullptr) {
-    state = full;
-  } else if (partial != nullptr) {
-    state = partial;
-  }
-  out.valid[row] = 0;
-  fn.Finalize(state, out, row);
 }
 
 std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& source,
@@ -468,7 +422,8 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
       }
     }
     if (rows.num_rows == 0) return;
-    if (rows.num_rows >= Column::kNoRow) throw InputError("a bucket holds more than 4 billion rows");
+    if (rows.num_rows >= Column::kNoRow)
+      throw InputError("a bucket holds more than 4 billion rows");
     std::vector<uint32_t>& entity_rows = entity_buckets[b];
     std::vector<uint32_t> picked, order;
     std::vector<Micros> entity_ts;  // times of entity_rows, in their sorted order

@@ -15,36 +15,11 @@
 
 #include "engine/aggregate.h"
 #include "engine/bucket_source.h"
+#include "engine/window.h"
 #include "expr/expression.h"
 #include "sluice/column.h"
 
 namespace sluice::engine {
-
-// A windowed aggregate (SPEC §5.2). At time t it covers the key's rows with `where` true and
-// lo <= ts <= t, where lo = (floor(t / hop) - window / hop + 1) * hop (tiles of `hop` aligned
-// to the epoch: the current partial tile plus window/hop - 1 full tiles), or, with hop 0,
-// t - window < ts <= t. Its value is fn over the non-null values of `expr` on those rows
-// (every row when `expr` is absent: count of rows).
-//
-// Evaluation mirrors what the online store will keep: one state per (key, tile) built by
-// Update in row order; the value at t is Init, then Merge of each full tile's state oldest
-// first, then Merge of the partial tile's state (its rows with ts <= t). With hop 0 the rows
-// in the window are Updated in row order into one state.
-struct WindowFeature {
-  std::shared_ptr<const AggregateFunction> fn;
-  std::optional<expr::Expression> expr;   // nullopt: count rows
-  std::optional<expr::Expression> where;  // nullopt: every row
-  Micros window_us = 0;
-  Micros hop_us = 0;                      // 0 = exact sliding window
-};
-
-// The value of a tiled window at time t into out[row], from `full` (the window's full tiles
-// merged oldest first into an Init'ed state; nullptr when none had rows) and `partial` (the
-// state of the current tile's rows with ts <= t; nullptr when none). `scratch` is a fresh
-// Init'ed state, used when both are present. Over no rows: the empty value. The dataset path
-// and the online path both finalize windows through here, so they agree to the bit.
-void FinalizeWindow(const AggregateFunction& fn, const char* full, const char* partial,
-                    char* scratch, Column& out, size_t row);
 
 // The features of one view over one source: last values (SPEC §5.1) and windows (§5.2).
 struct LastValueSpec {

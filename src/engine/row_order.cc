@@ -85,12 +85,11 @@ std::vector<uint32_t> SortIntKeys(const std::vector<const Column*>& keys, const 
       while (end < n && same_key_ts(rows[begin], rows[end])) ++end;
       if (end - begin > 1) {
         // Within the run rows are in seq order; a stable sort by created keeps it for ties.
-        std::stable_sort(rows.begin() + begin, rows.begin() + end,
-                         [&](const Row& a, const Row& b) {
-                           const bool na = created->IsNull(a.index), nb = created->IsNull(b.index);
-                           if (na != nb) return na;
-                           return !na && created->i64[a.index] < created->i64[b.index];
-                         });
+        std::stable_sort(rows.begin() + begin, rows.begin() + end, [&](const Row& a, const Row& b) {
+          const bool na = created->IsNull(a.index), nb = created->IsNull(b.index);
+          if (na != nb) return na;
+          return !na && created->i64[a.index] < created->i64[b.index];
+        });
       }
       begin = end;
     }
@@ -114,13 +113,9 @@ std::vector<uint32_t> SortRows(const std::vector<const Column*>& keys, const Col
         return k->i64[a] < k->i64[b];
       }
     }
+    // Most comparisons end at the time; only ties read the created and sequence columns.
     if (ts.i64[a] != ts.i64[b]) return ts.i64[a] < ts.i64[b];
-    if (created) {
-      const bool na = created->IsNull(a), nb = created->IsNull(b);
-      if (na != nb) return na;
-      if (!na && created->i64[a] != created->i64[b]) return created->i64[a] < created->i64[b];
-    }
-    return seq[a] < seq[b];
+    return RowKey::Of(ts, created, seq, a).Compare(RowKey::Of(ts, created, seq, b)) < 0;
   };
   // Rows usually arrive as a few sorted runs (one per segment, each already in this order):
   // merge the runs instead of sorting from scratch.
@@ -147,9 +142,12 @@ std::vector<uint32_t> SortRows(const std::vector<const Column*>& keys, const Col
                         });
   if (int_keys) {
     switch (keys.size()) {
-      case 0: return SortIntKeys<0>(keys, ts, created, seq, order);
-      case 1: return SortIntKeys<1>(keys, ts, created, seq, order);
-      default: return SortIntKeys<2>(keys, ts, created, seq, order);
+      case 0:
+        return SortIntKeys<0>(keys, ts, created, seq, order);
+      case 1:
+        return SortIntKeys<1>(keys, ts, created, seq, order);
+      default:
+        return SortIntKeys<2>(keys, ts, created, seq, order);
     }
   }
   std::sort(order.begin(), order.end(), less);

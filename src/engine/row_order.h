@@ -10,6 +10,34 @@
 
 namespace sluice::engine {
 
+// A row's place in the row order within one key: ts, then created (null first), then seq.
+struct RowKey {
+  Micros ts = 0;
+  bool has_created = false;
+  Micros created = 0;
+  int64_t seq = 0;
+
+  // Row r of the given columns (`created` may be null: no created timestamp column).
+  static RowKey Of(const Column& ts, const Column* created, const int64_t* seq, size_t r) {
+    RowKey k;
+    k.ts = ts.i64[r];
+    if (created != nullptr && !created->IsNull(r)) {
+      k.has_created = true;
+      k.created = created->i64[r];
+    }
+    k.seq = seq[r];
+    return k;
+  }
+  // -1, 0, 1: the one comparison of the row order (SortRows uses it too).
+  int Compare(const RowKey& o) const {
+    if (ts != o.ts) return ts < o.ts ? -1 : 1;
+    if (has_created != o.has_created) return has_created ? 1 : -1;  // null first
+    if (has_created && created != o.created) return created < o.created ? -1 : 1;
+    if (seq != o.seq) return seq < o.seq ? -1 : 1;
+    return 0;
+  }
+};
+
 // `rows` (indices into the given columns) put in that order. `keys` are int64 or string
 // columns; `created` may be null (no created timestamp column). Keys compare by value (int64
 // numerically, strings bytewise).

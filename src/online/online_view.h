@@ -36,11 +36,11 @@ class OnlineView {
   // Source columns the view reads: keys, times, the sequence, expression inputs (sorted).
   const std::vector<std::string>& columns() const { return columns_; }
 
-  // Window inputs (expr values, where masks) evaluated once over a batch of source rows.
+  // Window inputs (expr values, where masks) evaluated once over a batch of source rows,
+  // which must outlive it.
   struct Prepared {
     const Batch* rows = nullptr;
-    std::vector<Column> values;        // per window: expr values (empty column: no expr)
-    std::vector<Column> masks;         // per window: where (empty column: no where)
+    std::vector<engine::WindowInput> windows;  // per window feature
   };
   Prepared Prepare(const Batch& rows) const;
 
@@ -49,13 +49,14 @@ class OnlineView {
   // A record of this view's version with no rows.
   ViewRecord NewRecord() const;
   // Appends rows `rows[0..n)` of p.rows — one key, in row order, each after rec.newest — to
-  // rec's window partials, and makes the last of them rec's newest row. The caller then sets
-  // last values with SetLastValues.
+  // rec's window states (engine::WindowState::Append), and makes the last of them rec's newest
+  // row. The caller then sets last values with SetLastValues.
   void Append(ViewRecord& rec, const Prepared& p, const uint32_t* rows, size_t n) const;
   // Sets the last values of recs[i] to the features evaluated on row newest[i] of `rows`.
   void SetLastValues(const std::vector<ViewRecord*>& recs, const Batch& rows,
                      const std::vector<uint32_t>& newest) const;
-  // Drops tiles and rows that no window ending at or after rec's newest event can reach.
+  // Drops tiles and rows that no window ending at or after rec's newest event can reach
+  // (engine::WindowState::Expire).
   void Expire(ViewRecord& rec) const;
 
   // The view's features (in view order) for n entities at time t: records[r] is entity r's

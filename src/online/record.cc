@@ -12,26 +12,24 @@ constexpr uint8_t kFormat = 1;
 
 }  // namespace
 
-int RowKey::Compare(const RowKey& o) const {
-  if (ts != o.ts) return ts < o.ts ? -1 : 1;
-  if (has_created != o.has_created) return has_created ? 1 : -1;  // null first
-  if (has_created && created != o.created) return created < o.created ? -1 : 1;
-  if (seq != o.seq) return seq < o.seq ? -1 : 1;
-  return 0;
-}
-
 void EncodeValue(const Value& v, std::string& out) {
   PutRaw<uint8_t>(out, static_cast<uint8_t>(v.type));
   PutRaw<uint8_t>(out, v.is_null ? 1 : 0);
   if (v.is_null) return;
   switch (v.type) {
-    case DataType::kFloat64: PutRaw(out, v.d); break;
-    case DataType::kString: PutBytes(out, v.s); break;
+    case DataType::kFloat64:
+      PutRaw(out, v.d);
+      break;
+    case DataType::kString:
+      PutBytes(out, v.s);
+      break;
     case DataType::kFloat64List:
       PutRaw(out, static_cast<uint32_t>(v.list.size()));
       for (double x : v.list) PutRaw(out, x);
       break;
-    default: PutRaw(out, v.i); break;
+    default:
+      PutRaw(out, v.i);
+      break;
   }
 }
 
@@ -44,8 +42,12 @@ Value DecodeValue(std::string_view& in, const char* what) {
   if (TakeRaw<uint8_t>(in, what) != 0) return v;
   v.is_null = false;
   switch (v.type) {
-    case DataType::kFloat64: v.d = TakeRaw<double>(in, what); break;
-    case DataType::kString: v.s = std::string(TakeBytes(in, what)); break;
+    case DataType::kFloat64:
+      v.d = TakeRaw<double>(in, what);
+      break;
+    case DataType::kString:
+      v.s = std::string(TakeBytes(in, what));
+      break;
     case DataType::kFloat64List: {
       const auto n = TakeRaw<uint32_t>(in, what);
       if (n > in.size() / 8) throw InputError(fmt::format("{}: truncated encoding", what));
@@ -53,7 +55,9 @@ Value DecodeValue(std::string_view& in, const char* what) {
       for (double& x : v.list) x = TakeRaw<double>(in, what);
       break;
     }
-    default: v.i = TakeRaw<int64_t>(in, what); break;
+    default:
+      v.i = TakeRaw<int64_t>(in, what);
+      break;
   }
   return v;
 }

@@ -8,30 +8,15 @@
 #include <utility>
 #include <vector>
 
+#include "engine/row_order.h"
+#include "engine/window.h"
 #include "sluice/types.h"
 
 namespace sluice::online {
 
-// A row's place in the shared row order (SPEC §5.1): ts, then created (null first), then seq.
-struct RowKey {
-  Micros ts = 0;
-  bool has_created = false;
-  Micros created = 0;
-  int64_t seq = 0;
-  // -1, 0, 1.
-  int Compare(const RowKey& other) const;
-};
-
-struct TileState {
-  int64_t tile = 0;   // floor(ts / hop)
-  std::string state;  // AggregateFunction::Serialize
-};
-
-// One window feature's stored partials: tiles (hop > 0) or qualifying rows (hop 0).
-struct WindowState {
-  std::vector<TileState> tiles;                 // ascending tile
-  std::vector<std::pair<Micros, Value>> rows;   // (ts, expr value; null type for row counts)
-};
+using engine::RowKey;
+using engine::TileState;
+using engine::WindowState;
 
 struct ViewRecord {
   std::string view_version;
@@ -50,10 +35,7 @@ struct ViewRecord {
 // RecordView, so reading a record allocates nothing per tile. ViewRecord::Decode is Parse
 // followed by a copy.
 struct RecordView {
-  struct Window {
-    std::vector<std::pair<int64_t, std::string_view>> tiles;  // (tile, serialized state)
-    std::vector<std::pair<Micros, Value>> rows;
-  };
+  using Window = engine::WindowStateView;
   std::string_view view_version;
   bool has_row = false;
   RowKey newest;

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <map>
+#include <numeric>
 #include <random>
 #include <set>
 
@@ -28,9 +30,12 @@ struct Event {
 };
 
 Schema EventSchema() {
-  return {{"user_id", DataType::kInt64},   {"event_time", DataType::kTimestamp},
-          {"created_at", DataType::kTimestamp}, {"amount", DataType::kFloat64},
-          {"qty", DataType::kInt64},       {"cat", DataType::kString}};
+  return {{"user_id", DataType::kInt64},
+          {"event_time", DataType::kTimestamp},
+          {"created_at", DataType::kTimestamp},
+          {"amount", DataType::kFloat64},
+          {"qty", DataType::kInt64},
+          {"cat", DataType::kString}};
 }
 
 Batch EventsBatch(const std::vector<Event>& events) {
@@ -60,8 +65,7 @@ struct Def {
 // The value SPEC §5.2 defines, computed by scanning every event.
 Value BruteForce(const std::vector<Event>& events, const Def& d, int64_t user, Micros t) {
   auto floor_div = [](Micros a, Micros b) { return a / b - (a % b != 0 && a < 0 ? 1 : 0); };
-  const Micros lo = d.hop ? (floor_div(t, d.hop) - d.window / d.hop + 1) * d.hop
-                          : t - d.window + 1;
+  const Micros lo = d.hop ? (floor_div(t, d.hop) - d.window / d.hop + 1) * d.hop : t - d.window + 1;
   std::vector<const Event*> in;
   for (const Event& e : events) {
     if (e.user != user || e.ts < lo || e.ts > t) continue;
@@ -100,10 +104,11 @@ Value BruteForce(const std::vector<Event>& events, const Def& d, int64_t user, M
     for (const Value& v : xs) s += v.d;
     return Value::Float(s);
   }
-  if (xs.empty()) return Value::Null(d.fn == "approx_count_distinct" ? DataType::kInt64
-                                     : (d.fn == "mean" || d.fn == "variance" || d.fn == "stddev")
-                                         ? DataType::kFloat64
-                                         : in_type);
+  if (xs.empty())
+    return Value::Null(d.fn == "approx_count_distinct" ? DataType::kInt64
+                       : (d.fn == "mean" || d.fn == "variance" || d.fn == "stddev")
+                           ? DataType::kFloat64
+                           : in_type);
   if (d.fn == "mean" || d.fn == "variance" || d.fn == "stddev") {
     double s = 0;
     for (const Value& v : xs) s += num(v);
@@ -140,23 +145,26 @@ void ExpectClose(const Value& got, const Value& want, const std::string& what) {
       << what << ": got " << got.ToString() << ", want " << want.ToString();
 }
 
-TEST(Windows, MatchTheDefinitionOnRandomData) {
-  std::mt19937_64 rng(7);
+// Times around the epoch (negative ones test floor division), many on exact tile edges.
+Micros RandomTime(std::mt19937_64& rng) {
+  const Micros base = static_cast<Micros>(rng() % (6 * 24)) * kHour - 3 * 24 * kHour;
+  switch (rng() % 3) {
+    case 0:
+      return base;  // on an hour edge
+    case 1:
+      return base + static_cast<Micros>(rng() % 6) * 600'000'000;  // on a 10-min edge
+    default:
+      return base + static_cast<Micros>(rng() % kHour);
+  }
+}
+
+std::vector<Event> RandomEvents(std::mt19937_64& rng, int64_t n, int64_t users) {
   std::vector<Event> events;
   const char* cats[] = {"a", "b", "c", "a long category name", "e"};
-  // Times around the epoch (negative ones test floor division), many on exact tile edges.
-  auto random_time = [&]() -> Micros {
-    const Micros base = static_cast<Micros>(rng() % (6 * 24)) * kHour - 3 * 24 * kHour;
-    switch (rng() % 3) {
-      case 0: return base;                                           // on an hour edge
-      case 1: return base + static_cast<Micros>(rng() % 6) * 600'000'000;  // on a 10-min edge
-      default: return base + static_cast<Micros>(rng() % kHour);
-    }
-  };
-  for (int64_t i = 0; i < 3000; ++i) {
+  for (int64_t i = 0; i < n; ++i) {
     Event e;
-    e.user = static_cast<int64_t>(rng() % 12);
-    e.ts = random_time();
+    e.user = static_cast<int64_t>(rng() % users);
+    e.ts = RandomTime(rng);
     if (rng() % 4) e.created = e.ts + static_cast<Micros>(rng() % 3);
     e.seq = i;
     if (rng() % 6) e.amount = static_cast<double>(static_cast<int64_t>(rng() % 400) - 100) * 0.25;
@@ -164,22 +172,32 @@ TEST(Windows, MatchTheDefinitionOnRandomData) {
     if (rng() % 5) e.cat = cats[rng() % 5];
     events.push_back(e);
   }
-  const std::vector<Def> defs = {
+  return events;
+}
+
+// Every aggregate, tiled and exact, with and without expr and where.
+std::vector<Def> AllWindowDefs() {
+  return {
       {"count", "", "", 24 * kHour, kHour},
       {"count", "amount", "", kHour, 600'000'000},
       {"count", "", "qty > 2", 24 * kHour, kHour},
+      {"count", "cat", "", 3 * kHour, 0},
       {"sum", "amount", "", kHour, 60'000'000},
       {"sum", "qty", "", 2 * kHour, 0},
       {"mean", "amount", "", 2 * kHour, 0},
       {"mean", "qty", "qty > 2", 3 * 24 * kHour, kHour},
       {"min", "cat", "", 24 * kHour, kHour},
+      {"min", "amount", "", 2 * kHour, 0},
       {"max", "qty", "", kHour, 600'000'000},
       {"max", "amount", "", 6 * kHour, 0},
       {"last", "amount", "", 24 * kHour, kHour},
       {"first", "cat", "", 2 * kHour, 0},
+      {"first", "qty", "", 24 * kHour, 3 * kHour},
       {"last", "cat", "qty > 2", kHour, 600'000'000},
       {"variance", "amount", "", 24 * kHour, kHour},
+      {"variance", "qty", "", 5 * kHour, 0},
       {"stddev", "qty", "", 2 * kHour, 0},
+      {"stddev", "amount", "qty > 2", 2 * 24 * kHour, kHour},
       {"approx_count_distinct", "cat", "", 24 * kHour, kHour},
       {"approx_count_distinct", "amount", "", 2 * 24 * kHour, 0},
       // Multi-day windows with day tiles (events span six days).
@@ -187,29 +205,45 @@ TEST(Windows, MatchTheDefinitionOnRandomData) {
       {"count", "", "", 4 * 24 * kHour, 24 * kHour},
       {"max", "amount", "qty > 2", 3 * 24 * kHour, 0},
   };
+}
+
+WindowFeature MakeWindow(const Def& d) {
+  WindowFeature w;
+  std::optional<DataType> input;
+  if (!d.expr.empty()) {
+    w.expr = expr::Expression::Compile(d.expr, EventSchema(), {"test", 1});
+    input = w.expr->type();
+  }
+  if (!d.where.empty()) w.where = expr::Expression::Compile(d.where, EventSchema(), {"test", 1});
+  w.fn = MakeAggregate(d.fn, input);
+  w.window_us = d.window;
+  w.hop_us = d.hop;
+  return w;
+}
+
+std::string Describe(const Def& d) {
+  return d.fn + "(" + d.expr + ")" + (d.where.empty() ? "" : " where " + d.where) + " window " +
+         std::to_string(d.window) + " hop " + std::to_string(d.hop);
+}
+
+TEST(Windows, MatchTheDefinitionOnRandomData) {
+  std::mt19937_64 rng(7);
+  const std::vector<Event> events = RandomEvents(rng, 3000, 12);
+  const std::vector<Def> defs = AllWindowDefs();
   LastValueSpec spec;
   spec.join_keys = {"user_id"};
   spec.timestamp_field = "event_time";
   spec.created_timestamp_field = "created_at";
   for (const Def& d : defs) {
-    WindowFeature w;
-    std::optional<DataType> input;
-    if (!d.expr.empty()) {
-      w.expr = expr::Expression::Compile(d.expr, EventSchema(), {"test", 1});
-      input = w.expr->type();
-    }
-    if (!d.where.empty()) w.where = expr::Expression::Compile(d.where, EventSchema(), {"test", 1});
-    w.fn = MakeAggregate(d.fn, input);
-    ASSERT_TRUE(w.fn) << d.fn;
-    w.window_us = d.window;
-    w.hop_us = d.hop;
-    spec.windows.push_back(std::move(w));
+    spec.windows.push_back(MakeWindow(d));
+    ASSERT_TRUE(spec.windows.back().fn) << d.fn;
   }
   // Entity rows: known and unknown users, times on and off edges, one null time.
   Column user(DataType::kInt64), ts(DataType::kTimestamp);
   for (int i = 0; i < 600; ++i) {
     user.Append(Value::Int(static_cast<int64_t>(rng() % 14)));  // 12, 13: no events
-    ts.Append(Value::Timestamp(random_time() + (rng() % 2 ? 0 : static_cast<Micros>(rng() % 5) - 2)));
+    ts.Append(
+        Value::Timestamp(RandomTime(rng) + (rng() % 2 ? 0 : static_cast<Micros>(rng() % 5) - 2)));
   }
   user.Append(Value::Int(1));
   ts.AppendNull();
@@ -227,6 +261,115 @@ TEST(Windows, MatchTheDefinitionOnRandomData) {
     }
     EXPECT_TRUE(out[f].IsNull(user.size() - 1)) << "null entity time gives null " << d.fn;
   }
+}
+
+// The online state (engine::WindowState): one key's rows appended in random delivery splits,
+// expired after each delivery to what windows ending at or after the newest row can reach,
+// and read at random times at or after it, equals the definition over every row delivered so
+// far — for every aggregate, tiled and exact.
+TEST(WindowState, MatchesTheDefinitionAcrossRandomDeliveriesAndExpiry) {
+  std::mt19937_64 rng(11);
+  const std::vector<Event> all = RandomEvents(rng, 1500, 3);
+  for (const Def& d : AllWindowDefs()) {
+    const WindowFeature w = MakeWindow(d);
+    ASSERT_TRUE(w.fn) << d.fn;
+    for (int64_t user = 0; user < 3; ++user) {
+      // The key's rows in row order (ts, created with null first, seq).
+      std::vector<Event> rows;
+      for (const Event& e : all) {
+        if (e.user == user) rows.push_back(e);
+      }
+      std::sort(rows.begin(), rows.end(), [](const Event& a, const Event& b) {
+        return std::make_tuple(a.ts, a.created.has_value(), a.created.value_or(0), a.seq) <
+               std::make_tuple(b.ts, b.created.has_value(), b.created.value_or(0), b.seq);
+      });
+      const Batch batch = EventsBatch(rows);
+      const Column& ts = batch.Get("event_time");
+      const WindowInput input(w, batch, ts);
+      WindowState state;
+      WindowReader reader(w);
+      std::vector<uint32_t> order(rows.size());
+      std::iota(order.begin(), order.end(), 0u);
+      size_t done = 0;
+      while (done < rows.size()) {
+        const size_t n = std::min<size_t>(rows.size() - done, 1 + rng() % 40);
+        state.Append(w, input, ts, order.data() + done, n);
+        done += n;
+        const Micros newest = rows[done - 1].ts;
+        state.Expire(w, newest);
+        const std::vector<Event> delivered(rows.begin(), rows.begin() + done);
+        const WindowStateView view = state.View();
+        for (int probe = 0; probe < 4; ++probe) {
+          // At the newest row, just after it, inside and past the window.
+          const Micros t = newest + (probe == 0   ? 0
+                                     : probe == 1 ? 1
+                                                  : static_cast<Micros>(rng() % (2 * d.window)));
+          Column out = Column::Nulls(w.fn->result_type(), 1);
+          reader.ValueAt(&view, t, out, 0);
+          ExpectClose(out.Get(0), BruteForce(delivered, d, user, t),
+                      Describe(d) + " user " + std::to_string(user) + " after " +
+                          std::to_string(done) + " rows, t " + std::to_string(t));
+        }
+      }
+      // Expiry keeps only what can still be reached: nothing before the window at the newest
+      // row.
+      if (!rows.empty()) {
+        const Micros newest = rows.back().ts;
+        if (w.hop_us > 0) {
+          for (const TileState& t : state.tiles) EXPECT_GE(t.tile, WindowTiles(w, newest).first);
+        } else {
+          for (const auto& [t, v] : state.rows) EXPECT_GT(t, newest - w.window_us);
+        }
+      }
+    }
+  }
+}
+
+TEST(WindowState, NoRowsReadAsTheEmptyValue) {
+  for (const Def& d : AllWindowDefs()) {
+    const WindowFeature w = MakeWindow(d);
+    WindowReader reader(w);
+    Column out = Column::Nulls(w.fn->result_type(), 2);
+    reader.ValueAt(nullptr, 0, out, 0);
+    const WindowStateView empty;
+    reader.ValueAt(&empty, 0, out, 1);
+    const bool zero = d.fn == "count" || d.fn == "sum";
+    for (size_t r = 0; r < 2; ++r) {
+      EXPECT_EQ(out.IsNull(r), !zero) << Describe(d);
+      if (zero) {
+        EXPECT_EQ(out.Get(r),
+                  w.fn->result_type() == DataType::kFloat64 ? Value::Float(0) : Value::Int(0))
+            << Describe(d);
+      }
+    }
+  }
+}
+
+TEST(WindowHelpers, TileRangeTtlAndExactBoundsSaturateAtTheEndsOfTime) {
+  WindowFeature w;
+  w.window_us = 3 * kHour;
+  w.hop_us = kHour;
+  const TileSpan s = WindowTiles(w, 5 * kHour + 7);
+  EXPECT_EQ(s.current, 5);
+  EXPECT_EQ(s.first, 3);
+  EXPECT_EQ(s.start_us, 3 * kHour);
+  EXPECT_EQ(s.current_start_us, 5 * kHour);
+  const TileSpan neg = WindowTiles(w, -1);  // floor division below the epoch
+  EXPECT_EQ(neg.current, -1);
+  EXPECT_EQ(neg.first, -3);
+  const Micros min = std::numeric_limits<Micros>::min();
+  const Micros max = std::numeric_limits<Micros>::max();
+  EXPECT_EQ(WindowTiles(w, min).start_us, min);
+  w.hop_us = 0;
+  EXPECT_TRUE(InExactWindow(w, 10, 10));
+  EXPECT_FALSE(InExactWindow(w, 10 - 3 * kHour, 10));
+  EXPECT_TRUE(InExactWindow(w, 11 - 3 * kHour, 10));
+  EXPECT_FALSE(InExactWindow(w, 11, 10));
+  EXPECT_TRUE(InExactWindow(w, min + 1, min + 5));  // t - window saturates instead of wrapping
+  EXPECT_TRUE(WithinTtl(std::nullopt, min, max));
+  EXPECT_TRUE(WithinTtl(kHour, 1, kHour));
+  EXPECT_FALSE(WithinTtl(kHour, 0, kHour));
+  EXPECT_TRUE(WithinTtl(kHour, min + 1, min + 2));
 }
 
 TEST(Windows, EmptyWindowsAreZeroForCountAndSumAndNullOtherwise) {
@@ -270,24 +413,44 @@ TEST(AggregateStates, MergeOfPartsEqualsWholeAndSerializeRoundTrips) {
     const char* fn;
     DataType type;
   };
-  const std::vector<Case> cases = {
-      {"count", DataType::kInt64},    {"sum", DataType::kInt64},     {"sum", DataType::kFloat64},
-      {"mean", DataType::kFloat64},   {"variance", DataType::kInt64}, {"stddev", DataType::kFloat64},
-      {"min", DataType::kString},     {"max", DataType::kFloat64},    {"min", DataType::kTimestamp},
-      {"last", DataType::kFloat64List}, {"first", DataType::kString}, {"last", DataType::kBool},
-      {"approx_count_distinct", DataType::kInt64}, {"approx_count_distinct", DataType::kString}};
+  const std::vector<Case> cases = {{"count", DataType::kInt64},
+                                   {"sum", DataType::kInt64},
+                                   {"sum", DataType::kFloat64},
+                                   {"mean", DataType::kFloat64},
+                                   {"variance", DataType::kInt64},
+                                   {"stddev", DataType::kFloat64},
+                                   {"min", DataType::kString},
+                                   {"max", DataType::kFloat64},
+                                   {"min", DataType::kTimestamp},
+                                   {"last", DataType::kFloat64List},
+                                   {"first", DataType::kString},
+                                   {"last", DataType::kBool},
+                                   {"approx_count_distinct", DataType::kInt64},
+                                   {"approx_count_distinct", DataType::kString}};
   for (const Case& c : cases) {
     for (size_t n : {0ul, 1ul, 2ul, 50ul, 2000ul}) {
       Column col(c.type);
       for (size_t i = 0; i < n; ++i) {
         const int64_t k = static_cast<int64_t>(rng() % 1500);
         switch (c.type) {
-          case DataType::kFloat64: col.Append(Value::Float(k * 0.125 - 50)); break;
-          case DataType::kString: col.Append(Value::String("v" + std::to_string(k))); break;
-          case DataType::kFloat64List: col.Append(Value::List({double(k), 1.0})); break;
-          case DataType::kBool: col.Append(Value::Bool(k % 2)); break;
-          case DataType::kTimestamp: col.Append(Value::Timestamp(k - 700)); break;
-          default: col.Append(Value::Int(k - 700)); break;
+          case DataType::kFloat64:
+            col.Append(Value::Float(k * 0.125 - 50));
+            break;
+          case DataType::kString:
+            col.Append(Value::String("v" + std::to_string(k)));
+            break;
+          case DataType::kFloat64List:
+            col.Append(Value::List({double(k), 1.0}));
+            break;
+          case DataType::kBool:
+            col.Append(Value::Bool(k % 2));
+            break;
+          case DataType::kTimestamp:
+            col.Append(Value::Timestamp(k - 700));
+            break;
+          default:
+            col.Append(Value::Int(k - 700));
+            break;
         }
       }
       auto fn = MakeAggregate(c.fn, c.type);
