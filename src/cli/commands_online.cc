@@ -241,7 +241,7 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
           std::printf("hint: run `sluice materialize` if the offline log has newer snapshots\n");
         }
         if (!r.skipped.empty()) {
-          std::printf("not compared (on-demand, computed from request data): %zu features\n",
+          std::printf("not compared (on-demand, needing request data): %zu features\n",
                       r.skipped.size());
         }
       }

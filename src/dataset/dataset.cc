@@ -1,12 +1,11 @@
 #include "dataset/dataset.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <future>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "common/canonical.h"
 #include "common/fs.h"
@@ -21,6 +20,7 @@
 #include "offline/segment_reader.h"
 #include "offline/snapshot.h"
 #include "repo/compiled_view.h"
+#include "repo/feature_plan.h"
 #include "repo/loader.h"
 #include "sluice/error.h"
 
@@ -35,58 +35,26 @@ namespace {
 struct BuildPlan {
   repo::RepoDefinition defs;  // the service, its views, their sources and entities
   const repo::FeatureServiceDef* service = nullptr;
-  std::vector<const repo::FeatureViewDef*> views;      // needed feature views
-  std::vector<const repo::OnDemandViewDef*> odvs;      // needed on-demand views, in dependency order
-  std::vector<repo::FeatureRef> outputs;               // (view, feature) in output order
+  std::vector<const repo::FeatureViewDef*> views;  // needed feature views
+  std::vector<const repo::OnDemandViewDef*> odvs;  // needed on-demand views, in dependency order
+  std::vector<repo::FeatureRef> outputs;           // (view, feature) in output order
+  repo::FeaturePlan features;                      // the same, resolved (repo/feature_plan.h)
   std::map<std::string, offline::SnapshotManifest> snapshots;  // by source name
   fs::path offline_root;
 };
 
-BuildPlan MakePlan(repo::RepoDefinition defs, const std::string& service_name,
-                   const std::function<offline::SnapshotManifest(const repo::SourceDef&)>& snapshot_of) {
+BuildPlan MakePlan(
+    repo::RepoDefinition defs, const std::string& service_name,
+    const std::function<offline::SnapshotManifest(const repo::SourceDef&)>& snapshot_of) {
   BuildPlan plan;
   plan.defs = std::move(defs);
   const repo::RepoDefinition& d = plan.defs;
+  plan.outputs = repo::ResolveService(d, service_name);
   plan.service = d.FindService(service_name);
-  if (!plan.service) {
-    std::vector<std::string> names;
-    for (const auto& s : d.feature_services) names.push_back(s.name);
-    const std::string near = ClosestName(service_name, names);
-    throw InputError(fmt::format(
-        "unknown feature service '{}'{}", service_name,
-        near.empty() ? fmt::format(" (services: {})", fmt::join(names, ", "))
-                     : "; did you mean '" + near + "'?"));
-  }
-  plan.outputs = d.ServiceFeatures(*plan.service);
-  std::set<std::string> needed;
-  for (const repo::FeatureRef& r : plan.service->features) needed.insert(r.view);
-  // Close over on-demand inputs, then order on-demand views so inputs come first.
-  std::function<void(const std::string&)> need = [&](const std::string& v) {
-    if (const auto* odv = d.FindOnDemandView(v)) {
-      for (const std::string& in : odv->inputs) {
-        if (needed.insert(in).second) need(in);
-      }
-    }
-  };
-  for (const std::string& v : std::set<std::string>(needed)) need(v);
-  for (const auto& fv : d.feature_views) {
-    if (needed.count(fv.name)) plan.views.push_back(&fv);
-  }
-  std::set<std::string> placed;
-  while (true) {
-    bool progress = false;
-    for (const auto& odv : d.on_demand_views) {
-      if (!needed.count(odv.name) || placed.count(odv.name)) continue;
-      bool ready = std::all_of(odv.inputs.begin(), odv.inputs.end(), [&](const std::string& in) {
-        return d.FindFeatureView(in) || placed.count(in);
-      });
-      if (ready) {
-        plan.odvs.push_back(&odv);
-        placed.insert(odv.name);
-        progress = true;
-      }
-    }
-    if (!progress) break;
+  plan.features = repo::PlanFeatures(d, plan.outputs);
+  for (const std::string& v : plan.features.views) plan.views.push_back(d.FindFeatureView(v));
+  for (const std::string& v : plan.features.on_demand_views) {
+    plan.odvs.push_back(d.FindOnDemandView(v));
   }
   for (const auto* v : plan.views) {
     const repo::SourceDef* src = d.FindSource(v->source);
@@ -143,9 +111,9 @@ Batch Build(const BuildPlan& plan, const Batch& entities, const std::string& ts_
       }
       const DataType want = src.schema[FindField(src.schema, k)].type;
       if (entities.schema[i].type != want) {
-        throw InputError(fmt::format(
-            "{}: join key '{}' has type {} but source '{}' has {}", entity_file, k,
-            TypeName(entities.schema[i].type), src.name, TypeName(want)));
+        throw InputError(fmt::format("{}: join key '{}' has type {} but source '{}' has {}",
+                                     entity_file, k, TypeName(entities.schema[i].type), src.name,
+                                     TypeName(want)));
       }
       rows.keys.push_back(&entities.columns[i]);
     }
@@ -158,31 +126,21 @@ Batch Build(const BuildPlan& plan, const Batch& entities, const std::string& ts_
       values[view.name + "." + view.features[f].name] = std::move(cols[column_of[f]]);
     }
   }
-  for (const repo::OnDemandViewDef* odv : plan.odvs) {
-    Batch input;
-    input.num_rows = entities.num_rows;
-    for (const Field& f : odv->request) {
-      const int i = entities.Find(f.name);
-      if (i < 0 || entities.schema[i].type != f.type) {
-        throw InputError(fmt::format(
-            "{}: on-demand view '{}' needs request column '{}' of type {} in the entity file",
-            entity_file, odv->name, f.name, TypeName(f.type)));
+  std::map<std::string, Column> request;
+  for (const Field& f : plan.features.request_fields) {
+    const int i = entities.Find(f.name);
+    if (i < 0 || entities.schema[i].type != f.type) {
+      std::string odv;  // the first on-demand view that needs it, for the message
+      for (const repo::OnDemandViewDef* v : plan.odvs) {
+        if (odv.empty() && FindField(v->request, f.name) >= 0) odv = v->name;
       }
-      input.AddColumn(f.name, entities.columns[i]);
+      throw InputError(fmt::format(
+          "{}: on-demand view '{}' needs request column '{}' of type {} in the entity file",
+          entity_file, odv, f.name, TypeName(f.type)));
     }
-    Schema schema = odv->request;
-    for (const std::string& in : odv->inputs) {
-      for (const std::string& f : d.FeatureNames(in)) {
-        const std::string key = in + "." + f;
-        input.AddColumn(key, values.at(key));
-        schema.push_back({key, values.at(key).type});
-      }
-    }
-    for (const auto& f : odv->features) {
-      auto e = expr::Expression::Compile(f.expr, schema, {f.loc.file, f.loc.line});
-      values[odv->name + "." + f.name] = e.Evaluate(input);
-    }
+    request.emplace(f.name, entities.columns[i]);
   }
+  repo::OnDemandFeatures(d).Evaluate(plan.features, request, entities.num_rows, values);
   Batch out = entities;
   for (const repo::FeatureRef& r : plan.outputs) {
     out.AddColumn(r.view + "__" + r.feature, values.at(r.view + "." + r.feature));
@@ -231,8 +189,8 @@ json DefinitionsJson(const BuildPlan& plan) {
     const auto* src = d.FindSource(name);
     json s = snap.ToJson();
     s.erase("deliveries");
-    j["sources"].push_back({{"definition", with_version(repo::ToJson(*src), src->version)},
-                            {"snapshot", s}});
+    j["sources"].push_back(
+        {{"definition", with_version(repo::ToJson(*src), src->version)}, {"snapshot", s}});
   }
   for (const auto* odv : plan.odvs) {
     j["on_demand_views"].push_back(with_version(repo::ToJson(*odv), odv->version));
@@ -341,7 +299,8 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
   WriteFileAtomic(tmp / "manifest.json", manifest.dump(2));
   FsyncDir(tmp);
   if (fs::exists(dir)) {
-    const fs::path old = DatasetsDir(repo.root) / fmt::format(".{}.old-{}", options.name, ::getpid());
+    const fs::path old =
+        DatasetsDir(repo.root) / fmt::format(".{}.old-{}", options.name, ::getpid());
     RenameDurable(dir, old);
     RenameDurable(tmp, dir);
     fs::remove_all(old);
@@ -421,22 +380,23 @@ ReproduceResult Reproduce(const fs::path& root, const std::string& name,
       for (const offline::Segment& seg : snap.segments) {
         const fs::path p = offline_root / source / seg.path;
         if (!fs::exists(p)) {
-          throw InputError(fmt::format(
-              "dataset '{}' needs segment {} of source '{}' snapshot {}, which is gone", name,
-              p.string(), source, snap.snapshot));
+          throw InputError(
+              fmt::format("dataset '{}' needs segment {} of source '{}' snapshot {}, which is gone",
+                          name, p.string(), source, snap.snapshot));
         }
         if (Sha256OfFile(p) != seg.sha256) {
-          throw InputError(fmt::format("segment {} of source '{}' was altered (sha256 differs "
-                                       "from the dataset manifest)",
-                                       p.string(), source));
+          throw InputError(
+              fmt::format("segment {} of source '{}' was altered (sha256 differs "
+                          "from the dataset manifest)",
+                          p.string(), source));
         }
       }
     }
     const json& ef = m.at("entity_file");
     const fs::path copy = dir / ef.at("copy").get<std::string>();
     if (!fs::exists(copy) || Sha256OfFile(copy) != ef.at("sha256").get<std::string>()) {
-      throw InputError(fmt::format("dataset '{}': entity file copy {} is missing or altered",
-                                   name, copy.string()));
+      throw InputError(fmt::format("dataset '{}': entity file copy {} is missing or altered", name,
+                                   copy.string()));
     }
     io::DuckDb db;
     Batch entities = ReadEntities(copy, db);

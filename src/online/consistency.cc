@@ -1,12 +1,11 @@
 #include "online/consistency.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
-#include <numeric>
 #include <random>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "common/key.h"
 #include "engine/point_in_time.h"
@@ -15,46 +14,80 @@
 #include "offline/snapshot.h"
 #include "online/serving.h"
 #include "repo/compiled_view.h"
+#include "repo/feature_plan.h"
 #include "sluice/error.h"
 
 namespace sluice::online {
+namespace {
 
-ConsistencyReport CheckConsistency(const repo::RepoDefinition& repo, Store& store,
-                                   const ConsistencyOptions& options) {
-  const FeatureServer server(repo, store);
-  const std::vector<repo::FeatureRef> all = server.ResolveService(options.service);
-  ConsistencyReport report;
-  report.service = options.service;
-  report.at = options.at;
-  // The service's features by feature view, in service order.
-  std::vector<std::string> views;
-  std::map<std::string, std::vector<repo::FeatureRef>> by_view;
-  for (const repo::FeatureRef& r : all) {
-    if (!repo.FindFeatureView(r.view)) {
-      report.skipped.push_back(r.view + ":" + r.feature);
-      continue;
+// Entities sampled from one feature view's source: its join keys as columns, n rows.
+struct Sample {
+  std::vector<std::string> keys;
+  std::map<std::string, Column> columns;
+  size_t n = 0;
+  // "key=value, …" of row i.
+  std::string Describe(size_t i) const {
+    std::string who;
+    for (size_t k = 0; k < keys.size(); ++k) {
+      who += (k ? ", " : "") + keys[k] + "=" + columns.at(keys[k]).Get(i).ToString();
     }
-    if (!by_view.count(r.view)) views.push_back(r.view);
-    by_view[r.view].push_back(r);
+    return who;
   }
-  const std::filesystem::path offline_root = offline::OfflineRoot(repo);
-  for (const std::string& name : views) {
-    const repo::FeatureViewDef& view = *repo.FindFeatureView(name);
-    const repo::SourceDef& src = *repo.FindSource(view.source);
-    const auto snapshot = offline::SourceLog(offline_root, src.name).Latest();
-    if (!snapshot) {
-      throw InputError(fmt::format("source '{}' has no data yet: run `sluice ingest {}` first",
-                                   src.name, src.name));
+};
+
+class Checker {
+ public:
+  Checker(const repo::RepoDefinition& repo, Store& store, const ConsistencyOptions& options,
+          ConsistencyReport& report)
+      : repo_(repo),
+        options_(options),
+        report_(report),
+        server_(repo, store),
+        on_demand_(repo),
+        offline_root_(offline::OfflineRoot(repo)) {}
+
+  // Compares `refs` (features of one feature view, or of on-demand views whose inputs read
+  // the keys of `sample_view`) on entities sampled from `sample_view`'s source.
+  void Compare(const std::vector<repo::FeatureRef>& refs, const repo::FeatureViewDef& sample_view) {
+    const repo::FeaturePlan plan = repo::PlanFeatures(repo_, refs);
+    const Sample sample = SampleEntities(sample_view);
+    report_.entities += sample.n;
+    if (sample.n == 0) return;
+    std::map<std::string, Column> offline;
+    for (const std::string& v : plan.views)
+      OfflineValues(*repo_.FindFeatureView(v), sample, offline);
+    on_demand_.Evaluate(plan, {}, sample.n, offline);
+    const OnlineResult online = server_.Get(plan, sample.columns, {}, options_.at, false);
+    for (size_t f = 0; f < plan.features.size(); ++f) {
+      const repo::FeatureRef& ref = plan.features[f];
+      const Column& want = offline.at(ref.view + "." + ref.feature);
+      for (size_t i = 0; i < sample.n; ++i) {
+        ++report_.compared;
+        const FeatureValue& got = online.values[f][i];
+        const Value expected = want.Get(i);
+        if (got.value == expected) continue;
+        ++report_.mismatches;
+        if (report_.examples.size() < 20) {
+          report_.examples.push_back({ref.view, ref.feature, sample.Describe(i),
+                                      got.value.ToString(), expected.ToString(),
+                                      std::string(StatusName(got.status))});
+        }
+      }
     }
-    const repo::CompiledView compiled = repo::CompileView(repo, view);
-    const std::vector<std::string>& keys = compiled.spec.join_keys;
-    // Every distinct key of the source, then a seeded sample of them.
-    offline::SegmentReader reader(offline::SourceLog(offline_root, src.name).dir(), *snapshot);
+  }
+
+ private:
+  // Every distinct key of the view's source, then a seeded sample of them.
+  Sample SampleEntities(const repo::FeatureViewDef& view) {
+    const repo::SourceDef& src = *repo_.FindSource(view.source);
+    offline::SegmentReader& reader = Reader(src);
+    Sample s;
+    s.keys = repo_.JoinKeys(view);
     std::map<std::string, std::vector<Value>> distinct;  // encoded key → key values
     for (uint32_t b = 0; b < reader.bucket_count(); ++b) {
-      const Batch rows = reader.Read(b, keys);
+      const Batch rows = reader.Read(b, s.keys);
       std::vector<const Column*> cols;
-      for (const std::string& k : keys) cols.push_back(&rows.Get(k));
+      for (const std::string& k : s.keys) cols.push_back(&rows.Get(k));
       std::string enc;
       for (size_t r = 0; r < rows.num_rows; ++r) {
         enc.clear();
@@ -67,48 +100,104 @@ ConsistencyReport CheckConsistency(const repo::RepoDefinition& repo, Store& stor
     }
     std::vector<const std::vector<Value>*> chosen;
     for (const auto& [enc, v] : distinct) chosen.push_back(&v);
-    std::mt19937_64 rng(options.seed);
+    std::mt19937_64 rng(options_.seed);
     std::shuffle(chosen.begin(), chosen.end(), rng);
-    if (chosen.size() > options.sample) chosen.resize(options.sample);
-    const size_t n = chosen.size();
-    report.entities += n;
-    if (n == 0) continue;
-    // The sampled entities as columns, at time `at`.
-    std::map<std::string, Column> entity_cols;
-    for (size_t k = 0; k < keys.size(); ++k) {
+    if (chosen.size() > options_.sample) chosen.resize(options_.sample);
+    s.n = chosen.size();
+    for (size_t k = 0; k < s.keys.size() && s.n > 0; ++k) {
       Column c((*chosen[0])[k].type);
       for (const auto* v : chosen) c.Append((*v)[k]);
-      entity_cols.emplace(keys[k], std::move(c));
+      s.columns.emplace(s.keys[k], std::move(c));
     }
+    return s;
+  }
+
+  // The offline engine's values of every feature of `view` for the sample at `at`.
+  void OfflineValues(const repo::FeatureViewDef& view, const Sample& sample,
+                     std::map<std::string, Column>& out) {
+    const repo::CompiledView compiled = repo::CompileView(repo_, view);
     Column ts(DataType::kTimestamp);
-    for (size_t i = 0; i < n; ++i) ts.Append(Value::Timestamp(options.at));
+    for (size_t i = 0; i < sample.n; ++i) ts.Append(Value::Timestamp(options_.at));
     engine::EntityRows rows;
     rows.ts = &ts;
-    for (const std::string& k : keys) rows.keys.push_back(&entity_cols.at(k));
-    const std::vector<Column> offline =
-        engine::ComputeLastValues(compiled.spec, reader, rows);
-    const OnlineResult online = server.Get(by_view.at(name), entity_cols, {}, options.at, false);
-    for (size_t f = 0; f < online.feature_names.size(); ++f) {
-      const std::string& feature = by_view.at(name)[f].feature;
-      size_t index = 0;
-      while (view.features[index].name != feature) ++index;
-      const Column& want = offline[compiled.column_of[index]];
-      for (size_t i = 0; i < n; ++i) {
-        ++report.compared;
-        const FeatureValue& got = online.values[f][i];
-        const Value expected = want.Get(i);
-        if (got.value == expected) continue;
-        ++report.mismatches;
-        if (report.examples.size() < 20) {
-          std::string who;
-          for (size_t k = 0; k < keys.size(); ++k) {
-            who += (k ? ", " : "") + keys[k] + "=" + (*chosen[i])[k].ToString();
-          }
-          report.examples.push_back({name, feature, who, got.value.ToString(),
-                                     expected.ToString(), std::string(StatusName(got.status))});
-        }
-      }
+    for (const std::string& k : compiled.spec.join_keys) rows.keys.push_back(&sample.columns.at(k));
+    std::vector<Column> cols =
+        engine::ComputeLastValues(compiled.spec, Reader(*repo_.FindSource(view.source)), rows);
+    for (size_t f = 0; f < view.features.size(); ++f) {
+      out[view.name + "." + view.features[f].name] = std::move(cols[compiled.column_of[f]]);
     }
+  }
+
+  offline::SegmentReader& Reader(const repo::SourceDef& src) {
+    auto it = readers_.find(src.name);
+    if (it != readers_.end()) return *it->second;
+    const auto snapshot = offline::SourceLog(offline_root_, src.name).Latest();
+    if (!snapshot) {
+      throw InputError(fmt::format("source '{}' has no data yet: run `sluice ingest {}` first",
+                                   src.name, src.name));
+    }
+    auto reader = std::make_unique<offline::SegmentReader>(
+        offline::SourceLog(offline_root_, src.name).dir(), *snapshot);
+    return *readers_.emplace(src.name, std::move(reader)).first->second;
+  }
+
+  const repo::RepoDefinition& repo_;
+  const ConsistencyOptions& options_;
+  ConsistencyReport& report_;
+  const FeatureServer server_;
+  const repo::OnDemandFeatures on_demand_;
+  const std::filesystem::path offline_root_;
+  std::map<std::string, std::unique_ptr<offline::SegmentReader>> readers_;
+};
+
+// A feature view among `views` whose join keys are all of `keys` (entities sampled from its
+// source carry every key the on-demand inputs need), or nullptr.
+const repo::FeatureViewDef* ViewWithKeys(const repo::RepoDefinition& repo,
+                                         const std::vector<std::string>& views,
+                                         const std::vector<Field>& keys) {
+  for (const std::string& v : views) {
+    const repo::FeatureViewDef* fv = repo.FindFeatureView(v);
+    const std::vector<std::string> own = repo.JoinKeys(*fv);
+    const bool all = std::all_of(keys.begin(), keys.end(), [&](const Field& k) {
+      return std::find(own.begin(), own.end(), k.name) != own.end();
+    });
+    if (all) return fv;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+ConsistencyReport CheckConsistency(const repo::RepoDefinition& repo, Store& store,
+                                   const ConsistencyOptions& options) {
+  const std::vector<repo::FeatureRef> all = repo::ResolveService(repo, options.service);
+  ConsistencyReport report;
+  report.service = options.service;
+  report.at = options.at;
+  // The service's features grouped by view, in service order.
+  std::vector<std::string> views;
+  std::map<std::string, std::vector<repo::FeatureRef>> by_view;
+  for (const repo::FeatureRef& r : all) {
+    if (!by_view.count(r.view)) views.push_back(r.view);
+    by_view[r.view].push_back(r);
+  }
+  Checker checker(repo, store, options, report);
+  for (const std::string& name : views) {
+    const std::vector<repo::FeatureRef>& refs = by_view.at(name);
+    if (const repo::FeatureViewDef* fv = repo.FindFeatureView(name)) {
+      checker.Compare(refs, *fv);
+      continue;
+    }
+    // An on-demand view: comparable when it needs no request data and one of its input
+    // views carries every entity key it needs.
+    const repo::FeaturePlan plan = repo::PlanFeatures(repo, refs);
+    const repo::FeatureViewDef* sample_view =
+        plan.request_fields.empty() ? ViewWithKeys(repo, plan.views, plan.entity_keys) : nullptr;
+    if (sample_view == nullptr) {
+      for (const repo::FeatureRef& r : refs) report.skipped.push_back(r.view + ":" + r.feature);
+      continue;
+    }
+    checker.Compare(refs, *sample_view);
   }
   return report;
 }

@@ -1,5 +1,7 @@
 // `sluice consistency-check`: samples entities and compares the online store's values with
-// the offline engine's values for (entity, t) (SPEC §6: the mismatch rate must be 0).
+// the offline engine's values for (entity, t) (SPEC §6: the mismatch rate must be 0). On-demand
+// features are compared too, computed on both sides by repo::OnDemandFeatures from their
+// inputs, when they need no request data.
 #pragma once
 
 #include <string>
@@ -26,11 +28,13 @@ struct Mismatch {
 struct ConsistencyReport {
   std::string service;
   Micros at = 0;
-  size_t entities = 0;  // sampled (entity, view) pairs
+  size_t entities = 0;  // sampled (entity, view) pairs; an on-demand view counts as a view
   size_t compared = 0;  // feature values compared
   size_t mismatches = 0;
   std::vector<Mismatch> examples;  // the first 20
-  std::vector<std::string> skipped;  // on-demand features (computed from request data)
+  // On-demand features not compared: their views need request data (which only a request
+  // carries), or no input view's source carries every entity key they need.
+  std::vector<std::string> skipped;
 };
 
 // Throws InputError for an unknown service or a source without data.

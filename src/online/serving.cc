@@ -1,13 +1,13 @@
 #include "online/serving.h"
 
-#include <algorithm>
-#include <cmath>
-#include <iterator>
-#include <functional>
-#include <set>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <iterator>
+#include <set>
 
 #include "common/key.h"
 #include "common/text.h"
@@ -18,43 +18,19 @@
 namespace sluice::online {
 
 struct FeatureServer::Impl {
+  explicit Impl(const repo::RepoDefinition& defs) : on_demand(defs) {}
   std::map<std::string, std::unique_ptr<OnlineView>> views;  // by feature view name
-  // On-demand features compiled against (request fields + "input.feature" columns).
-  std::map<std::string, std::vector<expr::Expression>> odv_exprs;
+  repo::OnDemandFeatures on_demand;
   std::map<std::string, FeaturePlan> services;  // by service name
 };
 
-namespace {
-
-std::string Suggest(const std::string& name, const std::vector<std::string>& names,
-                    const char* kind) {
-  const std::string near = ClosestName(name, names);
-  return near.empty() ? fmt::format(" ({}: {})", kind, fmt::join(names, ", "))
-                      : "; did you mean '" + near + "'?";
-}
-
-}  // namespace
-
 FeatureServer::FeatureServer(repo::RepoDefinition defs, Store& store)
-    : defs_(std::move(defs)), store_(store), impl_(std::make_unique<Impl>()) {
+    : defs_(std::move(defs)), store_(store), impl_(std::make_unique<Impl>(defs_)) {
   for (const auto& fv : defs_.feature_views) {
     impl_->views.emplace(fv.name, std::make_unique<OnlineView>(defs_, fv));
   }
-  for (const auto& odv : defs_.on_demand_views) {
-    Schema schema = odv.request;
-    for (const std::string& in : odv.inputs) {
-      const auto* fv = defs_.FindFeatureView(in);
-      const auto* ov = defs_.FindOnDemandView(in);
-      const auto& feats = fv ? fv->features : ov->features;
-      for (const auto& f : feats) schema.push_back({in + "." + f.name, f.type});
-    }
-    auto& exprs = impl_->odv_exprs[odv.name];
-    for (const auto& f : odv.features) {
-      exprs.push_back(expr::Expression::Compile(f.expr, schema, {f.loc.file, f.loc.line}));
-    }
-  }
   for (const auto& svc : defs_.feature_services) {
-    impl_->services.emplace(svc.name, Plan(defs_.ServiceFeatures(svc)));
+    impl_->services.emplace(svc.name, repo::PlanFeatures(defs_, defs_.ServiceFeatures(svc)));
   }
 }
 
@@ -62,12 +38,7 @@ FeatureServer::~FeatureServer() = default;
 
 const FeaturePlan& FeatureServer::ServicePlan(const std::string& name) const {
   auto it = impl_->services.find(name);
-  if (it == impl_->services.end()) {
-    std::vector<std::string> names;
-    for (const auto& s : defs_.feature_services) names.push_back(s.name);
-    throw InputError(fmt::format("unknown feature service '{}'{}", name,
-                                 Suggest(name, names, "services")));
-  }
+  if (it == impl_->services.end()) repo::ResolveService(defs_, name);  // throws: unknown
   return it->second;
 }
 
@@ -77,77 +48,19 @@ std::vector<repo::FeatureRef> FeatureServer::ResolveService(const std::string& n
 
 std::vector<repo::FeatureRef> FeatureServer::ResolveFeatures(
     const std::vector<std::string>& refs) const {
-  std::vector<std::string> views;
-  for (const auto& v : defs_.feature_views) views.push_back(v.name);
-  for (const auto& v : defs_.on_demand_views) views.push_back(v.name);
-  std::vector<repo::FeatureRef> out;
-  for (const std::string& ref : refs) {
-    const size_t colon = ref.find(':');
-    const std::string view = ref.substr(0, colon);
-    if (!defs_.FindFeatureView(view) && !defs_.FindOnDemandView(view)) {
-      throw InputError(fmt::format("unknown feature view '{}' in '{}'{}", view, ref,
-                                   Suggest(view, views, "views")));
-    }
-    const std::vector<std::string> names = defs_.FeatureNames(view);
-    if (colon == std::string::npos) {
-      for (const std::string& f : names) out.push_back({view, f});
-      continue;
-    }
-    const std::string feature = ref.substr(colon + 1);
-    if (std::find(names.begin(), names.end(), feature) == names.end()) {
-      throw InputError(fmt::format("unknown feature '{}' of view '{}'{}", feature, view,
-                                   Suggest(feature, names, "features")));
-    }
-    out.push_back({view, feature});
-  }
-  return out;
+  return repo::ResolveFeatureRefs(defs_, refs);
 }
-
-namespace {
-
-// Feature views and on-demand views needed by `features`, on-demand ones in dependency order.
-void Needed(const repo::RepoDefinition& d, const std::vector<repo::FeatureRef>& features,
-            std::vector<std::string>& fvs, std::vector<std::string>& odvs) {
-  std::set<std::string> seen;
-  std::function<void(const std::string&)> visit = [&](const std::string& v) {
-    if (!seen.insert(v).second) return;
-    if (const auto* odv = d.FindOnDemandView(v)) {
-      for (const std::string& in : odv->inputs) visit(in);
-      odvs.push_back(v);
-    } else {
-      fvs.push_back(v);
-    }
-  };
-  for (const auto& r : features) visit(r.view);
-}
-
-}  // namespace
 
 FeaturePlan FeatureServer::Plan(std::vector<repo::FeatureRef> features) const {
-  FeaturePlan plan;
-  plan.features = std::move(features);
-  Needed(defs_, plan.features, plan.views, plan.on_demand_views);
-  for (const std::string& v : plan.views) {
-    const auto* fv = defs_.FindFeatureView(v);
-    const auto* src = defs_.FindSource(fv->source);
-    for (const std::string& k : defs_.JoinKeys(*fv)) {
-      if (FindField(plan.entity_keys, k) >= 0) continue;
-      plan.entity_keys.push_back({k, src->schema[FindField(src->schema, k)].type});
-    }
-  }
-  for (const std::string& v : plan.on_demand_views) {
-    for (const Field& f : defs_.FindOnDemandView(v)->request) {
-      if (FindField(plan.request_fields, f.name) < 0) plan.request_fields.push_back(f);
-    }
-  }
-  return plan;
+  return repo::PlanFeatures(defs_, std::move(features));
 }
 
 std::vector<Field> FeatureServer::EntityKeys(const std::vector<repo::FeatureRef>& features) const {
   return Plan(features).entity_keys;
 }
 
-std::vector<Field> FeatureServer::RequestFields(const std::vector<repo::FeatureRef>& features) const {
+std::vector<Field> FeatureServer::RequestFields(
+    const std::vector<repo::FeatureRef>& features) const {
   return Plan(features).request_fields;
 }
 
@@ -173,8 +86,8 @@ OnlineResult FeatureServer::Get(const FeaturePlan& plan,
     for (const Field& f : need) {
       auto it = given.find(f.name);
       if (it == given.end()) {
-        throw InputError(fmt::format("missing {} '{}' ({} {})", kind, f.name,
-                                     TypeName(f.type), "expected"));
+        throw InputError(
+            fmt::format("missing {} '{}' ({} {})", kind, f.name, TypeName(f.type), "expected"));
       }
       if (it->second.type != f.type) {
         throw InputError(fmt::format("{} '{}' must be {}, not {}", kind, f.name, TypeName(f.type),
@@ -224,34 +137,32 @@ OnlineResult FeatureServer::Get(const FeaturePlan& plan,
     }
     view.Read(records, now, read);
     const auto& feats = view.def().features;
-    for (size_t f = 0; f < feats.size(); ++f) values[fvs[v] + "." + feats[f].name] = std::move(read[f]);
+    for (size_t f = 0; f < feats.size(); ++f)
+      values[fvs[v] + "." + feats[f].name] = std::move(read[f]);
   }
-  for (const std::string& name : odvs) {
-    const repo::OnDemandViewDef& odv = *defs_.FindOnDemandView(name);
-    Batch input;
-    input.num_rows = n;
-    for (const Field& f : odv.request) input.AddColumn(f.name, request.at(f.name));
-    for (const std::string& in : odv.inputs) {
-      for (const std::string& f : defs_.FeatureNames(in)) {
-        const std::vector<FeatureValue>& vals = values.at(in + "." + f);
-        Column c(DataType::kInt64);
+  if (!odvs.empty() && n > 0) {
+    // On-demand features (repo/feature_plan.h) over the feature values as columns.
+    std::map<std::string, Column> columns;
+    for (const auto& [name, vals] : values) {
+      Column c(vals[0].value.type);
+      for (const FeatureValue& v : vals) c.Append(v.value);
+      columns.emplace(name, std::move(c));
+    }
+    impl_->on_demand.Evaluate(plan, request, n, columns);
+    for (const std::string& name : odvs) {
+      for (const std::string& f : defs_.FeatureNames(name)) {
+        const Column& col = columns.at(name + "." + f);
+        std::vector<FeatureValue>& out = values[name + "." + f];
+        out.resize(n);
         for (size_t r = 0; r < n; ++r) {
-          if (r == 0) c = Column(vals[0].value.type);
-          c.Append(vals[r].value);
+          out[r].value = col.Get(r);
+          out[r].status = out[r].value.is_null ? Status::kNullValue : Status::kPresent;
         }
-        input.AddColumn(in + "." + f, std::move(c));
       }
     }
-    const auto& exprs = impl_->odv_exprs.at(name);
-    for (size_t f = 0; f < odv.features.size(); ++f) {
-      std::vector<FeatureValue>& out = values[name + "." + odv.features[f].name];
-      out.resize(n);
-      if (n == 0) continue;
-      const Column col = exprs[f].Evaluate(input);
-      for (size_t r = 0; r < n; ++r) {
-        out[r].value = col.Get(r);
-        out[r].status = out[r].value.is_null ? Status::kNullValue : Status::kPresent;
-      }
+  } else {
+    for (const std::string& name : odvs) {
+      for (const std::string& f : defs_.FeatureNames(name)) values[name + "." + f];
     }
   }
   OnlineResult result;
@@ -300,11 +211,21 @@ void AppendValue(const Value& v, std::string& out) {
     return;
   }
   switch (v.type) {
-    case DataType::kInt64: fmt::format_to(std::back_inserter(out), "{}", v.i); return;
-    case DataType::kFloat64: AppendDouble(v.d, out); return;
-    case DataType::kBool: out += v.i != 0 ? "true" : "false"; return;
-    case DataType::kString: AppendJsonString(v.s, out); return;
-    case DataType::kTimestamp: AppendJsonString(FormatTimestamp(v.i), out); return;
+    case DataType::kInt64:
+      fmt::format_to(std::back_inserter(out), "{}", v.i);
+      return;
+    case DataType::kFloat64:
+      AppendDouble(v.d, out);
+      return;
+    case DataType::kBool:
+      out += v.i != 0 ? "true" : "false";
+      return;
+    case DataType::kString:
+      AppendJsonString(v.s, out);
+      return;
+    case DataType::kTimestamp:
+      AppendJsonString(FormatTimestamp(v.i), out);
+      return;
     case DataType::kFloat64List:
       out += '[';
       for (size_t i = 0; i < v.list.size(); ++i) {

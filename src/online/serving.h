@@ -11,23 +11,18 @@
 #include "online/online_view.h"
 #include "online/store.h"
 #include "repo/definitions.h"
+#include "repo/feature_plan.h"
 
 namespace sluice::online {
 
 struct OnlineResult {
-  std::vector<std::string> feature_names;        // "view__feature" or "feature"
+  std::vector<std::string> feature_names;         // "view__feature" or "feature"
   std::vector<std::vector<FeatureValue>> values;  // [feature][entity row]
   size_t rows = 0;
 };
 
-// What a list of features needs, worked out once per list (each service's at start-up).
-struct FeaturePlan {
-  std::vector<repo::FeatureRef> features;
-  std::vector<std::string> views;            // feature views read from the store
-  std::vector<std::string> on_demand_views;  // in dependency order
-  std::vector<Field> entity_keys;            // join keys with their types, first-use order
-  std::vector<Field> request_fields;         // request data the on-demand views need
-};
+// What a list of features needs (repo/feature_plan.h); each service's is built at start-up.
+using repo::FeaturePlan;
 
 class FeatureServer {
  public:
