@@ -29,7 +29,7 @@
 #include "bench_util.h"
 #include "io/duckdb.h"
 #include "quality/profile.h"
-#include "quality/sketch.h"
+#include "sketch/sketch.h"
 
 #include <xxhash.h>
 
@@ -136,32 +136,32 @@ void TimeSketches(long rows) {
     });
   }
   time("Moments (amount)", [&] {
-    sluice::quality::Moments m;
+    sluice::sketch::Moments m;
     for (const Batch& b : batches)
       for (double x : b.Get("amount").f64) m.Update(x);
   });
   time("KllSketch (amount)", [&] {
-    sluice::quality::KllSketch k;
+    sluice::sketch::KllSketch k;
     for (const Batch& b : batches)
       for (double x : b.Get("amount").f64) k.Update(x);
   });
   time("KllSketch (id, ascending)", [&] {
-    sluice::quality::KllSketch k;
+    sluice::sketch::KllSketch k;
     for (const Batch& b : batches)
       for (int64_t x : b.Get("id").i64) k.Update(static_cast<double>(x));
   });
   time("HyperLogLog (id)", [&] {
-    sluice::quality::HyperLogLog h;
+    sluice::sketch::HyperLogLog h;
     for (const Batch& b : batches)
       for (const int64_t& x : b.Get("id").i64) h.Add(XXH3_64bits_withSeed(&x, 8, 4));
   });
   time("TopK (category, 20 values)", [&] {
-    sluice::quality::TopK t;
+    sluice::sketch::TopK t;
     for (const Batch& b : batches)
       for (const std::string& s : b.Get("category").str) t.Update(s);
   });
   time("TopK::UpdateBatch (category)", [&] {
-    sluice::quality::TopK t;
+    sluice::sketch::TopK t;
     std::vector<std::string_view> views;
     for (const Batch& b : batches) {
       views.assign(b.Get("category").str.begin(), b.Get("category").str.end());
@@ -169,7 +169,7 @@ void TimeSketches(long rows) {
     }
   });
   time("TopK (id, all distinct)", [&] {
-    sluice::quality::TopK t;
+    sluice::sketch::TopK t;
     for (const Batch& b : batches)
       for (int64_t x : b.Get("id").i64) t.Update(std::to_string(x));
   });

@@ -7,7 +7,7 @@
 
 #include "common/bytes.h"
 #include "common/hash.h"
-#include "quality/sketch.h"
+#include "sketch/sketch.h"
 #include "sluice/error.h"
 
 namespace sluice::engine {
@@ -193,53 +193,32 @@ class Mean final : public Impl<MeanState> {
   }
 };
 
-// ---- variance / stddev (sample): Welford updates, Chan et al. merges ----
+// ---- variance / stddev (sample): sketch::Welford ----
 
-struct MomentsState {
-  int64_t n = 0;
-  double mean = 0, m2 = 0;
-};
+// The state is sketch::Welford (count, mean, m2: the same bytes as before it was shared).
+using MomentsState = sketch::Welford;
 
 class Moments final : public Impl<MomentsState> {
  public:
-  explicit Moments(bool stddev) : Impl(stddev ? "stddev" : "variance", DataType::kFloat64),
-                                  stddev_(stddev) {}
+  explicit Moments(bool stddev)
+      : Impl(stddev ? "stddev" : "variance", DataType::kFloat64), stddev_(stddev) {}
   void Update(char* s, const Column& in, size_t row) const override {
-    MomentsState& st = As(s);
-    const double x = AsDouble(in, row);
-    ++st.n;
-    const double d = x - st.mean;
-    st.mean += d / static_cast<double>(st.n);
-    st.m2 += d * (x - st.mean);
+    As(s).Add(AsDouble(in, row));
   }
-  void Merge(char* into, const char* later) const override {
-    MomentsState& a = As(into);
-    const MomentsState& b = As(later);
-    if (b.n == 0) return;
-    if (a.n == 0) {
-      a = b;
-      return;
-    }
-    const double na = static_cast<double>(a.n), nb = static_cast<double>(b.n);
-    const double n = na + nb;
-    const double d = b.mean - a.mean;
-    a.mean += d * nb / n;
-    a.m2 += b.m2 + d * d * na * nb / n;
-    a.n += b.n;
-  }
+  void Merge(char* into, const char* later) const override { As(into).Merge(As(later)); }
   void Finalize(const char* s, Column& out, size_t row) const override {
     const MomentsState& st = As(s);
-    if (st.n < 2) return;  // as in PostgreSQL: a single value has no sample variance
-    const double var = std::max(0.0, st.m2) / static_cast<double>(st.n - 1);
+    if (st.count < 2) return;  // as in PostgreSQL: a single value has no sample variance
+    const double var = st.SampleVariance();
     SetFloat(out, row, stddev_ ? std::sqrt(var) : var);
   }
   void Serialize(const char* s, std::string& out) const override {
-    Put(out, As(s).n);
+    Put(out, As(s).count);
     Put(out, As(s).mean);
     Put(out, As(s).m2);
   }
   void Deserialize(std::string_view& in, char* s) const override {
-    As(s).n = Take<int64_t>(in);
+    As(s).count = Take<int64_t>(in);
     As(s).mean = Take<double>(in);
     As(s).m2 = Take<double>(in);
   }
@@ -261,33 +240,45 @@ struct HeldState {
 void HoldFrom(HeldState& st, const Column& in, size_t row) {
   st.has = true;
   switch (in.type) {
-    case DataType::kFloat64: st.d = in.f64[row]; break;
-    case DataType::kString: st.s = in.str[row]; break;
-    case DataType::kFloat64List: st.list = in.list[row]; break;
-    default: st.i = in.i64[row]; break;
+    case DataType::kFloat64:
+      st.d = in.f64[row];
+      break;
+    case DataType::kString:
+      st.s = in.str[row];
+      break;
+    case DataType::kFloat64List:
+      st.list = in.list[row];
+      break;
+    default:
+      st.i = in.i64[row];
+      break;
   }
 }
 
 // -1, 0, 1: the held value against row `row` of `in` (same type; not lists).
 int CompareHeld(const HeldState& st, const Column& in, size_t row) {
   switch (in.type) {
-    case DataType::kFloat64: return st.d < in.f64[row] ? -1 : st.d > in.f64[row] ? 1 : 0;
+    case DataType::kFloat64:
+      return st.d < in.f64[row] ? -1 : st.d > in.f64[row] ? 1 : 0;
     case DataType::kString: {
       const int c = st.s.compare(in.str[row]);
       return c < 0 ? -1 : c > 0 ? 1 : 0;
     }
-    default: return st.i < in.i64[row] ? -1 : st.i > in.i64[row] ? 1 : 0;
+    default:
+      return st.i < in.i64[row] ? -1 : st.i > in.i64[row] ? 1 : 0;
   }
 }
 
 int CompareHeld(const HeldState& a, const HeldState& b, DataType t) {
   switch (t) {
-    case DataType::kFloat64: return a.d < b.d ? -1 : a.d > b.d ? 1 : 0;
+    case DataType::kFloat64:
+      return a.d < b.d ? -1 : a.d > b.d ? 1 : 0;
     case DataType::kString: {
       const int c = a.s.compare(b.s);
       return c < 0 ? -1 : c > 0 ? 1 : 0;
     }
-    default: return a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
+    default:
+      return a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
   }
 }
 
@@ -295,8 +286,13 @@ class Held final : public Impl<HeldState> {
  public:
   enum Kind { kMin, kMax, kLast, kFirst };
   Held(Kind kind, DataType type)
-      : Impl(kind == kMin ? "min" : kind == kMax ? "max" : kind == kLast ? "last" : "first", type),
-        kind_(kind), type_(type) {}
+      : Impl(kind == kMin    ? "min"
+             : kind == kMax  ? "max"
+             : kind == kLast ? "last"
+                             : "first",
+             type),
+        kind_(kind),
+        type_(type) {}
   void Update(char* s, const Column& in, size_t row) const override {
     HeldState& st = As(s);
     switch (kind_) {
@@ -306,7 +302,9 @@ class Held final : public Impl<HeldState> {
       case kMax:
         if (!st.has || CompareHeld(st, in, row) < 0) HoldFrom(st, in, row);
         break;
-      case kLast: HoldFrom(st, in, row); break;
+      case kLast:
+        HoldFrom(st, in, row);
+        break;
       case kFirst:
         if (!st.has) HoldFrom(st, in, row);
         break;
@@ -319,10 +317,18 @@ class Held final : public Impl<HeldState> {
     bool take = !a.has;
     if (a.has) {
       switch (kind_) {
-        case kMin: take = CompareHeld(a, b, type_) > 0; break;
-        case kMax: take = CompareHeld(a, b, type_) < 0; break;
-        case kLast: take = true; break;
-        case kFirst: take = false; break;
+        case kMin:
+          take = CompareHeld(a, b, type_) > 0;
+          break;
+        case kMax:
+          take = CompareHeld(a, b, type_) < 0;
+          break;
+        case kLast:
+          take = true;
+          break;
+        case kFirst:
+          take = false;
+          break;
       }
     }
     if (take) a = b;
@@ -332,10 +338,18 @@ class Held final : public Impl<HeldState> {
     if (!st.has) return;
     out.valid[row] = 1;
     switch (type_) {
-      case DataType::kFloat64: out.f64[row] = st.d; break;
-      case DataType::kString: out.str[row] = st.s; break;
-      case DataType::kFloat64List: out.list[row] = st.list; break;
-      default: out.i64[row] = st.i; break;
+      case DataType::kFloat64:
+        out.f64[row] = st.d;
+        break;
+      case DataType::kString:
+        out.str[row] = st.s;
+        break;
+      case DataType::kFloat64List:
+        out.list[row] = st.list;
+        break;
+      default:
+        out.i64[row] = st.i;
+        break;
     }
   }
   void Serialize(const char* s, std::string& out) const override {
@@ -343,7 +357,9 @@ class Held final : public Impl<HeldState> {
     Put<uint8_t>(out, st.has);
     if (!st.has) return;
     switch (type_) {
-      case DataType::kFloat64: Put(out, st.d); break;
+      case DataType::kFloat64:
+        Put(out, st.d);
+        break;
       case DataType::kString:
         Put(out, static_cast<uint32_t>(st.s.size()));
         out += st.s;
@@ -352,7 +368,9 @@ class Held final : public Impl<HeldState> {
         Put(out, static_cast<uint32_t>(st.list.size()));
         for (double v : st.list) Put(out, v);
         break;
-      default: Put(out, st.i); break;
+      default:
+        Put(out, st.i);
+        break;
     }
   }
   void Deserialize(std::string_view& in, char* s) const override {
@@ -360,15 +378,21 @@ class Held final : public Impl<HeldState> {
     st.has = Take<uint8_t>(in) != 0;
     if (!st.has) return;
     switch (type_) {
-      case DataType::kFloat64: st.d = Take<double>(in); break;
-      case DataType::kString: st.s = std::string(TakeBytes(in, Take<uint32_t>(in))); break;
+      case DataType::kFloat64:
+        st.d = Take<double>(in);
+        break;
+      case DataType::kString:
+        st.s = std::string(TakeBytes(in, Take<uint32_t>(in)));
+        break;
       case DataType::kFloat64List: {
         const uint32_t n = Take<uint32_t>(in);
         st.list.resize(n);
         for (uint32_t k = 0; k < n; ++k) st.list[k] = Take<double>(in);
         break;
       }
-      default: st.i = Take<int64_t>(in); break;
+      default:
+        st.i = Take<int64_t>(in);
+        break;
     }
   }
 
@@ -379,7 +403,7 @@ class Held final : public Impl<HeldState> {
 
 // ---- approx_count_distinct: HyperLogLog with an exact sparse start ----
 //
-// Values are hashed with XXH64 over a type tag and their bytes into a quality::HyperLogLog
+// Values are hashed with XXH64 over a type tag and their bytes into a sketch::HyperLogLog
 // (exact up to 256 distinct hashes, then 4096 registers; its encoding is the tile state).
 // Merging is a union (sparse) or a register-wise max (dense), so it is order-independent and
 // exact across tiles.
@@ -413,7 +437,7 @@ uint64_t HashValue(const Column& in, size_t row) {
   }
 }
 
-class ApproxCountDistinct final : public Impl<quality::HyperLogLog> {
+class ApproxCountDistinct final : public Impl<sketch::HyperLogLog> {
  public:
   ApproxCountDistinct() : Impl("approx_count_distinct", DataType::kInt64) {}
   void Update(char* s, const Column& in, size_t row) const override {
@@ -421,14 +445,14 @@ class ApproxCountDistinct final : public Impl<quality::HyperLogLog> {
   }
   void Merge(char* into, const char* later) const override { As(into).Merge(As(later)); }
   void Finalize(const char* s, Column& out, size_t row) const override {
-    const quality::HyperLogLog& st = As(s);
+    const sketch::HyperLogLog& st = As(s);
     if (st.empty()) return;  // no rows: null
     out.valid[row] = 1;
     out.i64[row] = st.Estimate();
   }
   void Serialize(const char* s, std::string& out) const override { As(s).Serialize(out); }
   void Deserialize(std::string_view& in, char* s) const override {
-    As(s) = quality::HyperLogLog::Deserialize(in, kWhat);
+    As(s) = sketch::HyperLogLog::Deserialize(in, kWhat);
   }
 };
 

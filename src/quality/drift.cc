@@ -20,7 +20,7 @@ std::map<std::string, double> Categories(const ColumnProfile& c) {
   std::map<std::string, double> out;
   const double total = static_cast<double>(c.count - c.nulls);
   if (total <= 0) return out;
-  for (const TopK::Item& item : c.top.Items()) out[item.value] = item.count / total;
+  for (const sketch::TopK::Item& item : c.top.Items()) out[item.value] = item.count / total;
   return out;
 }
 
@@ -40,7 +40,7 @@ double Psi(const ColumnProfile& reference, const ColumnProfile& current) {
       const double e = reference.quantiles.Quantile(i / 10.0);
       if (edges.empty() || e > edges.back()) edges.push_back(e);
     }
-    auto fractions = [&](const KllSketch& s) {
+    auto fractions = [&](const sketch::KllSketch& s) {
       std::vector<double> out;
       double below = 0;
       for (double e : edges) {
@@ -72,7 +72,7 @@ double KolmogorovSmirnov(const ColumnProfile& reference, const ColumnProfile& cu
   if (reference.quantiles.empty() || current.quantiles.empty()) return 0;
   // The CDFs are step functions that jump only at retained items: the largest gap is at one.
   double d = 0;
-  for (const KllSketch* s : {&reference.quantiles, &current.quantiles}) {
+  for (const sketch::KllSketch* s : {&reference.quantiles, &current.quantiles}) {
     for (const auto& [x, weight] : s->WeightedItems()) {
       d = std::max(d, std::abs(reference.quantiles.Rank(x) - current.quantiles.Rank(x)));
     }

@@ -199,10 +199,10 @@ Profile Profile::Deserialize(std::string_view in, const std::string& what) {
     c.type = static_cast<DataType>(type);
     c.count = TakeRaw<int64_t>(in, w);
     c.nulls = TakeRaw<int64_t>(in, w);
-    c.moments = Moments::Deserialize(in, w);
-    c.quantiles = KllSketch::Deserialize(in, w, format >= 2);
-    c.distinct = HyperLogLog::Deserialize(in, w);
-    c.top = TopK::Deserialize(in, w);
+    c.moments = sketch::Moments::Deserialize(in, w);
+    c.quantiles = sketch::KllSketch::Deserialize(in, w, format >= 2);
+    c.distinct = sketch::HyperLogLog::Deserialize(in, w);
+    c.top = sketch::TopK::Deserialize(in, w);
     p.columns_.push_back(std::move(c));
   }
   if (!in.empty()) throw InputError(fmt::format("{}: {} trailing bytes", what, in.size()));
@@ -241,7 +241,7 @@ nlohmann::json Profile::ToJson(size_t top_n) const {
     }
     if (c.categorical() && c.top.n() > 0 && top_n > 0) {
       nlohmann::json top = nlohmann::json::array();
-      for (const TopK::Item& item : c.top.Items(top_n)) {
+      for (const sketch::TopK::Item& item : c.top.Items(top_n)) {
         top.push_back({{"value", item.value}, {"count", item.count}});
       }
       j["top"] = top;

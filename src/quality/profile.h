@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "quality/sketch.h"
+#include "sketch/sketch.h"
 #include "sluice/column.h"
 
 namespace sluice::quality {
@@ -27,10 +27,10 @@ struct ColumnProfile {
   DataType type = DataType::kInt64;
   int64_t count = 0;  // rows, nulls included
   int64_t nulls = 0;
-  Moments moments;
-  KllSketch quantiles;
-  HyperLogLog distinct;
-  TopK top;
+  sketch::Moments moments;
+  sketch::KllSketch quantiles;
+  sketch::HyperLogLog distinct;
+  sketch::TopK top;
   bool numeric() const;  // has moments and quantiles
   bool categorical() const;  // has top values
 };

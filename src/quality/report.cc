@@ -297,7 +297,7 @@ std::string Px(double x) {
 // vertical offset `y`; returns its height.
 double Histogram(std::string& out, const ColumnProfile& col, double y) {
   auto it = std::back_inserter(out);
-  const KllSketch& k = col.quantiles;
+  const sketch::KllSketch& k = col.quantiles;
   const double lo = k.min(), hi = k.max();
   const auto n = static_cast<int64_t>(k.n());
   const double base = y + 16 + kBarArea;
@@ -362,9 +362,9 @@ double Histogram(std::string& out, const ColumnProfile& col, double y) {
 // height used.
 double TopBars(std::string& out, const ColumnProfile& col, double y) {
   auto it = std::back_inserter(out);
-  const std::vector<TopK::Item> items = col.top.Items(10);
+  const std::vector<sketch::TopK::Item> items = col.top.Items(10);
   uint64_t shown = 0, peak = 1;
-  for (const TopK::Item& item : items) {
+  for (const sketch::TopK::Item& item : items) {
     shown += item.count;
     peak = std::max(peak, item.count);
   }
@@ -373,7 +373,7 @@ double TopBars(std::string& out, const ColumnProfile& col, double y) {
                  col.top.exact() ? "" : " (counts are upper bounds)");
   constexpr double kLabel = 124, kBarMax = 176, kRow = 16;
   double row_y = y + 16;
-  for (const TopK::Item& item : items) {
+  for (const sketch::TopK::Item& item : items) {
     const double w =
         std::max(1.0, kBarMax * static_cast<double>(item.count) / static_cast<double>(peak));
     const bool empty = item.value.empty();
@@ -653,7 +653,7 @@ std::string HtmlReport(const std::string& title, const std::vector<CheckResult>&
   out +=
       "</main>\n<footer>sluice data quality report. Quantiles and histograms come from KLL "
       "sketches (exact up to 200 values per column, then within about 1% of rank); distinct "
-      "counts from HyperLogLog (exact up to 256, then about 1.6% error).</footer>\n"
+      "counts from sketch::HyperLogLog (exact up to 256, then about 1.6% error).</footer>\n"
       "</body>\n</html>\n";
   return out;
 }

@@ -450,7 +450,7 @@ std::vector<CheckResult> DeliveryCheck::Finish(const Profile& kept, History& his
         c.message = fmt::format("{} rows; not enough history ({} earlier deliveries, 2 needed)",
                                 kept.rows(), past.size());
       } else {
-        Moments m;
+        sketch::Moments m;
         for (int64_t r : past) m.Update(static_cast<double>(r));
         const double lo = m.mean - d.k * m.Stddev(), hi = m.mean + d.k * m.Stddev();
         ok = *c.observed >= lo && *c.observed <= hi;

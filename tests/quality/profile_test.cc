@@ -227,7 +227,7 @@ TEST(Profile, QuantilesOfFewValuesAreExact) {
   b.AddColumn("v", Ints({9, 1, 8, 2, 7, 3, 6, 4, 5}));
   Profile p(b.schema);
   p.Update(b);
-  const KllSketch& q = p.Find("v")->quantiles;
+  const sketch::KllSketch& q = p.Find("v")->quantiles;
   ASSERT_EQ(q.n(), 9u);
   EXPECT_EQ(q.Quantile(0), 1);
   EXPECT_EQ(q.Quantile(0.5), 5);

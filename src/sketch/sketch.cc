@@ -1,17 +1,17 @@
-#include "quality/sketch.h"
+#include "sketch/sketch.h"
+
+#include <xxhash.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
 
-#include <xxhash.h>
-
 #include "common/bytes.h"
 #include "common/hash.h"
 #include "sluice/error.h"
 
-namespace sluice::quality {
+namespace sluice::sketch {
 namespace {
 
 [[noreturn]] void Invalid(const char* what, const char* message) {
@@ -24,17 +24,9 @@ namespace {
 
 void Moments::Update(double x) {
   if (!std::isfinite(x)) return;
-  ++count;
-  if (count == 1) {
-    min = max = mean = x;
-    m2 = 0;
-    return;
-  }
-  min = std::min(min, x);
-  max = std::max(max, x);
-  const double delta = x - mean;
-  mean += delta / static_cast<double>(count);
-  m2 += delta * (x - mean);
+  min = count == 0 ? x : std::min(min, x);
+  max = count == 0 ? x : std::max(max, x);
+  Add(x);
 }
 
 void Moments::UpdateBatch(std::span<const double> xs) {
@@ -57,25 +49,12 @@ void Moments::UpdateBatch(std::span<const double> xs) {
 
 void Moments::Merge(const Moments& other) {
   if (other.count == 0) return;
-  if (count == 0) {
-    *this = other;
-    return;
-  }
-  const double na = static_cast<double>(count);
-  const double nb = static_cast<double>(other.count);
-  const double n = na + nb;
-  const double delta = other.mean - mean;
-  mean += delta * (nb / n);
-  m2 += other.m2 + delta * delta * (na * nb / n);
-  count += other.count;
-  min = std::min(min, other.min);
-  max = std::max(max, other.max);
+  min = count == 0 ? other.min : std::min(min, other.min);
+  max = count == 0 ? other.max : std::max(max, other.max);
+  Welford::Merge(other);
 }
 
-double Moments::Variance() const {
-  if (count < 2) return 0;
-  return std::max(0.0, m2 / static_cast<double>(count - 1));
-}
+double Moments::Variance() const { return count < 2 ? 0 : SampleVariance(); }
 
 double Moments::Stddev() const { return std::sqrt(Variance()); }
 
@@ -580,9 +559,7 @@ TopK::TopK(uint32_t capacity) : capacity_(std::max<uint32_t>(capacity, 1)) {
   table_.assign(size, kNoSlot);
 }
 
-uint64_t TopK::HashOf(std::string_view value) {
-  return XXH3_64bits(value.data(), value.size());
-}
+uint64_t TopK::HashOf(std::string_view value) { return XXH3_64bits(value.data(), value.size()); }
 
 size_t TopK::Probe(std::string_view value, uint64_t hash) const {
   const size_t mask = table_.size() - 1;
@@ -908,4 +885,4 @@ TopK TopK::Deserialize(std::string_view& in, const char* what) {
   return t;
 }
 
-}  // namespace sluice::quality
+}  // namespace sluice::sketch

@@ -7,6 +7,7 @@
 // Not thread-safe: one summary per thread, merged afterwards.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -14,16 +15,45 @@
 #include <utility>
 #include <vector>
 
-namespace sluice::quality {
+namespace sluice::sketch {
 
-// Count, min, max, mean and the sum of squared deviations (Welford; merged with Chan et al.'s
-// pairwise formula), over non-null finite values.
-struct Moments {
+// The running mean and sum of squared deviations of a sequence: Welford's update, merged with
+// Chan, Golub and LeVeque's pairwise formula. The one implementation of both, shared by the
+// engine's variance and stddev states and by profiles' Moments, so they round alike.
+struct Welford {
   int64_t count = 0;
-  double min = 0;   // meaningful when count > 0
-  double max = 0;
   double mean = 0;
-  double m2 = 0;    // sum of (x - mean)^2
+  double m2 = 0;  // sum of (x - mean)^2
+
+  void Add(double x) {
+    ++count;
+    const double d = x - mean;
+    mean += d / static_cast<double>(count);
+    m2 += d * (x - mean);
+  }
+  // this := the summary of this sequence followed by `b`'s.
+  void Merge(const Welford& b) {
+    if (b.count == 0) return;
+    if (count == 0) {
+      *this = b;
+      return;
+    }
+    const double na = static_cast<double>(count), nb = static_cast<double>(b.count);
+    const double n = na + nb;
+    const double d = b.mean - mean;
+    mean += d * nb / n;
+    m2 += b.m2 + d * d * na * nb / n;
+    count += b.count;
+  }
+  // The sample variance (n - 1 in the denominator); meaningful when count >= 2.
+  double SampleVariance() const { return std::max(0.0, m2) / static_cast<double>(count - 1); }
+};
+
+// Count, min, max, mean and the sum of squared deviations (Welford), over non-null finite
+// values.
+struct Moments : Welford {
+  double min = 0;  // meaningful when count > 0
+  double max = 0;
 
   void Update(double x);
   // The same as Update per value up to rounding: two passes over the batch (its mean, then
@@ -73,11 +103,11 @@ class KllSketch {
  private:
   void Compress();  // compacts until the retained items fit the total capacity
   void CompactLevel(size_t h);
-  void UpdateCapacities();         // after the number of levels changed
-  void Place(size_t h, double x);  // one item of weight 2^h, without compacting
+  void UpdateCapacities();                        // after the number of levels changed
+  void Place(size_t h, double x);                 // one item of weight 2^h, without compacting
   void PlaceWeighted(uint64_t weight, double x);  // x as items of weights summing to `weight`
-  void FlushBlock();               // the sampler's partial block as items of its weight
-  void Settle();                   // compacts, then deepens the sampler as the levels grew
+  void FlushBlock();  // the sampler's partial block as items of its weight
+  void Settle();      // compacts, then deepens the sampler as the levels grew
   uint16_t k_;
   uint64_t n_ = 0;
   double min_ = 0, max_ = 0;
@@ -111,7 +141,7 @@ class HyperLogLog {
 
  private:
   void Densify();
-  std::vector<uint64_t> sparse_;    // sorted distinct hashes while registers_ is empty
+  std::vector<uint64_t> sparse_;  // sorted distinct hashes while registers_ is empty
   std::vector<uint8_t> registers_;
 };
 
@@ -151,7 +181,7 @@ class TopK {
   bool EvictsBefore(uint32_t a, uint32_t b) const;
   void SiftDown(size_t pos);
   void SiftUp(size_t pos);
-  void Rebuild();  // table_, hashes_ and heap_ from items_
+  void Rebuild();                                  // table_, hashes_ and heap_ from items_
   static uint64_t HashOf(std::string_view value);  // XXH3
   // The table position holding `value`, or the empty position where it would go.
   size_t Probe(std::string_view value, uint64_t hash) const;
@@ -169,4 +199,4 @@ class TopK {
   std::vector<uint32_t> heap_pos_;  // slot -> position in heap_
 };
 
-}  // namespace sluice::quality
+}  // namespace sluice::sketch

@@ -1,4 +1,4 @@
-#include "quality/sketch.h"
+#include "sketch/sketch.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 
 #include "sluice/error.h"
 
-namespace sluice::quality {
+namespace sluice::sketch {
 namespace {
 
 constexpr const char* kWhat = "profile";
@@ -744,4 +744,4 @@ TEST(TopK, RoundTripsAndContinuesTheSame) {
 }
 
 }  // namespace
-}  // namespace sluice::quality
+}  // namespace sluice::sketch
