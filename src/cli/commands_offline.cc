@@ -111,7 +111,7 @@ void AddOfflineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
     action = [&g] {
       const repo::RepoDefinition repo = LoadApplied(g);
       if (!repo.FindSource(snapshots_args.source)) {
-        throw InputError("unknown source '" + snapshots_args.source + "' (run `sluice list`)");
+        throw NotFoundError("unknown source '" + snapshots_args.source + "' (run `sluice list`)");
       }
       offline::SourceLog log(offline::OfflineRoot(repo), snapshots_args.source);
       json j = json::array();

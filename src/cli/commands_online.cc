@@ -1,9 +1,12 @@
 // `sluice materialize`, `sluice get-online`.
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <map>
-
-#include <fmt/format.h>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -15,13 +18,9 @@
 #include "online/materialize.h"
 #include "online/serving.h"
 #include "online/store.h"
+#include "repo/feature_plan.h"
 #include "server/http.h"
 #include "server/server.h"
-
-#include <signal.h>
-#include <unistd.h>
-
-#include <thread>
 #include "sluice/error.h"
 
 namespace sluice::cli {
@@ -43,7 +42,7 @@ struct ConsistencyArgs {
 
 struct ServeArgs {
   std::string host = "0.0.0.0";
-  int port = -1;  // -1: server.port of sluice.yaml
+  int port = -1;    // -1: server.port of sluice.yaml
   int threads = 0;  // 0: ServeThreads(store)
 };
 
@@ -58,8 +57,8 @@ struct GetOnlineArgs {
 Micros ParseTimeOption(const std::string& text, const char* option) {
   const auto t = ParseTimestamp(text);
   if (!t) {
-    throw UsageError(fmt::format("{} '{}' is not a timestamp (write 2026-01-31T12:00:00Z)",
-                                 option, text));
+    throw UsageError(
+        fmt::format("{} '{}' is not a timestamp (write 2026-01-31T12:00:00Z)", option, text));
   }
   return *t;
 }
@@ -74,21 +73,24 @@ std::string Cell(const Value& v) { return v.ToString(); }
 
 // Runs materialize in the `sluice serve` that holds the store (POST /materialize), found
 // through the file it writes beside the store.
-std::vector<online::ViewMaterialized> MaterializeThroughServer(
-    const repo::RepoDefinition& repo, const online::MaterializeOptions& o,
-    const online::StoreBusyError& busy, std::string& store_name) {
+std::vector<online::ViewMaterialized> MaterializeThroughServer(const repo::RepoDefinition& repo,
+                                                               const online::MaterializeOptions& o,
+                                                               const online::StoreBusyError& busy,
+                                                               std::string& store_name) {
   const std::filesystem::path info_path = online::ServerInfoPath(repo);
   json info;
   try {
     info = json::parse(ReadFile(info_path));
   } catch (const std::exception&) {
-    throw InputError(fmt::format("{}, and no `sluice serve` is registered in {}: stop the "
-                                 "other process and run materialize again",
-                                 busy.what(), info_path.string()));
+    throw InputError(
+        fmt::format("{}, and no `sluice serve` is registered in {}: stop the "
+                    "other process and run materialize again",
+                    busy.what(), info_path.string()));
   }
   const int port = info.value("port", 0);
   {
-    std::fprintf(stderr, "materialize: the online store is held by `sluice serve` (pid %lld, "
+    std::fprintf(stderr,
+                 "materialize: the online store is held by `sluice serve` (pid %lld, "
                  "port %d); materializing through it\n",
                  static_cast<long long>(info.value("pid", 0)), port);
   }
@@ -96,18 +98,18 @@ std::vector<online::ViewMaterialized> MaterializeThroughServer(
   if (!o.views.empty()) body["views"] = o.views;
   if (o.until) body["until"] = FormatTimestamp(*o.until);
   const std::string& token = repo.config.server.auth_token;
-  const server::HttpResponse res = server::HttpPost(
-      "127.0.0.1", port, "/materialize", body.dump(), token.empty() ? "" : "Bearer " + token);
+  const server::HttpResponse res = server::HttpPost("127.0.0.1", port, "/materialize", body.dump(),
+                                                    token.empty() ? "" : "Bearer " + token);
   json out;
   try {
     out = json::parse(res.body);
   } catch (const std::exception&) {
-    throw InputError(fmt::format("sluice serve (port {}) answered {}: {}", port, res.status,
-                                 res.body));
+    throw InputError(
+        fmt::format("sluice serve (port {}) answered {}: {}", port, res.status, res.body));
   }
   if (res.status != 200) {
-    const std::string message = out.contains("error") ? out["error"].value("message", res.body)
-                                                      : res.body;
+    const std::string message =
+        out.contains("error") ? out["error"].value("message", res.body) : res.body;
     throw InputError(fmt::format("materialize through sluice serve (port {}): {}", port, message));
   }
   store_name = out.value("store", "") + fmt::format(" (through sluice serve on port {})", port);
@@ -190,9 +192,9 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
   });
 
   static ConsistencyArgs c;
-  CLI::App* cc = app.add_subcommand(
-      "consistency-check",
-      "Compare online values with the offline engine's for sampled entities (exit 1 on any mismatch)");
+  CLI::App* cc = app.add_subcommand("consistency-check",
+                                    "Compare online values with the offline engine's for sampled "
+                                    "entities (exit 1 on any mismatch)");
   cc->add_option("--service", c.service, "Feature service")->required();
   cc->add_option("--sample", c.sample, "Entities to sample per feature view")
       ->capture_default_str()
@@ -214,8 +216,11 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       if (g.json) {
         json examples = json::array();
         for (const auto& m : r.examples) {
-          examples.push_back({{"view", m.view}, {"feature", m.feature}, {"entity", m.entity},
-                              {"online", m.online}, {"offline", m.offline},
+          examples.push_back({{"view", m.view},
+                              {"feature", m.feature},
+                              {"entity", m.entity},
+                              {"online", m.online},
+                              {"offline", m.offline},
                               {"status", m.status}});
         }
         PrintJson({{"service", r.service},
@@ -251,12 +256,15 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
 
   static ServeArgs sv;
   CLI::App* serve = app.add_subcommand(
-      "serve", "Serve online features over HTTP (Feast's /get-online-features, /push; /health, /metrics)");
-  serve->add_option("--port", sv.port, "Port (default: server.port in sluice.yaml, 6566; 0: any free port)");
+      "serve",
+      "Serve online features over HTTP (Feast's /get-online-features, /push; /health, /metrics)");
+  serve->add_option("--port", sv.port,
+                    "Port (default: server.port in sluice.yaml, 6566; 0: any free port)");
   serve->add_option("--host", sv.host, "Address to listen on")->capture_default_str();
-  serve->add_option("--threads", sv.threads,
-                    "Event-loop threads (default: one per core; more for a Redis store, whose "
-                    "reads wait on the network)")
+  serve
+      ->add_option("--threads", sv.threads,
+                   "Event-loop threads (default: one per core; more for a Redis store, whose "
+                   "reads wait on the network)")
       ->check(CLI::Range(1, 4096));
   serve->callback([&g, &action] {
     action = [&g] {
@@ -293,9 +301,9 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
           WriteFileAtomic(info_path, json{{"pid", ::getpid()}, {"port", bound}}.dump());
         }
         if (g.json) {
-          std::printf("%s\n", json{{"host", sv.host}, {"port", bound}, {"store", store_name}}
-                                   .dump()
-                                   .c_str());
+          std::printf(
+              "%s\n",
+              json{{"host", sv.host}, {"port", bound}, {"store", store_name}}.dump().c_str());
         } else {
           std::printf("serving on http://%s:%d (online store: %s)\n", sv.host.c_str(), bound,
                       store_name.c_str());
@@ -330,11 +338,12 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
         throw UsageError("give exactly one of --service or --features");
       }
       const repo::RepoDefinition repo = LoadApplied(g);
-      std::unique_ptr<online::Store> store = online::OpenStore(repo, online::StoreMode::kRead);
-      const online::FeatureServer server(repo, *store);
-      const std::vector<repo::FeatureRef> features =
-          a.service.empty() ? server.ResolveFeatures(a.features) : server.ResolveService(a.service);
-      const std::vector<Field> keys = server.EntityKeys(features);
+      // Names and values are checked before the store is opened: bad input is exit 2 even
+      // when the store is unreachable (exit 4).
+      const repo::FeaturePlan plan =
+          repo::PlanFeatures(repo, a.service.empty() ? repo::ResolveFeatureRefs(repo, a.features)
+                                                     : repo::ResolveService(repo, a.service));
+      const std::vector<Field>& keys = plan.entity_keys;
       std::map<std::string, Column> entities;
       for (const Field& k : keys) entities.emplace(k.name, Column(k.type));
       for (const std::string& row : a.entities) {
@@ -359,7 +368,7 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
         }
       }
       std::map<std::string, Column> request;
-      for (const Field& f : server.RequestFields(features)) request.emplace(f.name, Column(f.type));
+      for (const Field& f : plan.request_fields) request.emplace(f.name, Column(f.type));
       for (const std::string& r : a.request) {
         const size_t eq = r.find('=');
         if (eq == std::string::npos) throw UsageError("--request '" + r + "': write field=value");
@@ -371,7 +380,9 @@ void AddOnlineCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
         it->second.Append(ParseValue(r.substr(eq + 1), it->second.type, "--request " + name));
       }
       const Micros at = a.at.empty() ? NowMicros() : ParseTimeOption(a.at, "--at");
-      const online::OnlineResult result = server.Get(features, entities, request, at, true);
+      std::unique_ptr<online::Store> store = online::OpenStore(repo, online::StoreMode::kRead);
+      const online::FeatureServer server(repo, *store);
+      const online::OnlineResult result = server.Get(plan, entities, request, at, true);
       if (g.json) {
         PrintJson(json::parse(online::FeastResponse(result, keys, entities)));
         return 0;

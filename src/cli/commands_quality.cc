@@ -83,7 +83,7 @@ struct QuarantineArgs {
 
 const repo::SourceDef& SourceOrThrow(const repo::RepoDefinition& repo, const std::string& name) {
   const repo::SourceDef* src = repo.FindSource(name);
-  if (!src) throw InputError("unknown source '" + name + "' (run `sluice list`)");
+  if (!src) throw NotFoundError("unknown source '" + name + "' (run `sluice list`)");
   return *src;
 }
 

@@ -1,5 +1,6 @@
-// sluice: the command-line entry point. Errors are caught here, once, and mapped to exit codes
-// (SPEC §9): 0 success, 1 failed check or mismatch, 2 bad usage or bad input, 3 internal.
+// sluice: the command-line entry point. Errors are caught here, once; each kind carries its exit
+// code (include/sluice/error.h): 0 success, 1 failed check or mismatch, 2 bad usage or bad
+// input, 3 internal, 4 a store unavailable.
 #include <cstdio>
 
 #include "cli/commands.h"

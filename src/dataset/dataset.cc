@@ -317,7 +317,7 @@ json Show(const fs::path& root, const std::string& name) {
   CheckName(name);
   const fs::path p = DatasetsDir(root) / name / "manifest.json";
   if (!fs::exists(p)) {
-    throw InputError(fmt::format("no dataset '{}' in {} (see `sluice dataset list`)", name,
+    throw NotFoundError(fmt::format("no dataset '{}' in {} (see `sluice dataset list`)", name,
                                  DatasetsDir(root).string()));
   }
   try {

@@ -260,7 +260,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
     std::vector<std::string> names;
     for (const auto& s : repo.sources) names.push_back(s.name);
     const std::string near = ClosestName(source_name, names);
-    throw InputError(fmt::format("unknown source '{}'{}", source_name,
+    throw NotFoundError(fmt::format("unknown source '{}'{}", source_name,
                                  near.empty() ? " (run `sluice list` to see sources)"
                                               : "; did you mean '" + near + "'?"));
   }

@@ -73,7 +73,7 @@ std::vector<ViewMaterialized> Materialize(const repo::RepoDefinition& repo, Stor
       const repo::FeatureViewDef* v = repo.FindFeatureView(name);
       if (!v) {
         const std::string near = ClosestName(name, names);
-        throw InputError(fmt::format(
+        throw NotFoundError(fmt::format(
             "unknown feature view '{}'{}", name,
             near.empty() ? fmt::format(" (feature views: {})", fmt::join(names, ", "))
                          : "; did you mean '" + near + "'?"));

@@ -1,14 +1,13 @@
 // The scale-out online store: Redis (SPEC §2), through hiredis. Keys are prefixed with
 // "sluice:<project>:" so that several projects can share one server. Writes go in one
 // MULTI/EXEC transaction per call; their durability is the server's (appendonly/appendfsync).
+#include <fmt/format.h>
 #include <hiredis/hiredis.h>
 
 #include <charconv>
 #include <exception>
 #include <memory>
 #include <mutex>
-
-#include <fmt/format.h>
 
 #include "online/store.h"
 #include "sluice/error.h"
@@ -91,8 +90,8 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  InputError Fail(const std::string& what) const {
-    return InputError(fmt::format("online store (redis at {}): {}", url_, what));
+  UnavailableError Fail(const std::string& what) const {
+    return UnavailableError(fmt::format("online store (redis at {}): {}", url_, what));
   }
 
   // Sends one command and waits for its reply (reconnecting once if the connection dropped).

@@ -1,14 +1,13 @@
 // The embedded online store: RocksDB.
+#include <fmt/format.h>
 #include <rocksdb/db.h>
-#include <rocksdb/options.h>
-#include <rocksdb/table.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "online/store.h"
 #include "sluice/error.h"
@@ -32,7 +31,8 @@ class RocksDbStore final : public Store {
     plain.index_sparseness = 1;
     rocksdb::BlockBasedTableOptions block;
     block.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    const std::shared_ptr<rocksdb::TableFactory> plain_factory(rocksdb::NewPlainTableFactory(plain));
+    const std::shared_ptr<rocksdb::TableFactory> plain_factory(
+        rocksdb::NewPlainTableFactory(plain));
     const std::shared_ptr<rocksdb::TableFactory> block_factory(
         rocksdb::NewBlockBasedTableFactory(block));
     options.table_factory.reset(
@@ -61,8 +61,8 @@ class RocksDbStore final : public Store {
       }
     }
     if (!s.ok()) {
-      throw InputError(fmt::format("cannot open the online store (rocksdb at {}): {}", path_,
-                                   s.ToString()));
+      throw UnavailableError(
+          fmt::format("cannot open the online store (rocksdb at {}): {}", path_, s.ToString()));
     }
     db_.reset(db);
   }
@@ -79,7 +79,8 @@ class RocksDbStore final : public Store {
       if (st[i].ok()) {
         out[i].emplace(values[i].data(), values[i].size());
       } else if (!st[i].IsNotFound()) {
-        throw InputError(fmt::format("online store (rocksdb at {}): {}", path_, st[i].ToString()));
+        throw UnavailableError(
+            fmt::format("online store (rocksdb at {}): {}", path_, st[i].ToString()));
       }
     }
     return out;
@@ -95,8 +96,8 @@ class RocksDbStore final : public Store {
     wo.sync = true;
     const rocksdb::Status s = db_->Write(wo, &batch);
     if (!s.ok()) {
-      throw InputError(fmt::format("online store (rocksdb at {}): write failed: {}", path_,
-                                   s.ToString()));
+      throw UnavailableError(
+          fmt::format("online store (rocksdb at {}): write failed: {}", path_, s.ToString()));
     }
   }
 

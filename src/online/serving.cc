@@ -55,15 +55,6 @@ FeaturePlan FeatureServer::Plan(std::vector<repo::FeatureRef> features) const {
   return repo::PlanFeatures(defs_, std::move(features));
 }
 
-std::vector<Field> FeatureServer::EntityKeys(const std::vector<repo::FeatureRef>& features) const {
-  return Plan(features).entity_keys;
-}
-
-std::vector<Field> FeatureServer::RequestFields(
-    const std::vector<repo::FeatureRef>& features) const {
-  return Plan(features).request_fields;
-}
-
 OnlineResult FeatureServer::Get(const std::vector<repo::FeatureRef>& features,
                                 const std::map<std::string, Column>& entities,
                                 const std::map<std::string, Column>& request, Micros now,

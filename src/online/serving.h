@@ -33,20 +33,16 @@ class FeatureServer {
   const repo::RepoDefinition& defs() const { return defs_; }
 
   // The (view, feature) list of a service, or of "view:feature" / "view" references. Throws
-  // InputError naming an unknown service, view or feature (with a suggestion).
+  // NotFoundError naming an unknown service, view or feature (with a suggestion).
   std::vector<repo::FeatureRef> ResolveService(const std::string& name) const;
   // A service's plan, built with the server (no definition lookups per request).
   const FeaturePlan& ServicePlan(const std::string& name) const;
   FeaturePlan Plan(std::vector<repo::FeatureRef> features) const;
   std::vector<repo::FeatureRef> ResolveFeatures(const std::vector<std::string>& refs) const;
-  // The join keys (with their types) the features need, in first-use order.
-  std::vector<Field> EntityKeys(const std::vector<repo::FeatureRef>& features) const;
-  // Request fields (with types) the features' on-demand views need.
-  std::vector<Field> RequestFields(const std::vector<repo::FeatureRef>& features) const;
-
   // Values of `features` for each entity row at time `now`. `entities` holds one column per
-  // join key (EntityKeys; same length, right types); `request` one per request field. Throws
-  // InputError naming a missing key or field, a wrong type, or unequal lengths.
+  // join key (the plan's entity_keys; same length, right types); `request` one per request
+  // field. Throws InputError naming a missing key or field, a wrong type, or unequal lengths,
+  // and UnavailableError when the store fails.
   OnlineResult Get(const std::vector<repo::FeatureRef>& features,
                    const std::map<std::string, Column>& entities,
                    const std::map<std::string, Column>& request, Micros now,

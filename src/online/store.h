@@ -35,9 +35,9 @@ class Store {
 enum class StoreMode { kWrite, kRead, kServe };
 
 // Opening a RocksDB store for writing while another process writes it.
-class StoreBusyError : public InputError {
+class StoreBusyError : public UnavailableError {
  public:
-  using InputError::InputError;
+  using UnavailableError::UnavailableError;
 };
 
 // Where `sluice serve` writes {pid, port} while it holds an embedded store (RocksDB), so that

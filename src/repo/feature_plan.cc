@@ -26,7 +26,7 @@ std::vector<FeatureRef> ResolveService(const RepoDefinition& defs, const std::st
   if (service == nullptr) {
     std::vector<std::string> names;
     for (const auto& s : defs.feature_services) names.push_back(s.name);
-    throw InputError(
+    throw NotFoundError(
         fmt::format("unknown feature service '{}'{}", name, Suggest(name, names, "services")));
   }
   return defs.ServiceFeatures(*service);
@@ -42,8 +42,8 @@ std::vector<FeatureRef> ResolveFeatureRefs(const RepoDefinition& defs,
     const size_t colon = ref.find(':');
     const std::string view = ref.substr(0, colon);
     if (!defs.FindFeatureView(view) && !defs.FindOnDemandView(view)) {
-      throw InputError(fmt::format("unknown feature view '{}' in '{}'{}", view, ref,
-                                   Suggest(view, views, "views")));
+      throw NotFoundError(fmt::format("unknown feature view '{}' in '{}'{}", view, ref,
+                                      Suggest(view, views, "views")));
     }
     const std::vector<std::string> names = defs.FeatureNames(view);
     if (colon == std::string::npos) {
@@ -52,8 +52,8 @@ std::vector<FeatureRef> ResolveFeatureRefs(const RepoDefinition& defs,
     }
     const std::string feature = ref.substr(colon + 1);
     if (std::find(names.begin(), names.end(), feature) == names.end()) {
-      throw InputError(fmt::format("unknown feature '{}' of view '{}'{}", feature, view,
-                                   Suggest(feature, names, "features")));
+      throw NotFoundError(fmt::format("unknown feature '{}' of view '{}'{}", feature, view,
+                                      Suggest(feature, names, "features")));
     }
     out.push_back({view, feature});
   }

@@ -1,13 +1,13 @@
 #include "server/server.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "common/text.h"
@@ -47,8 +47,8 @@ struct Histogram {
       const std::string le = i < kBounds.size() ? fmt::format("{}", kBounds[i]) : "+Inf";
       out += fmt::format("{}_bucket{{{}{}le=\"{}\"}} {}\n", name, labels, sep, le, cumulative);
     }
-    out += fmt::format("{}_sum{}{} {}\n", name, labels.empty() ? "" : "{" + labels + "}",
-                       "", static_cast<double>(sum_ns.load()) / 1e9);
+    out += fmt::format("{}_sum{}{} {}\n", name, labels.empty() ? "" : "{" + labels + "}", "",
+                       static_cast<double>(sum_ns.load()) / 1e9);
     out += fmt::format("{}_count{} {}\n", name, labels.empty() ? "" : "{" + labels + "}",
                        count.load());
   }
@@ -57,7 +57,8 @@ struct Histogram {
 // Times every store read for /metrics.
 class TimedStore final : public online::Store {
  public:
-  TimedStore(std::unique_ptr<online::Store> inner, Histogram& h) : inner_(std::move(inner)), h_(h) {}
+  TimedStore(std::unique_ptr<online::Store> inner, Histogram& h)
+      : inner_(std::move(inner)), h_(h) {}
   std::vector<std::optional<std::string>> MultiGet(const std::vector<std::string>& keys) override {
     const auto start = Clock::now();
     auto out = inner_->MultiGet(keys);
@@ -84,13 +85,17 @@ const std::string kOtherPath = "other";  // /metrics label of unknown paths
 
 const char* StatusText(int status) {
   switch (status) {
-    case 400: return "bad request";
-    case 401: return "unauthorized";
+    case 400:
+      return "bad request";
+    case 401:
+      return "unauthorized";
     case 404:
       return "no such endpoint (POST /get-online-features, POST /push, POST /materialize, GET "
              "/health, GET /metrics)";
-    case 405: return "method not allowed";
-    default: return "error";
+    case 405:
+      return "method not allowed";
+    default:
+      return "error";
   }
 }
 
@@ -189,19 +194,20 @@ PushRequest ParsePush(const std::string& body, const repo::RepoDefinition& defs)
       if (x.type == "push") names.push_back(x.name);
     }
     const std::string near = ClosestName(out.source, names);
-    throw HttpError{404, fmt::format("unknown push source '{}'{}", out.source,
-                                     near.empty() ? fmt::format(" (push sources: {})",
-                                                                fmt::join(names, ", "))
-                                                  : "; did you mean '" + near + "'?")};
+    throw HttpError{
+        404, fmt::format("unknown push source '{}'{}", out.source,
+                         near.empty() ? fmt::format(" (push sources: {})", fmt::join(names, ", "))
+                                      : "; did you mean '" + near + "'?")};
   }
   if (src->type != "push") {
     throw HttpError{400, fmt::format("source '{}' is a {} source, not a push source (type: push)",
                                      out.source, src->type)};
   }
   if (req.contains("to")) {
-    const auto to = req["to"].is_string() ? online::ParsePushTo(req["to"].get<std::string>())
-                                          : std::nullopt;
-    if (!to) throw HttpError{400, "\"to\" must be \"online\", \"offline\" or \"online_and_offline\""};
+    const auto to =
+        req["to"].is_string() ? online::ParsePushTo(req["to"].get<std::string>()) : std::nullopt;
+    if (!to)
+      throw HttpError{400, "\"to\" must be \"online\", \"offline\" or \"online_and_offline\""};
     out.to = *to;
   }
   if (!req.contains("df") || !req["df"].is_object()) {
@@ -254,8 +260,8 @@ online::MaterializeOptions ParseMaterialize(const std::string& body) {
     }
   }
   if (req.contains("until")) {
-    const auto t = req["until"].is_string() ? ParseTimestamp(req["until"].get<std::string>())
-                                            : std::nullopt;
+    const auto t =
+        req["until"].is_string() ? ParseTimestamp(req["until"].get<std::string>()) : std::nullopt;
     if (!t) throw HttpError{400, "\"until\" must be a timestamp (2026-01-31T12:00:00Z)"};
     o.until = *t;
   }
@@ -310,8 +316,9 @@ struct Server::Impl {
     out += "# HELP sluice_push_batches_total Micro-batches written for POST /push.\n";
     out += "# TYPE sluice_push_batches_total counter\n";
     out += fmt::format("sluice_push_batches_total {}\n", push_batches.load());
-    out += "# HELP sluice_push_late_rows_dropped_total Online-only pushed rows older than their "
-           "key's newest row.\n";
+    out +=
+        "# HELP sluice_push_late_rows_dropped_total Online-only pushed rows older than their "
+        "key's newest row.\n";
     out += "# TYPE sluice_push_late_rows_dropped_total counter\n";
     out += fmt::format("sluice_push_late_rows_dropped_total {}\n", late_rows_dropped.load());
     return out;
@@ -341,7 +348,7 @@ std::pair<int, std::string> Server::GetOnlineFeatures(const std::string& body) {
     const online::FeatureServer& fs = *impl_->features;
     online::FeaturePlan listed;  // the plan of a "features" list; a service's is kept
     const online::FeaturePlan* plan = &listed;
-    try {
+    {  // an unknown service, view or feature is a NotFoundError: 404
       if (by_service) {
         if (!req["feature_service"].is_string()) {
           throw HttpError{400, "\"feature_service\" must be a string"};
@@ -359,8 +366,6 @@ std::pair<int, std::string> Server::GetOnlineFeatures(const std::string& body) {
         }
         listed = fs.Plan(fs.ResolveFeatures(names));
       }
-    } catch (const InputError& e) {
-      throw HttpError{404, e.what()};
     }
     if (!req.contains("entities") || !req["entities"].is_object()) {
       throw HttpError{400, "\"entities\" must be an object of key: [values]"};
@@ -380,8 +385,8 @@ std::pair<int, std::string> Server::GetOnlineFeatures(const std::string& body) {
       } else {
         std::vector<std::string> known;
         for (const Field& x : keys) known.push_back(x.name);
-        throw HttpError{400, fmt::format("unknown entity key '{}' (these features take: {})",
-                                         name, fmt::join(known, ", "))};
+        throw HttpError{400, fmt::format("unknown entity key '{}' (these features take: {})", name,
+                                         fmt::join(known, ", "))};
       }
     }
     for (const auto& [name, values] : request_data.items()) {
@@ -390,20 +395,14 @@ std::pair<int, std::string> Server::GetOnlineFeatures(const std::string& body) {
       request.emplace(name, ToColumn(values, fields[f].type, "request field '" + name + "'"));
     }
     const bool full = req.value("full_feature_names", false);
-    online::OnlineResult result;
-    try {
-      result = fs.Get(*plan, entities, request, NowMicros(), full);
-    } catch (const InputError& e) {
-      // Missing keys or fields, unequal lengths: the request's fault. A failing store is not.
-      const std::string what = e.what();
-      const bool store = what.rfind("online store", 0) == 0;
-      throw HttpError{store ? 503 : 400, what};
-    }
+    // Missing keys or fields and unequal lengths are InputErrors (400); a failing store is
+    // an UnavailableError (503).
+    const online::OnlineResult result = fs.Get(*plan, entities, request, NowMicros(), full);
     return {200, online::FeastResponse(result, keys, entities)};
   } catch (const HttpError& e) {
     return {e.status, ErrorBody(e.message)};
-  } catch (const InputError& e) {
-    return {400, ErrorBody(e.what())};
+  } catch (const Error& e) {
+    return {e.http_status(), ErrorBody(e.what())};
   } catch (const std::exception& e) {
     return {500, ErrorBody(std::string("internal error: ") + e.what())};
   }
@@ -421,7 +420,8 @@ void Server::Run(const std::string& host, int port, int threads,
     std::lock_guard<std::mutex> lock(s.http_mutex);
     if (s.stopped) return;
     s.http = std::make_unique<HttpServer>(
-        options, [this](HttpRequest&& req, const Responder& reply) { Handle(std::move(req), reply); });
+        options,
+        [this](HttpRequest&& req, const Responder& reply) { Handle(std::move(req), reply); });
   }
   const int bound = s.http->Listen();
   if (ready) ready(bound);
@@ -431,16 +431,13 @@ void Server::Run(const std::string& host, int port, int threads,
 void Server::Handle(HttpRequest&& req, const Responder& reply) {
   Impl& s = *impl_;
   const bool known = req.path == "/get-online-features" || req.path == "/push" ||
-                     req.path == "/materialize" || req.path == "/health" ||
-                     req.path == "/metrics";
+                     req.path == "/materialize" || req.path == "/health" || req.path == "/metrics";
   const std::string& path = known ? req.path : kOtherPath;
   auto send = [&](HttpResponse r) {
     s.Count(path, r.status);
     reply.Send(std::move(r));
   };
-  auto error = [&](int status, const std::string& message) {
-    send({status, ErrorBody(message)});
-  };
+  auto error = [&](int status, const std::string& message) { send({status, ErrorBody(message)}); };
   if (req.error_status != 0) return error(req.error_status, req.error);
   const std::string& token = s.config.auth_token;
   if (!token.empty() && req.path != "/health" && req.authorization != "Bearer " + token) {
@@ -497,9 +494,9 @@ void Server::Push(std::string body, const Responder& reply) {
         if (r.snapshot > 0) out["snapshot"] = r.snapshot;
         answer(200, out.dump());
       },
-      [answer](const std::string& error) {
-        // The log or the store failed: nothing of this batch is acknowledged.
-        answer(503, ErrorBody(error));
+      [answer](int status, const std::string& error) {
+        // Nothing of this batch is acknowledged (a failing store or log: 503).
+        answer(status, ErrorBody(error));
       });
 }
 
@@ -518,13 +515,11 @@ void Server::Materialize(std::string body, const Responder& reply) {
   s.writer->Materialize(
       std::move(o),
       [&s, answer](const std::vector<online::ViewMaterialized>& results) {
-        answer(200, json{{"store", s.store->Describe()}, {"views", online::MaterializedJson(results)}}
-                        .dump());
+        answer(200,
+               json{{"store", s.store->Describe()}, {"views", online::MaterializedJson(results)}}
+                   .dump());
       },
-      [answer](const std::string& error) {
-        const bool unknown = error.rfind("unknown feature view", 0) == 0;
-        answer(unknown ? 404 : 503, ErrorBody(error));
-      });
+      [answer](int status, const std::string& error) { answer(status, ErrorBody(error)); });
 }
 
 void Server::Stop() {

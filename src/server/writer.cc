@@ -18,8 +18,7 @@ Writer::~Writer() {
   thread_.join();
 }
 
-void Writer::Push(std::string source, Batch rows, online::PushTo to, PushDone done,
-                  Failed failed) {
+void Writer::Push(std::string source, Batch rows, online::PushTo to, PushDone done, Failed failed) {
   Job job;
   job.source = std::move(source);
   job.rows = std::move(rows);
@@ -29,8 +28,7 @@ void Writer::Push(std::string source, Batch rows, online::PushTo to, PushDone do
   Enqueue(std::move(job));
 }
 
-void Writer::Materialize(online::MaterializeOptions options, MaterializeDone done,
-                         Failed failed) {
+void Writer::Materialize(online::MaterializeOptions options, MaterializeDone done, Failed failed) {
   Job job;
   job.materialize = true;
   job.options = std::move(options);
@@ -68,7 +66,7 @@ void Writer::Loop() {
       try {
         job.materialize_done(online::Materialize(repo_, store_, job.options));
       } catch (const std::exception& e) {
-        job.failed(e.what());
+        job.failed(HttpStatusOf(e), e.what());
       }
       continue;
     }
@@ -93,7 +91,7 @@ void Writer::RunPushes(std::vector<Job>& jobs) {
       const online::PushResult r = pusher_.Push(key.first, all, key.second);
       for (Job* j : group) j->push_done(r, static_cast<int64_t>(all.num_rows));
     } catch (const std::exception& e) {
-      for (Job* j : group) j->failed(e.what());
+      for (Job* j : group) j->failed(HttpStatusOf(e), e.what());
     }
   }
 }

@@ -19,7 +19,8 @@ namespace sluice::server {
 class Writer {
  public:
   using PushDone = std::function<void(const online::PushResult& result, int64_t batched_rows)>;
-  using Failed = std::function<void(const std::string& error)>;
+  // The HTTP status of the failure (HttpStatusOf: the error's kind) and its message.
+  using Failed = std::function<void(int status, const std::string& error)>;
   using MaterializeDone = std::function<void(const std::vector<online::ViewMaterialized>&)>;
 
   Writer(const repo::RepoDefinition& repo, online::Store& store);

@@ -1,10 +1,11 @@
 // The online path end to end through the sluice binary: materialize (full, incremental, late
 // data, crash and rerun, view changes) and get-online, checked against `dataset create` for
 // the same entities and times (SPEC §6: online values equal dataset values).
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
 
+#include <memory>
 #include <random>
 #include <set>
 
@@ -74,9 +75,9 @@ void ExpectOnlineEqualsDataset(const ScratchRepo& repo, const std::string& at) {
   repo.Run("dataset create check --service svc --entities entities.csv --force");
   const nlohmann::json online = repo.Json("get-online --service svc --at " + at + args);
   io::DuckDb db;
-  const Batch ds = db.Query("SELECT * FROM read_parquet(" +
-                            io::QuoteLiteral((repo.root() / "datasets/check/data.parquet").string()) +
-                            ")");
+  const Batch ds =
+      db.Query("SELECT * FROM read_parquet(" +
+               io::QuoteLiteral((repo.root() / "datasets/check/data.parquet").string()) + ")");
   const auto& names = online["metadata"]["feature_names"];
   ASSERT_EQ(names.size(), 15u);  // user_id + 14 features
   int compared = 0, non_null = 0;
@@ -96,10 +97,17 @@ void ExpectOnlineEqualsDataset(const ScratchRepo& repo, const std::string& at) {
       }
       ++non_null;
       switch (want.type) {
-        case DataType::kInt64: EXPECT_EQ(got.get<int64_t>(), want.i) << where; break;
-        case DataType::kFloat64: EXPECT_EQ(got.get<double>(), want.d) << where; break;
-        case DataType::kString: EXPECT_EQ(got.get<std::string>(), want.s) << where; break;
-        default: ADD_FAILURE() << where << ": unexpected type";
+        case DataType::kInt64:
+          EXPECT_EQ(got.get<int64_t>(), want.i) << where;
+          break;
+        case DataType::kFloat64:
+          EXPECT_EQ(got.get<double>(), want.d) << where;
+          break;
+        case DataType::kString:
+          EXPECT_EQ(got.get<std::string>(), want.s) << where;
+          break;
+        default:
+          ADD_FAILURE() << where << ": unexpected type";
       }
     }
   }
@@ -339,16 +347,52 @@ TEST(OnlineE2E, RedisStoreServesTheSameValues) {
 
 TEST(OnlineE2E, AnUnreachableRedisIsAClearError) {
   ScratchRepo repo;
-  repo.Write("sluice.yaml", "project: t\nonline_store: {type: redis, url: 'redis://127.0.0.1:1'}\n");
+  repo.Write("sluice.yaml",
+             "project: t\nonline_store: {type: redis, url: 'redis://127.0.0.1:1'}\n");
   repo.Write("defs.yaml", kDefs);
   std::mt19937_64 rng(2);
   repo.Write("data/a.csv", Rows(rng, 10, 0, 1));
   repo.Run("apply");
   repo.Run("ingest tx");
-  const RunResult r = repo.Run("materialize", 2);
+  // Not the input's fault: exit 4 (unavailable), in --json too.
+  const RunResult r = repo.Run("materialize", 4);
   EXPECT_NE(r.err.find("online store (redis at redis://127.0.0.1:1): cannot connect"),
             std::string::npos)
       << r.err;
+  EXPECT_EQ(repo.Json("materialize", 4)["error"]["exit_code"], 4);
+  repo.Run("get-online --service svc --entity user_id=1", 4);
+  // An unknown name is still bad input: exit 2.
+  repo.Run("get-online --service nope --entity user_id=1", 2);
+}
+
+// A store that goes away under a running server: requests get 503 (not 400); an unknown
+// service is still 404.
+TEST(OnlineE2E, ServerAnswers503WhileItsRedisIsDown) {
+  auto redis = std::make_unique<RedisServer>();
+  ScratchRepo repo;
+  repo.Write("sluice.yaml", "project: t\nbucket_count: 4\nonline_store: {type: redis, url: '" +
+                                redis->url() + "'}\n");
+  repo.Write("defs.yaml", kDefs);
+  std::mt19937_64 rng(4);
+  repo.Write("data/a.csv", Rows(rng, 100, 0, 1));
+  repo.Run("apply");
+  repo.Run("ingest tx");
+  repo.Run("materialize");
+  SluiceServer server(repo.root());
+  httplib::Client http("127.0.0.1", server.port());
+  const std::string body = R"({"feature_service": "svc", "entities": {"user_id": [1, 2]}})";
+  auto res = http.Post("/get-online-features", body, "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  redis.reset();  // redis-server stops
+  res = http.Post("/get-online-features", body, "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503) << res->body;
+  EXPECT_NE(res->body.find("online store (redis at"), std::string::npos) << res->body;
+  res = http.Post("/get-online-features", R"({"feature_service": "nope", "entities": {}})",
+                  "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404) << res->body;
 }
 
 TEST(OnlineE2E, BadRequestsAreUsageErrors) {
@@ -361,12 +405,14 @@ TEST(OnlineE2E, BadRequestsAreUsageErrors) {
   repo.Run("ingest tx");
   repo.Run("materialize");
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"get-online --service svx --entity user_id=1", "unknown feature service 'svx'; did you mean 'svc'?"},
+      {"get-online --service svx --entity user_id=1",
+       "unknown feature service 'svx'; did you mean 'svc'?"},
       {"get-online --features w:nope --entity user_id=1", "unknown feature 'nope' of view 'w'"},
       {"get-online --features q:amount --entity user_id=1", "unknown feature view 'q'"},
       {"get-online --service svc --entity user=1", "--entity 'user=1' lacks join key 'user_id'"},
       {"get-online --service svc --entity user_id=abc", "--entity user_id: 'abc' is not a int64"},
-      {"get-online --service svc --entity user_id=1 --at yesterday", "--at 'yesterday' is not a timestamp"},
+      {"get-online --service svc --entity user_id=1 --at yesterday",
+       "--at 'yesterday' is not a timestamp"},
       {"get-online --entity user_id=1", "give exactly one of --service or --features"},
       {"materialize --views nope", "unknown feature view 'nope'"},
   };
