@@ -1,16 +1,23 @@
 // bench/pit: sluice against DuckDB SQL on the same files, in one run (issues #3, #4).
 //
 //   pit_bench [--events N] [--keys K] [--entities M] [--dir DIR] [--sluice PATH] [--all]
+//             [--tz] [--suite] [--skip-dataset]
 //
 // Generates N events over K keys and M entity rows (Parquet, via DuckDB), then times, each in a
 // child process (so peak RSS is per run):
-//   ingest:  `sluice ingest events`  vs  DuckDB COPY (SELECT … ORDER BY key, ts, created) TO parquet
-//   dataset: `sluice dataset create` (two last-value features, ttl 7d, created-at tie-break)
+//   ingest:  `sluice ingest events`  vs  DuckDB COPY (SELECT … ORDER BY key, ts, created) TO
+//   parquet dataset: `sluice dataset create` (two last-value features, ttl 7d, created-at
+//   tie-break)
 //            vs  DuckDB ASOF JOIN with the same ttl and tie-break, written to parquet
 // and prints times, ratios and peak RSS; then times `sluice materialize` of the same log into
 // the online store (no peer). With --all the dataset step adds five window features
 // (sum 1h hop 1m; count 1d hop 1h; max 1d hop 1h; mean 2h exact; count 1d with a where, default
 // hop 24m) and DuckDB computes them with a range join on the key grouped per entity row.
+// --tz writes the times as TIMESTAMP WITH TIME ZONE (as Spark and tz-aware pandas do), events
+// and entity rows alike. --suite adds a check suite of 10 rules on the events (every delivery
+// is judged at ingest). --skip-dataset times the ingest only.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,9 +30,6 @@
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
 #include "bench_util.h"
 #include "io/duckdb.h"
 
@@ -34,32 +38,56 @@ namespace fs = std::filesystem;
 namespace {
 
 using bench::Arg;
+using bench::HasFlag;
 using bench::Measure;
 using bench::RunChild;
-using bench::HasFlag;
 
-void Generate(const fs::path& dir, long events, long keys, long entities) {
+void Generate(const fs::path& dir, long events, long keys, long entities, bool tz) {
   sluice::io::DuckDb db;
+  db.Execute("SET TimeZone = 'UTC'");
   fs::create_directories(dir / "data");
+  const char* time_type = tz ? "TIMESTAMPTZ" : "TIMESTAMP";
   // Events over 60 days at second resolution: many keys, some timestamp ties.
-  db.Execute(fmt::format(
-      "COPY (SELECT (hash(i) % {1})::BIGINT AS user_id, "
-      "TIMESTAMP '2026-01-01' + to_seconds((hash(i * 7) % (60 * 86400))::BIGINT) AS event_time, "
-      "TIMESTAMP '2026-01-01' + to_seconds((hash(i * 7) % (60 * 86400))::BIGINT + (hash(i * 13) % 5)::BIGINT) AS created_at, "
-      "round((hash(i * 3) % 100000) / 100.0, 2) AS amount, "
-      "(['food', 'travel', 'games', 'fuel'])[1 + (hash(i * 5) % 4)::INT] AS category "
-      "FROM range({0}) t(i)) TO '{2}' (FORMAT parquet, COMPRESSION zstd)",
-      events, keys, (dir / "data/events.parquet").string()));
+  db.Execute(
+      fmt::format("COPY (SELECT (hash(i) % {1})::BIGINT AS user_id, "
+                  "(TIMESTAMP '2026-01-01' + to_seconds((hash(i * 7) % (60 * "
+                  "86400))::BIGINT))::{3} AS event_time, "
+                  "(TIMESTAMP '2026-01-01' + to_seconds((hash(i * 7) % (60 * 86400))::BIGINT + "
+                  "(hash(i * 13) % 5)::BIGINT))::{3} AS created_at, "
+                  "round((hash(i * 3) % 100000) / 100.0, 2) AS amount, "
+                  "(['food', 'travel', 'games', 'fuel'])[1 + (hash(i * 5) % 4)::INT] AS category "
+                  "FROM range({0}) t(i)) TO '{2}' (FORMAT parquet, COMPRESSION zstd)",
+                  events, keys, (dir / "data/events.parquet").string(), time_type));
   db.Execute(fmt::format(
       "COPY (SELECT (hash(i + 1000000007) % {1})::BIGINT AS user_id, "
-      "TIMESTAMP '2026-01-01' + to_seconds((hash(i * 11 + 5) % (62 * 86400))::BIGINT) AS event_timestamp, "
+      "(TIMESTAMP '2026-01-01' + to_seconds((hash(i * 11 + 5) % (62 * 86400))::BIGINT))::{3} AS "
+      "event_timestamp, "
       "(hash(i * 17) % 2)::BIGINT AS label FROM range({0}) t(i)) TO '{2}' (FORMAT parquet)",
-      entities, keys, (dir / "entities.parquet").string()));
+      entities, keys, (dir / "entities.parquet").string(), time_type));
 }
+
+// --suite: ten rules on the events, of the kinds a team would put on a feed (row rules, the
+// whole-delivery rules judged on the profile, freshness).
+constexpr const char* kSuiteYaml = R"(checks:
+  - name: events_gate
+    source: events
+    rules:
+      - {rule: not_null, column: user_id}
+      - {rule: not_null, column: amount, severity: warn}
+      - {rule: range, column: amount, min: 0, max: 1000}
+      - {rule: accepted_values, column: category, values: [food, travel, games, fuel]}
+      - {rule: regex, column: category, pattern: "^[a-z]+$"}
+      - {rule: row_count, min: 1}
+      - {rule: null_rate, column: category, max: 0.01}
+      - {rule: mean, column: amount, min: 0, max: 1000}
+      - {rule: quantile, column: amount, q: 0.99, max: 1000}
+      - {rule: freshness, warn_after: 3650d}
+)";
 
 // The five window features of --all: name, SQL condition on ev.ts (µs) given e.t (µs), and
 // the aggregate over the rows that meet it. Kept next to the YAML so both say the same.
-constexpr const char* kWindowYaml = R"(      - {name: spend_1h, aggregate: sum, expr: amount, window: 1h, hop: 1m}
+constexpr const char* kWindowYaml =
+    R"(      - {name: spend_1h, aggregate: sum, expr: amount, window: 1h, hop: 1m}
       - {name: txn_count_1d, aggregate: count, window: 1d, hop: 1h}
       - {name: max_amount_1d, aggregate: max, expr: amount, window: 1d, hop: 1h}
       - {name: mean_amount_2h, aggregate: mean, expr: amount, window: 2h, hop: 0}
@@ -77,7 +105,7 @@ constexpr const char* kWindowSql = R"(
   count(*) FILTER (WHERE ev.ts >= e.t - e.t % 1440000000 - 84960000000 AND ev.amount > 500) AS big_count_1d
 )";
 
-void WriteRepo(const fs::path& dir, bool all) {
+void WriteRepo(const fs::path& dir, bool all, bool suite) {
   std::ofstream(dir / "sluice.yaml") << "project: bench\nbucket_count: 16\n";
   std::ofstream(dir / "features.yaml") << R"(entities:
   - {name: user, join_keys: [user_id]}
@@ -95,13 +123,22 @@ feature_views:
     features:
       - {name: last_amount, expr: amount}
       - {name: last_category, expr: category}
-)" << (all ? kWindowYaml : "")
-                                       << R"(feature_services:
+)" << (all ? kWindowYaml : "") << R"(feature_services:
   - {name: svc, features: [user_stats]}
-)";
+)" << (suite ? kSuiteYaml : "");
 }
 
 using bench::SelfPath;
+
+void PrintHeader() {
+  std::printf("\n%-10s %12s %12s %8s %14s %14s\n", "step", "sluice_s", "duckdb_s", "ratio",
+              "sluice_rss_mb", "duckdb_rss_mb");
+}
+
+void PrintRow(const char* name, const Measure& ours, const Measure& duck) {
+  std::printf("%-10s %12.3f %12.3f %8.2f %14.1f %14.1f\n", name, ours.seconds, duck.seconds,
+              ours.seconds / duck.seconds, ours.peak_rss_kb / 1024.0, duck.peak_rss_kb / 1024.0);
+}
 
 }  // namespace
 
@@ -114,13 +151,16 @@ int main(int argc, char** argv) {
   const fs::path dir = fs::absolute(Arg(argc, argv, "--dir", "/tmp/sluice-bench-pit"));
   const std::string sluice = fs::absolute(Arg(argc, argv, "--sluice", "build/sluice")).string();
   const bool all = HasFlag(argc, argv, "--all");
+  const bool tz = HasFlag(argc, argv, "--tz");
+  const bool suite = HasFlag(argc, argv, "--suite");
+  const bool skip_dataset = HasFlag(argc, argv, "--skip-dataset");
 
   fs::remove_all(dir);
   fs::create_directories(dir);
-  std::printf("bench/pit%s: %ld events, %ld keys, %ld entity rows in %s\n", all ? " --all" : "",
-              events, keys, entities, dir.c_str());
-  Generate(dir, events, keys, entities);
-  WriteRepo(dir, all);
+  std::printf("bench/pit%s%s%s: %ld events, %ld keys, %ld entity rows in %s\n", all ? " --all" : "",
+              tz ? " --tz" : "", suite ? " --suite" : "", events, keys, entities, dir.c_str());
+  Generate(dir, events, keys, entities, tz);
+  WriteRepo(dir, all, suite);
   RunChild({sluice, "apply"}, dir);
 
   std::ofstream(dir / "ingest.sql") << fmt::format(
@@ -132,13 +172,12 @@ int main(int argc, char** argv) {
       "user_stats__last_amount, "
       "CASE WHEN t.event_time > e.event_timestamp - INTERVAL 7 DAY THEN t.category END AS "
       "user_stats__last_category";
-  const std::string windows =
-      all ? ", coalesce(w.spend_1h, 0) AS user_stats__spend_1h, "
-            "coalesce(w.txn_count_1d, 0) AS user_stats__txn_count_1d, "
-            "w.max_amount_1d AS user_stats__max_amount_1d, "
-            "w.mean_amount_2h AS user_stats__mean_amount_2h, "
-            "coalesce(w.big_count_1d, 0) AS user_stats__big_count_1d"
-          : "";
+  const std::string windows = all ? ", coalesce(w.spend_1h, 0) AS user_stats__spend_1h, "
+                                    "coalesce(w.txn_count_1d, 0) AS user_stats__txn_count_1d, "
+                                    "w.max_amount_1d AS user_stats__max_amount_1d, "
+                                    "w.mean_amount_2h AS user_stats__mean_amount_2h, "
+                                    "coalesce(w.big_count_1d, 0) AS user_stats__big_count_1d"
+                                  : "";
   const std::string window_cte =
       all ? fmt::format(
                 ", ev AS (SELECT user_id, epoch_us(event_time) AS ts, amount "
@@ -161,6 +200,11 @@ int main(int argc, char** argv) {
 
   const Measure duck_ingest = RunChild({SelfPath(), "--sql", (dir / "ingest.sql").string()}, dir);
   const Measure our_ingest = RunChild({sluice, "ingest", "events"}, dir);
+  if (skip_dataset) {
+    PrintHeader();
+    PrintRow("ingest", our_ingest, duck_ingest);
+    return 0;
+  }
   const Measure duck_pit = RunChild({SelfPath(), "--sql", (dir / "pit.sql").string()}, dir);
   const Measure our_pit = RunChild({sluice, "dataset", "create", "bench", "--service", "svc",
                                     "--entities", "entities.parquet", "--force"},
@@ -170,8 +214,8 @@ int main(int argc, char** argv) {
   // The two outputs must agree before their times mean anything: row by row in entity order,
   // exact except for float aggregates (summation order differs; relative 1e-9).
   std::vector<std::string> differs = {
-      "a.user_id IS DISTINCT FROM b.user_id", "a.event_timestamp IS DISTINCT FROM b.event_timestamp",
-      "a.label IS DISTINCT FROM b.label",
+      "a.user_id IS DISTINCT FROM b.user_id",
+      "a.event_timestamp IS DISTINCT FROM b.event_timestamp", "a.label IS DISTINCT FROM b.label",
       "a.user_stats__last_amount IS DISTINCT FROM b.user_stats__last_amount",
       "a.user_stats__last_category IS DISTINCT FROM b.user_stats__last_category"};
   if (all) {
@@ -186,23 +230,17 @@ int main(int argc, char** argv) {
     }
   }
   sluice::io::DuckDb check;
-  const auto diff = check.Query(fmt::format(
-      "SELECT count(*) AS n FROM read_parquet('{0}', file_row_number = true) a "
-      "FULL JOIN read_parquet('{1}', file_row_number = true) b USING (file_row_number) "
-      "WHERE {2}",
-      (dir / "duck_dataset.parquet").string(), (dir / "datasets/bench/data.parquet").string(),
-      fmt::join(differs, " OR ")));
+  const auto diff = check.Query(
+      fmt::format("SELECT count(*) AS n FROM read_parquet('{0}', file_row_number = true) a "
+                  "FULL JOIN read_parquet('{1}', file_row_number = true) b USING (file_row_number) "
+                  "WHERE {2}",
+                  (dir / "duck_dataset.parquet").string(),
+                  (dir / "datasets/bench/data.parquet").string(), fmt::join(differs, " OR ")));
   const long mismatches = static_cast<long>(diff.columns[0].i64[0]);
 
-  std::printf("\n%-10s %12s %12s %8s %14s %14s\n", "step", "sluice_s", "duckdb_s", "ratio",
-              "sluice_rss_mb", "duckdb_rss_mb");
-  auto row = [](const char* name, const Measure& ours, const Measure& duck) {
-    std::printf("%-10s %12.3f %12.3f %8.2f %14.1f %14.1f\n", name, ours.seconds, duck.seconds,
-                ours.seconds / duck.seconds, ours.peak_rss_kb / 1024.0,
-                duck.peak_rss_kb / 1024.0);
-  };
-  row("ingest", our_ingest, duck_ingest);
-  row("dataset", our_pit, duck_pit);
+  PrintHeader();
+  PrintRow("ingest", our_ingest, duck_ingest);
+  PrintRow("dataset", our_pit, duck_pit);
   std::printf("%-10s %12.3f %12s %8s %14.1f %14s\n", "materialize", our_materialize.seconds, "-",
               "-", our_materialize.peak_rss_kb / 1024.0, "-");
   std::printf("\nrows differing between sluice and DuckDB datasets: %ld\n", mismatches);

@@ -59,7 +59,8 @@ TEST(DuckDb, WriteParquetFollowsARowOrderAcrossVectorBoundaries) {
       names.AppendNull();
     } else {
       ids.Append(Value::Int(i));
-      names.Append(Value::String(i % 2 ? "short" : "a string longer than twelve " + std::to_string(i)));
+      names.Append(
+          Value::String(i % 2 ? "short" : "a string longer than twelve " + std::to_string(i)));
     }
   }
   b.AddColumn("id", ids);
@@ -111,6 +112,26 @@ TEST(DuckDb, CanonicalSelectMapsDatesDecimalsAndTimeZones) {
   EXPECT_EQ(b.columns[2].Get(0), Value::Timestamp(86400LL * 1000000));
   EXPECT_EQ(b.columns[3].Get(0), Value::Timestamp(0));
   EXPECT_EQ(b.columns[4].Get(0), Value::List({1.0, 2.0}));
+}
+
+// TIMESTAMP WITH TIME ZONE is read in place as UTC microseconds (no cast per value): the same
+// instants as the plain timestamps, before the epoch, across offsets, with nulls.
+TEST(DuckDb, TimestampsWithTimeZoneReadAsUtcMicros) {
+  DuckDb db;
+  const std::string inner =
+      "SELECT * FROM (VALUES (TIMESTAMPTZ '1969-12-31 23:59:59.999999+00'), "
+      "(TIMESTAMPTZ '2026-03-29 02:30:00.000001+05:30'), (NULL::TIMESTAMPTZ)) t(tz)";
+  auto cols = db.Describe(inner);
+  ASSERT_EQ(cols.size(), 1u);
+  EXPECT_EQ(cols[0].type, DataType::kTimestamp);
+  EXPECT_EQ(CanonicalSelect(cols, "test"), "\"tz\"");  // no cast
+  Batch b = db.Query("SELECT " + CanonicalSelect(cols, "test") + " FROM (" + inner + ")");
+  ASSERT_EQ(b.num_rows, 3u);
+  EXPECT_EQ(b.columns[0].type, DataType::kTimestamp);
+  EXPECT_EQ(b.columns[0].Get(0), Value::Timestamp(-1));
+  // 2026-03-28T21:00:00.000001Z
+  EXPECT_EQ(b.columns[0].Get(1), Value::Timestamp(1774731600000001LL));
+  EXPECT_TRUE(b.columns[0].IsNull(2));
 }
 
 TEST(DuckDb, UnsupportedColumnTypeNamesTheColumn) {
