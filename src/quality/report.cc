@@ -179,7 +179,7 @@ std::string RangeText(int64_t lo, std::optional<int64_t> hi) {
 }
 
 std::string Badge(const std::string& status) {
-  const std::string cls = status == "pass" ? "pass" : status == "warn" ? "warn" : "fail";
+  const std::string_view cls = StatusName(ParseStatus(status).value_or(Status::kFail));
   return fmt::format("<span class=\"badge {}\">{}</span>", cls, HtmlEscape(status));
 }
 
