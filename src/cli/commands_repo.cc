@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "io/duckdb.h"
+#include "quality/rules/rule_table.h"
 #include "registry/registry.h"
 #include "repo/checker.h"
 #include "repo/loader.h"
@@ -61,9 +62,10 @@ void PrintPlan(const std::vector<registry::PlanEntry>& plan) {
 
 // Loads and checks the repository's files.
 repo::RepoDefinition LoadChecked(const GlobalOptions& g) {
-  repo::RepoDefinition repo = repo::LoadRepo(RepoRoot(g));
+  repo::RepoDefinition repo = repo::LoadRepo(RepoRoot(g), quality::ParseRule);
   io::DuckDb db;
   repo::CheckRepo(repo, db);
+  quality::CheckSuites(repo);
   return repo;
 }
 
@@ -126,8 +128,10 @@ void AddRepoCommands(CLI::App& app, const GlobalOptions& g, Action& action) {
       }
       for (const auto& s : repo.sources) {
         add("source", s.name, s.version,
-            fmt::format("{} {}, {} columns", s.type,
-                        s.type == "file" ? s.path : s.type == "sql" ? "query" : "(POST /push)",
+            fmt::format("{} {}, {} columns", repo::SourceTypeName(s.type),
+                        s.type == repo::SourceType::kFile  ? s.path
+                        : s.type == repo::SourceType::kSql ? "query"
+                                                           : "(POST /push)",
                         s.schema.size()));
       }
       for (const auto& v : repo.feature_views) {

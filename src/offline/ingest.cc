@@ -264,7 +264,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
                                  near.empty() ? " (run `sluice list` to see sources)"
                                               : "; did you mean '" + near + "'?"));
   }
-  const bool push = src->type == "push";
+  const bool push = src->type == repo::SourceType::kPush;
   if (push != (options.rows != nullptr)) {
     throw InputError(push ? fmt::format("source '{}' is a push source: its rows arrive through "
                                         "POST /push on `sluice serve`",
@@ -287,7 +287,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
   // Which deliveries are new: each file is identified by the sha256 of its bytes.
   std::vector<Delivery> deliveries;
   std::vector<std::string> new_files;
-  if (src->type == "file") {
+  if (src->type == repo::SourceType::kFile) {
     std::vector<std::string> files;
     if (!options.path.empty()) {
       const fs::path p = fs::absolute(options.path);
@@ -354,7 +354,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
     join_key_index.push_back(FindField(src->schema, k));
   }
   Sha256 query_hash;  // SQL sources: the delivery is the query's rows
-  if (src->type != "file") HashSchema(src->schema, query_hash);
+  if (src->type != repo::SourceType::kFile) HashSchema(src->schema, query_hash);
   // The newest timestamp already committed, for freshness rules.
   std::optional<Micros> newest_committed;
   for (const Segment& seg : m.segments) {
@@ -375,15 +375,15 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
   {
     ScopedPhase phase("ingest: read+check+spill");
     for (size_t d = 0; d < deliveries.size(); ++d) {
-      const std::string context =
-          src->type == "file" ? "reading " + deliveries[d].file
-          : push              ? "pushed rows of source '" + src->name + "'"
-                              : "running the query of source '" + src->name + "'";
+      const bool file = src->type == repo::SourceType::kFile;
+      const std::string context = file   ? "reading " + deliveries[d].file
+                                  : push ? "pushed rows of source '" + src->name + "'"
+                                         : "running the query of source '" + src->name + "'";
       const DeliveryQuery q =
           push ? DeliveryQuery{}
                : BuildDeliveryQuery(*src, repo.root,
-                                    src->type == "file" ? std::vector<std::string>{new_files[d]}
-                                                        : std::vector<std::string>{},
+                                    file ? std::vector<std::string>{new_files[d]}
+                                         : std::vector<std::string>{},
                                     db, context);
       quality::DeliveryCheck check(repo, *src, options.now ? options.now : NowMicros(),
                                    newest_committed,
@@ -505,7 +505,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
               FlushQuarantine(log, m.snapshot, d, quarantined[d], quarantine_parts[d], *quarantine_db);
             }
           }
-          if (src->type != "file") HashRows(columns, 0, n, query_hash);
+          if (src->type != repo::SourceType::kFile) HashRows(columns, 0, n, query_hash);
         }
         delivered += static_cast<int64_t>(n);
         // The profile of the kept rows is built on a third thread, overlapping the next batch.
@@ -551,7 +551,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
     result.rows_committed = 0;
     return result;
   }
-  if (src->type != "file") {
+  if (src->type != repo::SourceType::kFile) {
     deliveries[0].content_hash = query_hash.HexDigest();
     if (!push && committed.count(deliveries[0].content_hash)) {
       result.unchanged = true;

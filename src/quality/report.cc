@@ -8,6 +8,8 @@
 #include <optional>
 
 #include "common/time.h"
+#include "quality/report_text.h"
+#include "quality/rules/rule_table.h"
 
 namespace sluice::quality {
 namespace {
@@ -77,34 +79,6 @@ footer{margin-top:40px;color:var(--muted);font-size:12px}
 @media print{body{padding:0;max-width:none}}
 )css";
 
-std::string Thousands(int64_t n) {
-  const std::string digits = n < 0 ? std::to_string(n).substr(1) : std::to_string(n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return n < 0 ? "-" + out : out;
-}
-
-// A percentage (0..100) with up to two decimals, never rounded to 0 or 100 when it is not.
-std::string Percent(double p) {
-  if (!std::isfinite(p)) return "—";
-  if (p > 0 && p < 0.005) return "<0.01%";
-  if (p < 100 && p >= 99.995) return ">99.99%";
-  std::string s = fmt::format("{:.2f}", p);
-  while (s.back() == '0') s.pop_back();
-  if (s.back() == '.') s.pop_back();
-  return s + "%";
-}
-
-std::string Number(double x) { return fmt::format("{:.6g}", x); }
-
-Micros AsMicros(double x) {
-  if (!std::isfinite(x)) return 0;
-  return static_cast<Micros>(std::llround(std::clamp(x, -9.2e18, 9.2e18)));
-}
-
 // A value of a column of type `type` (moments and sketches hold doubles).
 std::string ValueText(double x, DataType type) {
   if (!std::isfinite(x)) return Number(x);
@@ -140,14 +114,20 @@ std::string JsonText(const json& v) {
 struct Counts {
   int64_t pass = 0, warn = 0, fail = 0;
   void Add(const std::string& status) {
-    if (status == "pass")
-      ++pass;
-    else if (status == "warn")
-      ++warn;
-    else
-      ++fail;
+    switch (ParseStatus(status).value_or(Status::kFail)) {
+      case Status::kPass: ++pass; break;
+      case Status::kWarn: ++warn; break;
+      case Status::kFail: ++fail; break;
+    }
   }
 };
+
+// The class of a result's rule, for its parts of the report; nullptr for a kind this build
+// does not know.
+std::unique_ptr<Rule> RuleOf(const CheckResult& c) {
+  const RuleKind* kind = FindRuleKind(c.rule);
+  return kind ? kind->make() : nullptr;
+}
 
 // What a delivery's rows were, as far as the results and the profile tell. The profile is of
 // the kept rows; a row broken by several quarantine rules is quarantined once but counted by
@@ -169,8 +149,9 @@ RowCounts CountRows(const std::vector<const CheckResult*>& checks, const Profile
   for (const CheckResult* c : checks) {
     max_q = std::max(max_q, c->quarantined);
     sum_q += c->quarantined;
-    if (c->rule != "schema") min_judged = std::max(min_judged, c->element_count);
-    if (c->rule == "not_null") exact = c->element_count;
+    const std::unique_ptr<Rule> rule = RuleOf(*c);
+    if (!rule || rule->counts_rows()) min_judged = std::max(min_judged, c->element_count);
+    if (rule && rule->judges_every_row()) exact = c->element_count;
   }
   r.quarantined_lo = max_q;
   r.quarantined_hi = sum_q;
@@ -198,39 +179,21 @@ std::string RangeText(int64_t lo, std::optional<int64_t> hi) {
 }
 
 std::string Badge(const std::string& status) {
-  const std::string cls = status == "pass" ? "pass" : status == "warn" ? "warn" : "fail";
+  const std::string_view cls = StatusName(ParseStatus(status).value_or(Status::kFail));
   return fmt::format("<span class=\"badge {}\">{}</span>", cls, HtmlEscape(status));
 }
 
 std::string Observed(const CheckResult& c, const ColumnProfile* col) {
   if (!c.observed) return "—";
-  const double x = *c.observed;
-  if (repo::IsRowLevelRule(c.rule)) return Percent(100 * x) + " passed";
-  if (c.rule == "null_rate") return Percent(100 * x) + " null";
-  if (c.rule == "row_count" || c.rule == "volume") return Thousands(std::llround(x)) + " rows";
-  if (c.rule == "freshness") return FormatDuration(AsMicros(x * 1e6)) + " old";
-  if (c.rule == "drift") return fmt::format("{:.4g}", x);
-  if (col && col->type == DataType::kTimestamp) {
-    return c.rule == "stddev" ? FormatDuration(AsMicros(x)) : FormatTimestamp(AsMicros(x));
-  }
-  return Number(x);
+  const std::unique_ptr<Rule> rule = RuleOf(c);
+  if (rule) return rule->ObservedText(*c.observed, col);
+  if (col && col->type == DataType::kTimestamp) return FormatTimestamp(AsMicros(*c.observed));
+  return Number(*c.observed);
 }
 
 std::string Unexpected(const CheckResult& c) {
-  std::string out;
-  if (repo::IsRowLevelRule(c.rule) || c.rule == "null_rate") {
-    const double percent = repo::IsRowLevelRule(c.rule) ? c.unexpected_percent
-                           : c.element_count
-                               ? 100.0 * static_cast<double>(c.unexpected_count) / c.element_count
-                               : 0.0;
-    out = fmt::format("{} of {}<span class=\"sub\">{}</span>", Thousands(c.unexpected_count),
-                      Thousands(c.element_count), Percent(percent));
-  } else if (c.rule == "schema") {
-    out =
-        fmt::format("{} of {} columns", Thousands(c.unexpected_count), Thousands(c.element_count));
-  } else {
-    out = "—";
-  }
+  const std::unique_ptr<Rule> rule = RuleOf(c);
+  std::string out = rule ? rule->UnexpectedHtml(c) : "—";
   if (c.quarantined)
     out += fmt::format("<span class=\"sub\">{} quarantined</span>", Thousands(c.quarantined));
   return out;

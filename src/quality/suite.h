@@ -24,6 +24,13 @@
 
 namespace sluice::quality {
 
+// The verdict of one rule on one delivery. Text only in CheckResult (the output record).
+enum class Status { kPass, kWarn, kFail };
+// "pass", "warn", "fail".
+std::string_view StatusName(Status status);
+// nullopt for any other text.
+std::optional<Status> ParseStatus(std::string_view text);
+
 // The result of one rule on one delivery: an entry of the `checks` list of `ingest --json`
 // and `validate --json` (docs/json.md).
 struct CheckResult {
@@ -31,8 +38,8 @@ struct CheckResult {
   std::string suite;
   std::string rule;
   std::string column;              // "" for whole-delivery rules; "a,b" for several columns
-  std::string severity;            // warn | fail | quarantine
-  std::string status;              // pass | warn | fail
+  std::string severity;            // warn | fail | quarantine (repo::SeverityName)
+  std::string status;              // pass | warn | fail (StatusName)
   std::optional<double> observed;  // row rules: the fraction of judged values that passed
   int64_t element_count = 0;       // values judged (row rules: non-null values; not_null: rows)
   int64_t unexpected_count = 0;    // values that broke the rule
@@ -117,8 +124,8 @@ class DeliveryCheck {
   bool QuarantinesNulls(const std::string& column) const;
 
  private:
-  struct Rule;
-  std::vector<std::unique_ptr<Rule>> rules_;
+  struct Entry;  // a rule object and what it was defined with
+  std::vector<std::unique_ptr<Entry>> entries_;
   std::vector<DeliveredColumn> delivered_;
   Micros now_;
   std::optional<Micros> newest_committed_;

@@ -5,7 +5,6 @@
 #include <set>
 
 #include <fmt/format.h>
-#include <re2/re2.h>
 
 #include "common/text.h"
 #include "engine/aggregate.h"
@@ -44,8 +43,8 @@ std::vector<std::string> NamesOf(const std::vector<T>& items) {
 }
 
 void InferSourceSchema(SourceDef& s, const fs::path& root, io::DuckDb& db) {
-  if (s.type == "push") return;  // declared (the loader requires it)
-  if (s.type == "file") {
+  if (s.type == SourceType::kPush) return;  // declared (the loader requires it)
+  if (s.type == SourceType::kFile) {
     if (SourceFiles(s, root).empty()) {
       if (!s.schema.empty()) return;  // declared; data may arrive later
       Fail(s.loc, fmt::format("source '{}': no file matches '{}'", s.name, s.path),
@@ -57,7 +56,7 @@ void InferSourceSchema(SourceDef& s, const fs::path& root, io::DuckDb& db) {
     described = db.Describe(SourceSql(s, root, {}, db));
   } catch (const InputError& e) {
     Fail(s.loc, fmt::format("source '{}' cannot be read: {}", s.name, e.what()),
-         s.type == "sql" ? "check the query" : "check the files match the path and format");
+         s.type == SourceType::kSql ? "check the query" : "check the files match the path and format");
   }
   Schema inferred;
   for (const auto& c : described) inferred.push_back({c.name, *c.type});
@@ -209,7 +208,7 @@ std::vector<std::string> SourceFiles(const SourceDef& source, const fs::path& ro
 std::string SourceSql(const SourceDef& source, const fs::path& root,
                       const std::vector<std::string>& files_in, io::DuckDb& db) {
   std::string from;
-  if (source.type == "file") {
+  if (source.type == SourceType::kFile) {
     std::vector<std::string> files = files_in.empty() ? SourceFiles(source, root) : files_in;
     if (files.empty()) throw InputError("source '" + source.name + "': no file matches '" + source.path + "'");
     from = io::ReadFunction(io::FormatOfPath(files.front()), files);
@@ -227,130 +226,6 @@ std::optional<DataType> AggregateResultType(std::string_view fn, std::optional<D
   const auto f = engine::MakeAggregate(fn, in);
   if (!f) return std::nullopt;
   return f->result_type();
-}
-
-// A dataset suite: its columns are known only when `dataset create` builds the dataset (it
-// checks them then); here, what does not depend on them.
-void CheckDatasetSuite(const CheckSuiteDef& c) {
-  for (const RuleDef& r : c.rules) {
-    const std::string what = fmt::format("rule '{}' of check suite '{}'", r.rule, c.name);
-    if (r.rule == "drift" || r.rule == "volume" || r.rule == "referential") {
-      Fail(r.loc, fmt::format("{}: {} applies to sources, not datasets", what, r.rule),
-           "attach it to the source the dataset reads (source: NAME)");
-    }
-    if (r.severity == "quarantine") {
-      Fail(r.loc, what + ": a dataset cannot quarantine rows", "use severity: fail or warn");
-    }
-    if (r.rule == "regex" && !RE2(r.pattern, RE2::Quiet).ok()) {
-      Fail(r.loc, fmt::format("{}: bad pattern '{}'", what, r.pattern),
-           "patterns use RE2 syntax (no backreferences or lookaround)");
-    }
-  }
-}
-
-void CheckSuite(const RepoDefinition& repo, const CheckSuiteDef& c) {
-  if (!c.dataset.empty()) return CheckDatasetSuite(c);
-  const SourceDef* src = repo.FindSource(c.source);
-  if (!src) {
-    Fail(c.loc, fmt::format("check suite '{}' names unknown source '{}'", c.name, c.source),
-         NameHint(c.source, NamesOf(repo.sources), "sources"));
-  }
-  for (const RuleDef& r : c.rules) {
-    const std::string what = fmt::format("rule '{}' of check suite '{}'", r.rule, c.name);
-    if (r.severity == "quarantine" && !IsRowLevelRule(r.rule)) {
-      Fail(r.loc, fmt::format("{} cannot quarantine: it judges the whole delivery, not rows", what),
-           "use severity: fail or warn (quarantine: not_null, range, accepted_values, regex, "
-           "unique, referential)");
-    }
-    auto column_type = [&](const std::string& name) {
-      const int i = FindField(src->schema, name);
-      if (i < 0) {
-        Fail(r.loc, fmt::format("{}: source '{}' has no column '{}'", what, src->name, name),
-             NameHint(name, Names(src->schema), "columns"));
-      }
-      return src->schema[i].type;
-    };
-    std::optional<DataType> type;
-    if (!r.column.empty()) type = column_type(r.column);
-    for (const std::string& k : r.columns) column_type(k);
-    const bool numeric = type && (*type == DataType::kInt64 || *type == DataType::kFloat64);
-    if ((r.rule == "range" || r.rule == "mean" || r.rule == "stddev" || r.rule == "quantile") &&
-        !numeric) {
-      Fail(r.loc, fmt::format("{}: column '{}' is {}, not a number", what, r.column,
-                              TypeName(*type)),
-           "range, mean, stddev and quantile take int64 or float64 columns");
-    }
-    if (r.rule == "regex") {
-      if (*type != DataType::kString) {
-        Fail(r.loc, fmt::format("{}: column '{}' is {}, not a string", what, r.column,
-                                TypeName(*type)),
-             "regex takes string columns");
-      }
-      const RE2 re(r.pattern, RE2::Quiet);
-      if (!re.ok()) {
-        Fail(r.loc, fmt::format("{}: bad pattern '{}': {}", what, r.pattern, re.error()),
-             "patterns use RE2 syntax (no backreferences or lookaround)");
-      }
-    }
-    if (r.rule == "accepted_values") {
-      if (*type != DataType::kString && *type != DataType::kInt64 && *type != DataType::kBool) {
-        Fail(r.loc, fmt::format("{}: column '{}' is {}", what, r.column, TypeName(*type)),
-             "accepted_values takes string, int64 or bool columns");
-      }
-      for (const std::string& v : r.values) {
-        if (*type == DataType::kString) continue;
-        if (!ParseScalar(v, *type)) {
-          Fail(r.loc, fmt::format("{}: value '{}' is not a {}", what, v, TypeName(*type)),
-               "list values of the column's type");
-        }
-      }
-    }
-    if (r.rule == "referential") {
-      const SourceDef* other = repo.FindSource(r.source);
-      if (!other) {
-        Fail(r.loc, fmt::format("{} names unknown source '{}'", what, r.source),
-             NameHint(r.source, NamesOf(repo.sources), "sources"));
-      }
-      for (const std::string& k : r.columns) {
-        const int i = FindField(other->schema, k);
-        if (i < 0 || other->schema[i].type != column_type(k)) {
-          Fail(r.loc,
-               fmt::format("{}: source '{}' has no {} column '{}'", what, other->name,
-                           TypeName(column_type(k)), k),
-               "the key columns must have the same names and types in both sources");
-        }
-      }
-    }
-    if (r.rule == "drift") {
-      const bool categorical = *type == DataType::kString || *type == DataType::kBool ||
-                               *type == DataType::kInt64;
-      const bool numeric2 = *type == DataType::kInt64 || *type == DataType::kFloat64 ||
-                            *type == DataType::kTimestamp;
-      if (r.method == "ks" && !numeric2) {
-        Fail(r.loc, fmt::format("{}: ks compares numbers; column '{}' is {}", what, r.column,
-                                TypeName(*type)),
-             "use method: js or psi for categories");
-      }
-      if (r.method == "js" && !categorical) {
-        Fail(r.loc, fmt::format("{}: js compares categories; column '{}' is {}", what, r.column,
-                                TypeName(*type)),
-             "use method: ks or psi for numbers");
-      }
-      if (*type == DataType::kFloat64List) {
-        Fail(r.loc, fmt::format("{}: column '{}' is a list", what, r.column), "");
-      }
-    }
-    if (r.rule == "freshness") {
-      const std::string& col = r.column.empty() ? src->timestamp_field : r.column;
-      if (column_type(col) != DataType::kTimestamp) {
-        Fail(r.loc, fmt::format("{}: column '{}' is not a timestamp", what, col),
-             "freshness measures a timestamp column (default: the source's timestamp_field)");
-      }
-    }
-    if (r.mostly && !IsRowLevelRule(r.rule)) {
-      Fail(r.loc, what + " takes no 'mostly'", "mostly applies to row-level rules");
-    }
-  }
 }
 
 void CheckRepo(RepoDefinition& repo, io::DuckDb& db) {
@@ -448,7 +323,6 @@ void CheckRepo(RepoDefinition& repo, io::DuckDb& db) {
       }
     }
   }
-  for (const CheckSuiteDef& c : repo.checks) CheckSuite(repo, c);
   AssignVersions(repo);
 }
 

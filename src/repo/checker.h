@@ -1,6 +1,7 @@
 // Semantic checks of a loaded repository: names resolve, join keys and timestamp fields exist
 // with usable types, expressions type-check, source schemas are inferred (through DuckDB) when
 // not declared. After CheckRepo every FeatureDef has its type and every definition a version.
+// Check suites are checked above repo, by the rule classes (quality::CheckSuites).
 #pragma once
 
 #include <filesystem>
@@ -13,6 +14,8 @@
 namespace sluice::repo {
 
 // Throws DefinitionError (file:line, hint) for the first problem found; changes nothing on disk.
+// Check suites are not checked here (their rules are quality's): call quality::CheckSuites
+// after it.
 void CheckRepo(RepoDefinition& repo, io::DuckDb& db);
 
 // The files a `file` source's path (a glob relative to `root`; *, ? and [..] within one

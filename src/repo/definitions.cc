@@ -45,9 +45,36 @@ std::string ShortHash(const json& j) { return Sha256Hex(j.dump()).substr(0, 16);
 
 }  // namespace
 
-bool IsRowLevelRule(std::string_view rule) {
-  return rule == "not_null" || rule == "range" || rule == "accepted_values" || rule == "regex" ||
-         rule == "unique" || rule == "referential";
+std::string_view SourceTypeName(SourceType type) {
+  switch (type) {
+    case SourceType::kFile: return "file";
+    case SourceType::kSql: return "sql";
+    case SourceType::kPush: return "push";
+  }
+  return "file";
+}
+
+std::optional<SourceType> ParseSourceType(std::string_view text) {
+  for (SourceType t : {SourceType::kFile, SourceType::kSql, SourceType::kPush}) {
+    if (SourceTypeName(t) == text) return t;
+  }
+  return std::nullopt;
+}
+
+std::string_view SeverityName(Severity severity) {
+  switch (severity) {
+    case Severity::kWarn: return "warn";
+    case Severity::kFail: return "fail";
+    case Severity::kQuarantine: return "quarantine";
+  }
+  return "fail";
+}
+
+std::optional<Severity> ParseSeverity(std::string_view text) {
+  for (Severity s : {Severity::kWarn, Severity::kFail, Severity::kQuarantine}) {
+    if (SeverityName(s) == text) return s;
+  }
+  return std::nullopt;
 }
 
 const EntityDef* RepoDefinition::FindEntity(std::string_view n) const {
@@ -167,7 +194,7 @@ json ToJson(const EntityDef& d) { return {{"name", d.name}, {"join_keys", d.join
 
 json ToJson(const SourceDef& d) {
   json j = {{"name", d.name},
-            {"type", d.type},
+            {"type", std::string(SourceTypeName(d.type))},
             {"timestamp_field", d.timestamp_field},
             {"schema", SchemaToJson(d.schema)}};
   if (!d.path.empty()) j["path"] = d.path;
@@ -202,30 +229,9 @@ json ToJson(const FeatureServiceDef& d) {
 }
 
 json ToJson(const RuleDef& r) {
-  json j = {{"rule", r.rule}, {"severity", r.severity}};
-  if (!r.column.empty()) j["column"] = r.column;
-  if (!r.columns.empty()) j["columns"] = r.columns;
-  if (!r.source.empty()) j["source"] = r.source;
-  if (r.min) j["min"] = *r.min;
-  if (r.max) j["max"] = *r.max;
-  if (r.rule == "accepted_values") j["values"] = r.values;
-  if (!r.pattern.empty()) j["pattern"] = r.pattern;
-  if (r.rule == "quantile") j["q"] = r.q;
-  if (r.rule == "schema") {
-    j["schema"] = SchemaToJson(r.schema);
-    j["allow_extra"] = r.allow_extra;
-  }
-  if (r.warn_after_us) j["warn_after_us"] = *r.warn_after_us;
-  if (r.error_after_us) j["error_after_us"] = *r.error_after_us;
-  if (r.mostly) j["mostly"] = *r.mostly;
-  if (r.rule == "drift") {
-    j["method"] = r.method;
-    j["reference"] = r.reference;
-  }
-  if (r.rule == "volume") {
-    j["last"] = r.last;
-    j["k"] = r.k;
-  }
+  json j = r.params.is_object() ? r.params : json::object();
+  j["rule"] = r.kind;
+  j["severity"] = std::string(SeverityName(r.severity));
   return j;
 }
 
@@ -244,25 +250,14 @@ void FromJson(const json& j, CheckSuiteDef& d) {
   d.dataset = j.value("dataset", "");
   for (const json& x : j.at("rules")) {
     RuleDef r;
-    r.rule = x.at("rule");
-    r.severity = x.at("severity");
-    r.column = x.value("column", "");
-    if (x.contains("columns")) r.columns = x["columns"].get<std::vector<std::string>>();
-    r.source = x.value("source", "");
-    if (x.contains("min")) r.min = x["min"].get<double>();
-    if (x.contains("max")) r.max = x["max"].get<double>();
-    if (x.contains("values")) r.values = x["values"].get<std::vector<std::string>>();
-    r.pattern = x.value("pattern", "");
-    r.q = x.value("q", 0.0);
-    if (x.contains("schema")) r.schema = SchemaFromJson(x["schema"]);
-    r.allow_extra = x.value("allow_extra", true);
-    if (x.contains("warn_after_us")) r.warn_after_us = x["warn_after_us"].get<Micros>();
-    if (x.contains("error_after_us")) r.error_after_us = x["error_after_us"].get<Micros>();
-    if (x.contains("mostly")) r.mostly = x["mostly"].get<double>();
-    r.method = x.value("method", "");
-    r.reference = x.value("reference", "");
-    r.last = x.value("last", int64_t{0});
-    r.k = x.value("k", 3.0);
+    r.kind = x.at("rule");
+    const std::string severity = x.at("severity");
+    const std::optional<Severity> parsed = ParseSeverity(severity);
+    if (!parsed) throw InputError("unknown severity in stored check suite: " + severity);
+    r.severity = *parsed;
+    r.params = x;
+    r.params.erase("rule");
+    r.params.erase("severity");
     d.rules.push_back(std::move(r));
   }
   d.version = j.value("version", "");
@@ -276,7 +271,10 @@ void FromJson(const json& j, EntityDef& d) {
 
 void FromJson(const json& j, SourceDef& d) {
   d.name = j.at("name");
-  d.type = j.at("type");
+  const std::string type = j.at("type");
+  const std::optional<SourceType> parsed = ParseSourceType(type);
+  if (!parsed) throw InputError("unknown source type in stored definition: " + type);
+  d.type = *parsed;
   d.path = j.value("path", "");
   d.query = j.value("query", "");
   d.timestamp_field = j.at("timestamp_field");

@@ -28,9 +28,20 @@ struct EntityDef {
   std::string version;
 };
 
+// Where a source's rows come from. Text only at the edges (YAML, canonical JSON, output).
+enum class SourceType {
+  kFile,  // files matching a path or glob
+  kSql,   // a DuckDB query
+  kPush,  // rows sent to POST /push
+};
+// "file", "sql", "push".
+std::string_view SourceTypeName(SourceType type);
+// nullopt for any other text.
+std::optional<SourceType> ParseSourceType(std::string_view text);
+
 struct SourceDef {
   std::string name;
-  std::string type;   // "file", "sql" or "push" (rows sent to POST /push)
+  SourceType type = SourceType::kFile;
   std::string path;   // file: a path or glob, relative to the repository root
   std::string query;  // sql: a DuckDB query (paths in it relative to the repository root)
   std::string timestamp_field;
@@ -83,38 +94,30 @@ struct FeatureServiceDef {
   std::string version;
 };
 
-// One rule of a check suite (SPEC §7; docs/guide.md "Data quality"). Which fields a rule
-// uses depends on `rule`; the loader rejects keys a rule does not take.
+// What a check rule does when it fails (SPEC §7).
+enum class Severity {
+  kWarn,        // report, commit anyway
+  kFail,        // reject the whole delivery: nothing committed
+  kQuarantine,  // row-level rules: bad rows go to quarantine, good rows are committed
+};
+// "warn", "fail", "quarantine".
+std::string_view SeverityName(Severity severity);
+// nullopt for any other text.
+std::optional<Severity> ParseSeverity(std::string_view text);
+
+// One rule of a check suite (SPEC §7; docs/guide.md "Data quality") as written, rule-agnostic:
+// what each kind's keys mean, and which kinds exist, is known only to the rule classes of
+// `quality/rules/` (one class per kind, in one table), which read `params` from YAML and judge
+// with it.
 struct RuleDef {
-  // schema | not_null | range | accepted_values | regex | unique | row_count | null_rate |
-  // mean | stddev | quantile | freshness | drift | volume | referential
-  std::string rule;
-  std::string column;                   // single-column rules
-  std::vector<std::string> columns;     // unique, referential: the key columns
-  std::string source;                   // referential: the source the keys must be in
-  std::optional<double> min, max;       // range, row_count, null_rate, mean, stddev, quantile
-  std::vector<std::string> values;      // accepted_values, as written (typed by the column)
-  std::string pattern;                  // regex (RE2 syntax, matched anywhere unless anchored)
-  double q = 0;                         // quantile
-  Schema schema;                        // schema: expected columns and types
-  bool allow_extra = true;              // schema: other columns are allowed
-  std::optional<Micros> warn_after_us;  // freshness
-  std::optional<Micros> error_after_us;
-  std::string method;                   // drift: psi | ks | js
-  std::string reference;                // drift: previous | last:N | snapshot:N | file:PATH
-  int64_t last = 0;                     // volume: deliveries of history
-  double k = 3;                         // volume: allowed deviations from the mean
-  // Row-level rules: the fraction of non-null values that must pass (not_null: of all rows).
-  // nullopt: 1 for warn and fail rules; for quarantine rules, no threshold (bad rows are
-  // quarantined and the delivery is never rejected for them).
-  std::optional<double> mostly;
-  std::string severity = "fail";        // warn | fail | quarantine
+  std::string kind;  // the `rule:` key: not_null, range, drift, ...
+  Severity severity = Severity::kFail;
+  // The rule's own keys in canonical form (an object; `rule` and `severity` excluded), as the
+  // rule class wrote them when it read the YAML (or as the registry stored them). Part of the
+  // suite's version: the same YAML must always give the same params.
+  nlohmann::json params = nlohmann::json::object();
   Location loc;
 };
-
-// Rules that judge rows one at a time (not_null, range, accepted_values, regex, unique,
-// referential): they take `mostly` and may quarantine.
-bool IsRowLevelRule(std::string_view rule);
 
 // A check suite: rules run on every delivery of a source at ingest (and by `validate`), or on
 // a training dataset when `dataset create` builds it.

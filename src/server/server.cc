@@ -191,7 +191,7 @@ PushRequest ParsePush(const std::string& body, const repo::RepoDefinition& defs)
   if (!src) {
     std::vector<std::string> names;
     for (const auto& x : defs.sources) {
-      if (x.type == "push") names.push_back(x.name);
+      if (x.type == repo::SourceType::kPush) names.push_back(x.name);
     }
     const std::string near = ClosestName(out.source, names);
     throw HttpError{
@@ -199,9 +199,9 @@ PushRequest ParsePush(const std::string& body, const repo::RepoDefinition& defs)
                          near.empty() ? fmt::format(" (push sources: {})", fmt::join(names, ", "))
                                       : "; did you mean '" + near + "'?")};
   }
-  if (src->type != "push") {
+  if (src->type != repo::SourceType::kPush) {
     throw HttpError{400, fmt::format("source '{}' is a {} source, not a push source (type: push)",
-                                     out.source, src->type)};
+                                     out.source, repo::SourceTypeName(src->type))};
   }
   if (req.contains("to")) {
     const auto to =
