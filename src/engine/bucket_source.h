@@ -3,12 +3,29 @@
 // knows nothing of files or stores beyond this.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sluice/column.h"
 
 namespace sluice::engine {
+
+// A range of the first partition key within a bucket: rows with lo <= key < hi, an absent
+// bound open. Rows of a bucket are sorted by the partition keys, so a slice is a contiguous
+// part of every sorted run, and a reader can skip what lies outside it.
+struct KeySlice {
+  std::optional<Value> lo, hi;  // same type as the key column (int64 or string)
+
+  bool whole() const { return !lo && !hi; }
+  // Whether row `row` of `key` (non-null) lies in the slice.
+  bool Contains(const Column& key, size_t row) const;
+};
+
+// Source rows the engine and materialize read at once, about: the slice size (default 2^20;
+// SLUICE_SLICE_ROWS overrides, docs/guide.md "Environment").
+size_t SliceRows();
 
 class BucketSource {
  public:
@@ -21,6 +38,14 @@ class BucketSource {
   // Throws InputError when the underlying data is unreadable. Must be safe to call
   // concurrently for different buckets (the engine reads buckets in parallel).
   virtual Batch Read(uint32_t bucket, const std::vector<std::string>& columns) = 0;
+
+  // `bucket` cut into slices of the first partition key holding about `max_rows` rows each
+  // (more when one key holds more), in key order, covering every key. The default, and any
+  // bucket of at most `max_rows` rows: one whole slice. Safe to call concurrently.
+  virtual std::vector<KeySlice> Slices(uint32_t bucket, size_t max_rows);
+  // The rows of `bucket` in `slice`, as Read. The default reads the whole bucket and filters.
+  virtual Batch Read(uint32_t bucket, const std::vector<std::string>& columns,
+                     const KeySlice& slice);
 };
 
 }  // namespace sluice::engine

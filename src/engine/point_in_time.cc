@@ -18,6 +18,7 @@ namespace {
 
 constexpr const char* kSeq = "_seq";
 
+
 // Three-way comparison of key tuples across two batches' columns (same types).
 int CompareKeys(const std::vector<const Column*>& a, size_t ra, const std::vector<const Column*>& b,
                 size_t rb) {
@@ -397,34 +398,60 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
     out.push_back(std::move(col));
   }
 
-  // Buckets are independent and write disjoint entity rows of `out`, so they run on parallel
+  // Work items: a bucket, or a key slice of it. A bucket of more rows than SliceRows() is read a
+  // range of its first partition key at a time (segments are sorted by it), so memory holds
+  // about that many source rows per worker whatever the size of the log.
+  struct Part {
+    uint32_t bucket;
+    KeySlice slice;
+    std::vector<uint32_t> entity_rows;
+  };
+  std::vector<Part> parts;
+  for (uint32_t b = 0; b < nb; ++b) {
+    if (entity_buckets[b].empty()) continue;
+    const std::vector<KeySlice> slices =
+        bucketed ? source.Slices(b, SliceRows()) : std::vector<KeySlice>{KeySlice{}};
+    if (slices.size() == 1) {
+      parts.push_back({b, slices[0], std::move(entity_buckets[b])});
+      continue;
+    }
+    for (const KeySlice& slice : slices) {
+      Part part{b, slice, {}};
+      for (uint32_t r : entity_buckets[b]) {
+        if (slice.Contains(*entity_pk[0], r)) part.entity_rows.push_back(r);
+      }
+      if (!part.entity_rows.empty()) parts.push_back(std::move(part));
+    }
+  }
+
+  // Parts are independent and write disjoint entity rows of `out`, so they run on parallel
   // workers; BucketSource::Read is thread-safe.
   std::mutex progress_mutex;
   size_t done = 0;
-  ParallelFor(nb, DefaultThreads(), [&](size_t bi, int) {
-    const uint32_t b = static_cast<uint32_t>(bi);
+  ParallelFor(parts.size(), DefaultThreads(), [&](size_t pi, int) {
+    Part& part = parts[pi];
+    const uint32_t b = part.bucket;
     if (progress) {
       std::lock_guard<std::mutex> lock(progress_mutex);
-      progress(static_cast<double>(done++) / nb);
+      progress(static_cast<double>(done++) / parts.size());
     }
-    if (entity_buckets[b].empty()) return;
     Batch rows;
     {
       ScopedPhase phase("engine: read bucket");
       if (bucketed) {
-        rows = source.Read(b, columns);
+        rows = source.Read(b, columns, part.slice);
       } else {
-        std::vector<Batch> parts;
+        std::vector<Batch> all;
         for (uint32_t sb = 0; sb < source.bucket_count(); ++sb) {
-          parts.push_back(source.Read(sb, columns));
+          all.push_back(source.Read(sb, columns));
         }
-        rows = Concatenate(std::move(parts));
+        rows = Concatenate(std::move(all));
       }
     }
     if (rows.num_rows == 0) return;
     if (rows.num_rows >= Column::kNoRow)
       throw InputError("a bucket holds more than 4 billion rows");
-    std::vector<uint32_t>& entity_rows = entity_buckets[b];
+    std::vector<uint32_t>& entity_rows = part.entity_rows;
     std::vector<uint32_t> picked, order;
     std::vector<Micros> entity_ts;  // times of entity_rows, in their sorted order
     {

@@ -561,6 +561,12 @@ std::string QuoteLiteral(std::string_view text) {
   return out + "'";
 }
 
+std::string SqlLiteral(const Value& v) {
+  if (v.type == DataType::kString) return QuoteLiteral(v.s);
+  if (v.type == DataType::kInt64) return std::to_string(v.i);
+  throw InternalError("SqlLiteral: a value of type " + std::string(TypeName(v.type)));
+}
+
 std::string CanonicalSelect(const std::vector<DescribedColumn>& columns, std::string_view context) {
   std::string out;
   for (const DescribedColumn& c : columns) {

@@ -79,6 +79,9 @@ class DuckDb {
 std::string QuoteIdent(std::string_view name);
 // SQL string literal quoting: 'text' with embedded quotes doubled.
 std::string QuoteLiteral(std::string_view text);
+// `v` as a SQL literal: an integer, a quoted string (int64 and string values only; what key
+// columns hold). Throws InternalError for other types.
+std::string SqlLiteral(const Value& v);
 // A SELECT list that casts each described column to the DuckDB type that maps 1:1 onto its
 // sluice type (e.g. DATE → TIMESTAMP, DECIMAL → DOUBLE, FLOAT[] → DOUBLE[]). Columns without a
 // sluice type are an InputError naming the column and `context`.

@@ -1,5 +1,7 @@
 #include "offline/ingest.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
@@ -7,8 +9,6 @@
 #include <mutex>
 #include <numeric>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "common/canonical.h"
 #include "common/fs.h"
@@ -20,11 +20,12 @@
 #include "common/trace.h"
 #include "engine/row_order.h"
 #include "io/duckdb.h"
+#include "offline/delivery_query.h"
+#include "offline/history.h"
 #include "offline/snapshot.h"
 #include "offline/spill.h"
 #include "quality/profile.h"
 #include "repo/checker.h"
-#include "repo/loader.h"
 #include "sluice/error.h"
 
 namespace sluice::offline {
@@ -40,160 +41,6 @@ std::string RowExample(const Batch& b, size_t row) {
     out += b.schema[c].name + ": " + b.columns[c].Get(row).ToString();
   }
   return out + "}";
-}
-
-// Counts rows that break one rule across a whole delivery, keeping the first as an example,
-// so that a rejection reports the total and where it starts.
-struct Violation {
-  size_t count = 0;
-  size_t first_row = 0;  // 0-based, in delivery order
-  std::string example;
-};
-
-// The SELECT that reads one delivery as the source's declared columns: strings (CSV, JSON)
-// are parsed into the declared type with TRY_CAST, and a flag column marks values that did not
-// parse; int64 widens to float64. Throws InputError for a missing or mistyped column.
-struct DeliveryQuery {
-  std::string sql;
-  std::vector<std::string> parsed;  // columns read through TRY_CAST
-  std::vector<quality::DeliveredColumn> delivered;  // as the reader saw them (schema rules)
-};
-
-DeliveryQuery BuildDeliveryQuery(const repo::SourceDef& src, const fs::path& root,
-                                 const std::vector<std::string>& files, io::DuckDb& db,
-                                 const std::string& context) {
-  const std::string canonical = repo::SourceSql(src, root, files, db);
-  const std::vector<io::DescribedColumn> described = db.Describe(canonical, context);
-  DeliveryQuery q;
-  for (const auto& d : described) {
-    q.delivered.push_back({d.name, d.type ? std::string(TypeName(*d.type)) : d.duckdb_type});
-  }
-  std::string select;
-  for (const Field& f : src.schema) {
-    auto it = std::find_if(described.begin(), described.end(),
-                           [&](const auto& d) { return d.name == f.name; });
-    if (it == described.end()) {
-      std::vector<std::string> names;
-      for (const auto& d : described) names.push_back(d.name);
-      const std::string near = ClosestName(f.name, names);
-      throw InputError(fmt::format("{}: column '{}' of source '{}' is missing{}", context, f.name,
-                                   src.name, near.empty() ? "" : " (found '" + near + "')"));
-    }
-    if (!select.empty()) select += ", ";
-    const std::string id = io::QuoteIdent(f.name);
-    if (it->type == f.type) {
-      select += id;
-    } else if (it->type == DataType::kInt64 && f.type == DataType::kFloat64) {
-      select += fmt::format("CAST({0} AS DOUBLE) AS {0}", id);
-    } else if (it->type == DataType::kString && f.type != DataType::kFloat64List) {
-      const char* target = f.type == DataType::kInt64     ? "BIGINT"
-                           : f.type == DataType::kFloat64 ? "DOUBLE"
-                           : f.type == DataType::kBool    ? "BOOLEAN"
-                                                          : "TIMESTAMP";
-      select += fmt::format(
-          "TRY_CAST({0} AS {1}) AS {0}, ({0} IS NOT NULL AND TRY_CAST({0} AS {1}) IS NULL) AS "
-          "{2}, {0} AS {3}",
-          id, target, io::QuoteIdent("__unparsable_" + f.name), io::QuoteIdent("__raw_" + f.name));
-      q.parsed.push_back(f.name);
-    } else {
-      throw InputError(fmt::format("{}: column '{}' has type {} but source '{}' expects {}",
-                                   context, f.name,
-                                   it->type ? TypeName(*it->type) : it->duckdb_type, src.name,
-                                   TypeName(f.type)));
-    }
-  }
-  q.sql = "SELECT " + select + " FROM (" + canonical + ")";
-  return q;
-}
-
-// What drift and volume rules compare delivery `d` of this run with: the deliveries committed
-// before it (their stored profiles, read when a rule asks) and this run's earlier deliveries.
-class LogHistory final : public quality::History {
- public:
-  LogHistory(const SourceLog& log, const fs::path& root,
-             const std::optional<SnapshotManifest>& latest, const std::vector<Delivery>& run,
-             const std::vector<quality::Profile>& run_profiles, size_t d)
-      : log_(log), root_(root) {
-    if (latest) {
-      for (const Delivery& x : latest->deliveries) past_.push_back({x, nullptr});
-    }
-    for (size_t i = 0; i < d; ++i) past_.push_back({run[i], &run_profiles[i]});
-  }
-
-  std::optional<quality::Profile> Reference(const std::string& spec) override {
-    if (spec.rfind("file:", 0) == 0) {
-      const fs::path p = root_ / spec.substr(5);
-      if (!fs::is_regular_file(p)) {
-        throw InputError(fmt::format("drift reference {}: no such file {}", spec, p.string()));
-      }
-      return quality::ProfileFile(p.string());
-    }
-    if (spec.rfind("snapshot:", 0) == 0) {
-      return SnapshotProfile(log_, log_.Load(std::stoll(spec.substr(9))), false);
-    }
-    const size_t n = spec == "previous" ? 1 : std::stoull(spec.substr(5));  // last:N
-    quality::Profile merged;
-    bool any = false;
-    for (size_t i = past_.size(); i-- > 0 && n > 0;) {
-      if (!past_[i].profile && past_[i].delivery.profile_path.empty()) continue;  // --no-profile
-      merged.Merge(past_[i].profile ? *past_[i].profile : DeliveryProfile(log_, past_[i].delivery));
-      any = true;
-      if (past_.size() - i >= n) break;
-    }
-    if (!any) return std::nullopt;
-    return merged;
-  }
-
-  std::vector<int64_t> RecentRows(int64_t n) override {
-    std::vector<int64_t> out;
-    const size_t from = past_.size() > static_cast<size_t>(n) ? past_.size() - n : 0;
-    for (size_t i = from; i < past_.size(); ++i) {
-      out.push_back(past_[i].delivery.rows - past_[i].delivery.quarantined);
-    }
-    return out;
-  }
-
- private:
-  struct Past {
-    Delivery delivery;
-    const quality::Profile* profile;  // this run's; nullptr: stored in the log
-  };
-  const SourceLog& log_;
-  fs::path root_;
-  std::vector<Past> past_;
-};
-
-// The distinct keys over `columns` of source `name`'s newest snapshot, hashed as referential
-// rules compare them (XXH64 of the key encoding). Empty when the source has no snapshot.
-quality::DeliveryCheck::KeySet SourceKeys(const repo::RepoDefinition& repo,
-                                          const std::string& name,
-                                          const std::vector<std::string>& columns,
-                                          io::DuckDb& db) {
-  quality::DeliveryCheck::KeySet keys;
-  const SourceLog log(OfflineRoot(repo), name);
-  const std::optional<SnapshotManifest> m = log.Latest();
-  if (!m || m->segments.empty()) return keys;
-  std::string files, select;
-  for (const Segment& seg : m->segments) {
-    files += (files.empty() ? "" : ", ") + io::QuoteLiteral(log.SegmentPath(seg.path).string());
-  }
-  for (const std::string& c : columns) select += (select.empty() ? "" : ", ") + io::QuoteIdent(c);
-  std::string encoded;
-  const size_t limit = quality::DeliveryCheck::KeySetLimit();
-  db.QueryChunks(
-      fmt::format("SELECT DISTINCT {} FROM read_parquet([{}])", select, files),
-      [&](Batch&& b) {
-        std::vector<const Column*> cols;
-        for (const std::string& c : columns) cols.push_back(&b.Get(c));
-        // Past the limit the set stops growing; DeliveryCheck then names the rule in an error.
-        for (size_t r = 0; r < b.num_rows && keys.size() <= limit; ++r) {
-          encoded.clear();
-          AppendKeyEncoding(cols, r, encoded);
-          keys.Insert(Xxh64(encoded.data(), encoded.size()));
-        }
-      },
-      "reading the keys of source '" + name + "'");
-  return keys;
 }
 
 // Quarantined rows held in memory before a part goes to disk (SLUICE_QUARANTINE_PART_ROWS
@@ -220,33 +67,505 @@ void FlushQuarantine(const SourceLog& log, int64_t snapshot, size_t d, Batch& ro
   rows = Batch{};
 }
 
-[[noreturn]] void Reject(const std::string& context, const Violation& v, const std::string& what) {
-  throw InputError(fmt::format("{}: {} row(s) {}; first is row {}: {}; nothing was committed",
-                               context, v.count, what, v.first_row + 1, v.example));
+// The source's LOCK file, its directories created first.
+fs::path LockPath(const SourceLog& log) {
+  log.CreateDirectories();
+  return log.dir() / "LOCK";
+}
+
+// Rows per segment at most (SLUICE_SEGMENT_ROWS overrides: docs/guide.md, "Environment"). A
+// bucket's rows of one ingest beyond it are written as several sorted segments (runs), so that
+// ingest holds at most this many rows per worker whatever the delivery's size.
+int64_t SegmentRows() {
+  static const int64_t rows = [] {
+    const char* env = std::getenv("SLUICE_SEGMENT_ROWS");
+    const long long v = env ? std::atoll(env) : 0;
+    return v > 0 ? static_cast<int64_t>(v) : int64_t{1} << 20;
+  }();
+  return rows;
+}
+
+// The rules ingest itself holds every row to (a value that does not parse, a null timestamp
+// or join key), counted over a whole delivery with the first offending row kept, so that a
+// rejection reports the total and where it starts. A suite's not_null rule that quarantines a
+// column takes that column's null rule over.
+class RowRules {
+ public:
+  RowRules(const repo::SourceDef& src, const std::vector<std::string>& parsed,
+           const std::vector<int>& join_keys, const quality::DeliveryCheck& check) {
+    for (const std::string& c : parsed) {
+      const DataType t = src.schema[FindField(src.schema, c)].type;
+      rules_.push_back(
+          {fmt::format("have a value of column '{}' that is not a valid {}", c, TypeName(t)), -1,
+           c});
+    }
+    if (!check.QuarantinesNulls(src.timestamp_field)) {
+      rules_.push_back({"have a null timestamp '" + src.timestamp_field + "'",
+                        FindField(src.schema, src.timestamp_field), ""});
+    }
+    for (int k : join_keys) {
+      if (check.QuarantinesNulls(src.schema[k].name)) continue;
+      rules_.push_back({"have a null join key '" + src.schema[k].name + "'", k, ""});
+    }
+  }
+
+  // Counts the rows of `b` (the source's columns, numbered from `first_row`) that break a rule.
+  // Returns whether any row of the delivery so far did.
+  bool Consume(const Batch& b, const std::vector<const Column*>& columns, int64_t first_row) {
+    for (Rule& rule : rules_) {
+      const Column* flag = rule.parsed.empty() ? nullptr : &b.Get("__unparsable_" + rule.parsed);
+      for (size_t r = 0; r < b.num_rows; ++r) {
+        const bool bad = flag ? flag->i64[r] != 0 : columns[rule.column]->IsNull(r);
+        if (!bad) continue;
+        if (rule.count++ == 0) {
+          rule.first_row = first_row + static_cast<int64_t>(r);
+          rule.example = flag ? "'" + b.Get("__raw_" + rule.parsed).str[r] + "'" : RowExample(b, r);
+        }
+        broken_ = true;
+      }
+    }
+    return broken_;
+  }
+
+  // Throws InputError naming the first broken rule: its count and first row.
+  void ThrowIfBroken(const std::string& context) const {
+    for (const Rule& rule : rules_) {
+      if (rule.count == 0) continue;
+      throw InputError(fmt::format("{}: {} row(s) {}; first is row {}: {}; nothing was committed",
+                                   context, rule.count, rule.what, rule.first_row + 1,
+                                   rule.example));
+    }
+  }
+
+ private:
+  struct Rule {
+    std::string what;
+    int column;          // schema index of the column tested for null, or -1
+    std::string parsed;  // or: the column whose __unparsable_ flag is tested
+    size_t count = 0;
+    int64_t first_row = 0;  // 0-based, in delivery order
+    std::string example;
+  };
+  std::vector<Rule> rules_;
+  bool broken_ = false;
+};
+
+// One ingest of one source, in the phases of docs/architecture.md "How an ingest runs": pick
+// the new deliveries; read, check and spill each; write the buckets as sorted segments;
+// commit. Holds the source's lock for its whole life.
+class IngestRun {
+ public:
+  IngestRun(const repo::RepoDefinition& repo, const repo::SourceDef& src,
+            const IngestOptions& options);
+
+  IngestResult Run();
+
+ private:
+  // Phase 1: the deliveries to read. False when every file is committed already.
+  bool PickDeliveries();
+  // The manifest this run commits, and the state the next phases share.
+  void StartSnapshot();
+  // Phase 2: reads delivery d through DuckDB, judges its rows (ingest's rules, the suites),
+  // spills the kept rows by bucket, quarantines and profiles.
+  void ReadCheckSpill(size_t d);
+  // Phase 3: every bucket's spilled rows, in runs of at most SegmentRows(), sorted in the row
+  // order and written as segments (temporary names, fsync, rename), buckets in parallel.
+  void WriteSegments();
+  // Phase 4: quarantine parts and profiles made durable, then the manifest: the commit point.
+  void Commit();
+  // Removes what a run that commits nothing leaves behind (quarantine parts).
+  void Discard();
+
+  std::string Context(size_t d) const;
+
+  const repo::RepoDefinition& repo_;
+  const repo::SourceDef& src_;
+  const IngestOptions& options_;
+  const bool push_;
+  SourceLog log_;
+  FileLock lock_;
+  const std::optional<SnapshotManifest> latest_;
+  IngestResult result_;
+
+  std::set<std::string> committed_;  // content hashes of committed deliveries
+  std::vector<Delivery> deliveries_;
+  std::vector<std::string> files_;  // file sources: the file of each delivery
+
+  SnapshotManifest m_;  // the snapshot this run commits
+  std::optional<Micros> newest_committed_;
+  std::unique_ptr<io::DuckDb> db_;
+  std::unique_ptr<io::DuckDb> quarantine_db_;  // the consuming thread's own connection
+  std::unique_ptr<BucketSpill> spill_;
+  std::vector<int> pk_index_, join_key_index_;
+  Sha256 query_hash_;                       // SQL and push sources: the delivery is its rows
+  std::vector<quality::Profile> profiles_;  // per delivery: its kept rows (SPEC §7)
+  // Quarantined rows per delivery (source columns, then _row and _reason), written in parts
+  // under temporary names, renamed at commit.
+  std::vector<Batch> quarantined_;
+  std::vector<std::vector<std::string>> quarantine_parts_;
+  std::vector<Segment> written_;
+};
+
+IngestRun::IngestRun(const repo::RepoDefinition& repo, const repo::SourceDef& src,
+                     const IngestOptions& options)
+    : repo_(repo),
+      src_(src),
+      options_(options),
+      push_(src.type == repo::SourceType::kPush),
+      log_(OfflineRoot(repo), src.name),
+      lock_(LockPath(log_)),
+      latest_(log_.Latest()) {
+  if (latest_) {
+    for (const Delivery& d : latest_->deliveries) committed_.insert(d.content_hash);
+  }
+  result_.source = src.name;
+  result_.snapshot = latest_ ? latest_->snapshot : 0;
+}
+
+IngestResult IngestRun::Run() {
+  if (!PickDeliveries()) {
+    result_.unchanged = true;
+    return result_;
+  }
+  StartSnapshot();
+  {
+    ScopedPhase phase("ingest: read+check+spill");
+    for (size_t d = 0; d < deliveries_.size(); ++d) ReadCheckSpill(d);
+  }
+  for (const Delivery& x : deliveries_) {
+    result_.delivery_names.push_back(x.file.empty() ? "query" : x.file);
+  }
+  result_.profiles = profiles_;
+  if (result_.rejected || options_.validate_only) {
+    Discard();
+    result_.rows_committed = 0;
+    return result_;
+  }
+  if (src_.type != repo::SourceType::kFile) {
+    deliveries_[0].content_hash = query_hash_.HexDigest();
+    if (!push_ && committed_.count(deliveries_[0].content_hash)) {
+      result_.unchanged = true;
+      result_.rows_read = 0;
+      return result_;
+    }
+  }
+  WriteSegments();
+  Commit();
+  return result_;
+}
+
+bool IngestRun::PickDeliveries() {
+  if (src_.type != repo::SourceType::kFile) {
+    // The query's result or the pushed rows; hashed as they are read.
+    deliveries_.push_back({"", push_ ? "push" : "", 0, 0});
+    return true;
+  }
+  // Each file is identified by the sha256 of its bytes.
+  std::vector<std::string> files;
+  if (!options_.path.empty()) {
+    const fs::path p = fs::absolute(options_.path);
+    if (!fs::is_regular_file(p)) throw InputError("--path " + options_.path + ": no such file");
+    files.push_back(p.string());
+  } else {
+    files = repo::SourceFiles(src_, repo_.root);
+    if (files.empty()) {
+      throw InputError(fmt::format("source '{}': no file matches '{}'", src_.name, src_.path));
+    }
+  }
+  for (const std::string& f : files) {
+    const std::string hash = Sha256OfFile(f);
+    if (!committed_.insert(hash).second && !options_.validate_only) continue;
+    std::string rel = fs::relative(f, repo_.root).string();
+    if (rel.starts_with("..")) rel = f;
+    deliveries_.push_back({hash, rel, 0, 0});
+    files_.push_back(f);
+  }
+  return !files_.empty();
+}
+
+void IngestRun::StartSnapshot() {
+  m_ = latest_ ? *latest_ : SnapshotManifest{};
+  m_.snapshot = (latest_ ? latest_->snapshot : 0) + 1;
+  m_.parent = latest_ ? latest_->snapshot : 0;
+  m_.source = src_.name;
+  m_.source_version = src_.version;
+  m_.created_at = NowMicros();
+  m_.schema = src_.schema;
+  m_.partition_keys = latest_ ? latest_->partition_keys : repo_.PartitionKeys(src_);
+  m_.bucket_count =
+      latest_ ? latest_->bucket_count : static_cast<uint32_t>(repo_.config.bucket_count);
+  for (const Segment& seg : m_.segments) {
+    newest_committed_ = std::max(newest_committed_.value_or(seg.max_ts), seg.max_ts);
+  }
+  for (const std::string& k : m_.partition_keys) pk_index_.push_back(FindField(src_.schema, k));
+  for (const std::string& k : repo_.AllJoinKeys(src_)) {
+    join_key_index_.push_back(FindField(src_.schema, k));
+  }
+  // DuckDB's temp files and the bucket spill files live under <source>/spill/.
+  const fs::path spill_dir = log_.dir() / "spill";
+  fs::create_directories(spill_dir);
+  io::DuckDbOptions db_options;
+  db_options.memory_limit = "1GB";  // bounds SQL sources' queries; DuckDB spills beyond it
+  db_options.temp_directory = spill_dir.string();
+  db_ = std::make_unique<io::DuckDb>(db_options);
+  // Blocks of at most an eighth of a segment: runs cut close to SegmentRows().
+  spill_ = std::make_unique<BucketSpill>(
+      spill_dir / "buckets", src_.schema, m_.bucket_count,
+      static_cast<uint32_t>(std::clamp<int64_t>(SegmentRows() / 8, 1, UINT32_MAX)));
+  if (src_.type != repo::SourceType::kFile) HashSchema(src_.schema, query_hash_);
+  // Leftovers of an ingest that crashed before its commit.
+  std::error_code ignored;
+  for (const auto& e : fs::directory_iterator(log_.dir() / "quarantine", ignored)) {
+    if (e.path().extension() == ".tmp") fs::remove(e.path(), ignored);
+  }
+  profiles_.assign(deliveries_.size(), quality::Profile(src_.schema));
+  quarantined_.resize(deliveries_.size());
+  quarantine_parts_.resize(deliveries_.size());
+}
+
+std::string IngestRun::Context(size_t d) const {
+  if (src_.type == repo::SourceType::kFile) return "reading " + deliveries_[d].file;
+  if (push_) return "pushed rows of source '" + src_.name + "'";
+  return "running the query of source '" + src_.name + "'";
+}
+
+void IngestRun::ReadCheckSpill(size_t d) {
+  const std::string context = Context(d);
+  const bool file = src_.type == repo::SourceType::kFile;
+  const DeliveryQuery q = push_ ? DeliveryQuery{}
+                                : BuildDeliveryQuery(src_, repo_.root,
+                                                     file ? std::vector<std::string>{files_[d]}
+                                                          : std::vector<std::string>{},
+                                                     *db_, context);
+  quality::DeliveryCheck check(
+      repo_, src_, options_.now ? options_.now : NowMicros(), newest_committed_,
+      [&](const std::string& other, const std::vector<std::string>& columns) {
+        return SourceKeys(repo_, other, columns, *db_);
+      });
+  if (push_) {
+    std::vector<quality::DeliveredColumn> cols;
+    for (const Field& f : src_.schema) cols.push_back({f.name, std::string(TypeName(f.type))});
+    check.SetDeliveredColumns(std::move(cols));
+  } else {
+    check.SetDeliveredColumns(q.delivered);
+  }
+  RowRules rules(src_, q.parsed, join_key_index_, check);
+  // The whole-delivery rules are judged on the profile of the kept rows.
+  const bool profile = options_.profile || check.needs_profile();
+  const uint32_t bucket_count = m_.bucket_count;
+  bool rejected = false;
+  int64_t delivered = 0;  // rows of this delivery so far
+  const int64_t seq_base = m_.next_seq + result_.rows_read;
+  std::vector<std::vector<uint32_t>> rows_of_bucket(bucket_count);
+  std::vector<uint8_t> quarantine;
+  std::vector<std::string> reasons;
+  std::vector<uint32_t> quarantine_rows;
+  int64_t quarantined_count = 0;  // rows of this delivery quarantined (or, validating, to be)
+  std::string encoded;
+  struct Profiled {
+    Batch rows;
+    std::vector<uint8_t> quarantine;
+  };
+  std::function<void(Profiled &&)> to_profile;
+  const auto consume = [&](Batch&& b) {
+    const size_t n = b.num_rows;
+    std::vector<const Column*> columns;
+    for (const Field& f : src_.schema) columns.push_back(&b.Get(f.name));
+    rejected = rules.Consume(b, columns, delivered);
+    check.Consume(b, delivered, quarantine, reasons);
+    if (!rejected) {
+      // A rejected delivery is still read to the end (for the counts), never spilled.
+      std::vector<const Column*> pk;
+      for (int k : pk_index_) pk.push_back(columns[k]);
+      quarantine_rows.clear();
+      for (size_t r = 0; r < n; ++r) {
+        if (quarantine[r]) {
+          quarantine_rows.push_back(static_cast<uint32_t>(r));
+          continue;
+        }
+        uint32_t bucket = 0;
+        if (!pk.empty() && !options_.validate_only) {
+          encoded.clear();
+          AppendKeyEncoding(pk, r, encoded);
+          bucket = BucketOfKey(encoded, bucket_count);
+        }
+        rows_of_bucket[bucket].push_back(static_cast<uint32_t>(r));
+      }
+      if (!options_.validate_only) {
+        for (uint32_t bucket = 0; bucket < bucket_count; ++bucket) {
+          spill_->Append(bucket, columns, rows_of_bucket[bucket], seq_base + delivered);
+        }
+      }
+      for (auto& rows : rows_of_bucket) rows.clear();
+      quarantined_count += static_cast<int64_t>(quarantine_rows.size());
+      if (!quarantine_rows.empty() && !options_.validate_only) {
+        Batch bad;
+        for (size_t c = 0; c < columns.size(); ++c) {
+          bad.AddColumn(src_.schema[c].name, columns[c]->Gather(quarantine_rows));
+        }
+        Column row(DataType::kInt64), reason(DataType::kString);
+        for (uint32_t r : quarantine_rows) {
+          row.Append(Value::Int(delivered + r + 1));
+          reason.Append(Value::String(reasons[r]));
+        }
+        bad.AddColumn("_row", std::move(row));
+        bad.AddColumn("_reason", std::move(reason));
+        quarantined_[d].Append(bad);
+        // Memory holds at most a part of the quarantined rows: full parts go to disk (under
+        // temporary names until the commit).
+        if (quarantined_[d].num_rows >= QuarantinePartRows()) {
+          if (!quarantine_db_) quarantine_db_ = db_->Connect();
+          FlushQuarantine(log_, m_.snapshot, d, quarantined_[d], quarantine_parts_[d],
+                          *quarantine_db_);
+        }
+      }
+      if (src_.type != repo::SourceType::kFile) HashRows(columns, 0, n, query_hash_);
+    }
+    delivered += static_cast<int64_t>(n);
+    // The profile of the kept rows is built on a third thread, overlapping the next batch.
+    if (!rejected && profile) to_profile({std::move(b), quarantine});
+  };
+  // Stages: DuckDB reads and converts chunks (this thread), `consume` checks and spills them
+  // (a second thread), the profile stage summarises them (a third).
+  Pipeline<Profiled>(
+      [&](const std::function<void(Profiled &&)>& push_profile) {
+        to_profile = push_profile;
+        if (push_) {
+          consume(Batch(*options_.rows));
+        } else {
+          Pipeline<Batch>(
+              [&](const std::function<void(Batch &&)>& emit) {
+                db_->QueryChunks(q.sql, emit, context);
+              },
+              consume);
+        }
+      },
+      [&](Profiled&& p) { profiles_[d].Update(p.rows, &p.quarantine); });
+  rules.ThrowIfBroken(context);
+  LogHistory history(log_, repo_.root, latest_, deliveries_, profiles_, d);
+  for (quality::CheckResult& c : check.Finish(profiles_[d], history)) {
+    c.delivery = deliveries_[d].file.empty() ? "query" : deliveries_[d].file;
+    result_.checks.push_back(std::move(c));
+  }
+  if (check.failed()) result_.rejected = true;
+  deliveries_[d].rows = delivered;
+  deliveries_[d].quarantined = quarantined_count;
+  result_.delivery_rows.emplace_back(delivered, quarantined_count);
+  result_.rows_read += delivered;
+  result_.rows_quarantined += quarantined_count;
+}
+
+void IngestRun::WriteSegments() {
+  result_.first_seq = m_.next_seq;
+  m_.next_seq += result_.rows_read;
+  spill_->Flush();
+  // One task per run of a bucket; a bucket with one run keeps the name <snapshot>-<bucket>.
+  struct Task {
+    uint32_t bucket;
+    SpillRun run;
+    std::string path;
+  };
+  std::vector<Task> tasks;
+  for (uint32_t b = 0; b < m_.bucket_count; ++b) {
+    const std::vector<SpillRun> runs = spill_->Runs(b, SegmentRows());
+    for (size_t r = 0; r < runs.size(); ++r) {
+      tasks.push_back(
+          {b, runs[r],
+           runs.size() == 1
+               ? fmt::format("segments/{:08d}-{:04d}.parquet", m_.snapshot, b)
+               : fmt::format("segments/{:08d}-{:04d}-{:04d}.parquet", m_.snapshot, b, r)});
+    }
+  }
+  // Tasks run concurrently, one DuckDB connection per worker for the Parquet writer; each
+  // worker drives its own COPY on its own thread (DuckDB's pool threads would only add workers
+  // polling for tasks). Segments are listed in task order whatever the scheduling.
+  const int threads = DefaultThreads();
+  db_->Execute("SET threads = 1");
+  std::vector<std::unique_ptr<io::DuckDb>> connections(threads);
+  written_.assign(tasks.size(), Segment{});
+  std::mutex progress_mutex;
+  size_t done = 0;
+  const std::string& created_field = src_.created_timestamp_field;
+  ParallelFor(tasks.size(), threads, [&](size_t i, int worker) {
+    if (!connections[worker]) connections[worker] = db_->Connect();
+    const Task& task = tasks[i];
+    const fs::path final_path = log_.SegmentPath(task.path);
+    const fs::path tmp = final_path.string() + ".tmp";
+    Segment& s = written_[i];
+    {
+      std::optional<ScopedPhase> phase(std::in_place, "ingest: read bucket");
+      const Batch rows = spill_->Read(task.bucket, kSeqColumn, task.run);
+      phase.reset();
+      phase.emplace("ingest: sort bucket");
+      std::vector<const Column*> keys;
+      for (const std::string& k : m_.partition_keys) keys.push_back(&rows.Get(k));
+      const Column& ts = rows.Get(src_.timestamp_field);
+      std::vector<uint32_t> order(rows.num_rows);
+      std::iota(order.begin(), order.end(), 0u);
+      order = engine::SortRows(keys, ts, created_field.empty() ? nullptr : &rows.Get(created_field),
+                               rows.Get(kSeqColumn).i64.data(), std::move(order));
+      const auto [lo, hi] = std::minmax_element(ts.i64.begin(), ts.i64.end());
+      s.min_ts = *lo;
+      s.max_ts = *hi;
+      phase.reset();
+      phase.emplace("ingest: write bucket");
+      connections[worker]->WriteParquet(rows, tmp.string(), &order);
+    }
+    ScopedPhase phase("ingest: fsync+hash");
+    FsyncFile(tmp);
+    RenameDurable(tmp, final_path);
+    s.path = task.path;
+    s.bucket = task.bucket;
+    s.rows = task.run.rows;
+    s.sha256 = Sha256OfFile(final_path);
+    s.snapshot = m_.snapshot;
+    CrashPoint("ingest:after-segment");
+    std::lock_guard<std::mutex> lock(progress_mutex);
+    if (options_.progress) options_.progress(static_cast<double>(++done) / tasks.size());
+  });
+  connections.clear();
+}
+
+void IngestRun::Commit() {
+  // Quarantined rows, durable under their names before the manifest names them.
+  for (size_t d = 0; d < deliveries_.size(); ++d) {
+    FlushQuarantine(log_, m_.snapshot, d, quarantined_[d], quarantine_parts_[d], *db_);
+    for (const std::string& rel : quarantine_parts_[d]) {
+      const fs::path tmp = log_.dir() / (rel + ".tmp");
+      FsyncFile(tmp);
+      RenameDurable(tmp, log_.dir() / rel);
+    }
+    deliveries_[d].quarantine_paths = quarantine_parts_[d];
+  }
+  for (size_t d = 0; d < deliveries_.size() && options_.profile; ++d) {
+    const std::string rel = fmt::format("profiles/{:08d}-{:04d}.profile", m_.snapshot, d);
+    const fs::path final_path = log_.dir() / rel;
+    fs::create_directories(final_path.parent_path());
+    WriteFileAtomic(final_path, profiles_[d].Serialize());
+    deliveries_[d].profile_path = rel;
+  }
+  for (Segment& s : written_) m_.segments.push_back(std::move(s));
+  result_.segments_written = static_cast<int64_t>(written_.size());
+  for (Delivery& d : deliveries_) {
+    d.snapshot = m_.snapshot;
+    m_.deliveries.push_back(d);
+  }
+  CrashPoint("ingest:before-commit");
+  log_.Commit(m_);
+  CrashPoint("ingest:after-commit");
+  result_.snapshot = m_.snapshot;
+  result_.rows_committed = result_.rows_read - result_.rows_quarantined;
+}
+
+void IngestRun::Discard() {
+  // The spill files go with the spill directory.
+  std::error_code ignored;
+  for (const auto& parts : quarantine_parts_) {
+    for (const std::string& rel : parts) fs::remove(log_.dir() / (rel + ".tmp"), ignored);
+  }
 }
 
 }  // namespace
-
-quality::Profile DeliveryProfile(const SourceLog& log, const Delivery& d) {
-  const fs::path p = log.dir() / d.profile_path;
-  return quality::Profile::Deserialize(ReadFile(p), "profile " + p.string());
-}
-
-quality::Profile SnapshotProfile(const SourceLog& log, const SnapshotManifest& m,
-                                 bool require_every) {
-  quality::Profile merged(m.schema);
-  for (const Delivery& d : m.deliveries) {
-    if (!d.profile_path.empty()) {
-      merged.Merge(DeliveryProfile(log, d));
-    } else if (require_every) {
-      throw InputError(fmt::format("source '{}': delivery {} of snapshot {} has no profile (it "
-                                   "was ingested with --no-profile, or by a sluice without "
-                                   "profiles)",
-                                   m.source, d.file, d.snapshot));
-    }
-  }
-  return merged;
-}
 
 fs::path OfflineRoot(const repo::RepoDefinition& repo) {
   const fs::path p(repo.config.offline_store);
@@ -260,9 +579,9 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
     std::vector<std::string> names;
     for (const auto& s : repo.sources) names.push_back(s.name);
     const std::string near = ClosestName(source_name, names);
-    throw NotFoundError(fmt::format("unknown source '{}'{}", source_name,
-                                 near.empty() ? " (run `sluice list` to see sources)"
-                                              : "; did you mean '" + near + "'?"));
+    throw NotFoundError(fmt::format(
+        "unknown source '{}'{}", source_name,
+        near.empty() ? " (run `sluice list` to see sources)" : "; did you mean '" + near + "'?"));
   }
   const bool push = src->type == repo::SourceType::kPush;
   if (push != (options.rows != nullptr)) {
@@ -271,381 +590,7 @@ IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_
                                         src->name)
                           : fmt::format("source '{}' is not a push source", src->name));
   }
-  SourceLog log(OfflineRoot(repo), src->name);
-  log.CreateDirectories();
-  FileLock lock(log.dir() / "LOCK");
-  const std::optional<SnapshotManifest> latest = log.Latest();
-  std::set<std::string> committed;
-  if (latest) {
-    for (const Delivery& d : latest->deliveries) committed.insert(d.content_hash);
-  }
-
-  IngestResult result;
-  result.source = src->name;
-  result.snapshot = latest ? latest->snapshot : 0;
-
-  // Which deliveries are new: each file is identified by the sha256 of its bytes.
-  std::vector<Delivery> deliveries;
-  std::vector<std::string> new_files;
-  if (src->type == repo::SourceType::kFile) {
-    std::vector<std::string> files;
-    if (!options.path.empty()) {
-      const fs::path p = fs::absolute(options.path);
-      if (!fs::is_regular_file(p)) throw InputError("--path " + options.path + ": no such file");
-      files.push_back(p.string());
-    } else {
-      files = repo::SourceFiles(*src, repo.root);
-      if (files.empty()) {
-        throw InputError(fmt::format("source '{}': no file matches '{}'", src->name, src->path));
-      }
-    }
-    for (const std::string& f : files) {
-      const std::string hash = Sha256OfFile(f);
-      if (!committed.insert(hash).second && !options.validate_only) continue;
-      std::string rel = fs::relative(f, repo.root).string();
-      if (rel.starts_with("..")) rel = f;
-      deliveries.push_back({hash, rel, 0, 0});
-      new_files.push_back(f);
-    }
-    if (new_files.empty()) {
-      result.unchanged = true;
-      return result;
-    }
-  } else {
-    // The query's result or the pushed rows; hashed as they are read.
-    deliveries.push_back({"", push ? "push" : "", 0, 0});
-  }
-
-  const std::vector<std::string> partition_keys =
-      latest ? latest->partition_keys : repo.PartitionKeys(*src);
-  const uint32_t bucket_count =
-      latest ? latest->bucket_count : static_cast<uint32_t>(repo.config.bucket_count);
-  SnapshotManifest m = latest ? *latest : SnapshotManifest{};
-  m.snapshot = (latest ? latest->snapshot : 0) + 1;
-  m.parent = latest ? latest->snapshot : 0;
-  m.source = src->name;
-  m.source_version = src->version;
-  m.created_at = NowMicros();
-  m.schema = src->schema;
-  m.partition_keys = partition_keys;
-  m.bucket_count = bucket_count;
-
-  // One pass over each new delivery (DuckDB reads it, sluice checks it): rows are checked,
-  // given their ingestion sequence and bucket (common/key.h, the engine's function) and
-  // appended to per-bucket spill files. Then each bucket is read back, sorted in the shared
-  // row order and written as one segment, buckets in parallel. Memory holds a chunk of the
-  // delivery plus one bucket per worker, whatever the delivery's size.
-  const fs::path spill_dir = log.dir() / "spill";  // DuckDB's temp files and the bucket files
-  fs::create_directories(spill_dir);
-  io::DuckDbOptions db_options;
-  db_options.memory_limit = "1GB";  // bounds SQL sources' queries; DuckDB spills beyond it
-  db_options.temp_directory = spill_dir.string();
-  io::DuckDb db(db_options);
-  BucketSpill spill(spill_dir / "buckets", src->schema, bucket_count);
-  struct BucketStats {
-    Micros min_ts = std::numeric_limits<Micros>::max();
-    Micros max_ts = std::numeric_limits<Micros>::min();
-  };
-  std::vector<BucketStats> stats(bucket_count);
-  const int ts_index = FindField(src->schema, src->timestamp_field);
-  std::vector<int> pk_index, join_key_index;
-  for (const std::string& k : partition_keys) pk_index.push_back(FindField(src->schema, k));
-  for (const std::string& k : repo.AllJoinKeys(*src)) {
-    join_key_index.push_back(FindField(src->schema, k));
-  }
-  Sha256 query_hash;  // SQL sources: the delivery is the query's rows
-  if (src->type != repo::SourceType::kFile) HashSchema(src->schema, query_hash);
-  // The newest timestamp already committed, for freshness rules.
-  std::optional<Micros> newest_committed;
-  for (const Segment& seg : m.segments) {
-    newest_committed = std::max(newest_committed.value_or(seg.max_ts), seg.max_ts);
-  }
-  // Quarantined rows per delivery (source columns, then _row and _reason), written in parts
-  // under temporary names, renamed at commit.
-  std::vector<Batch> quarantined(deliveries.size());
-  std::vector<std::vector<std::string>> quarantine_parts(deliveries.size());
-  std::unique_ptr<io::DuckDb> quarantine_db;  // the consuming thread's own connection
-  // Leftovers of an ingest that crashed before its commit.
-  std::error_code ignored;
-  for (const auto& e : fs::directory_iterator(log.dir() / "quarantine", ignored)) {
-    if (e.path().extension() == ".tmp") fs::remove(e.path(), ignored);
-  }
-  // The profile of each delivery's committed rows (SPEC §7), written at commit.
-  std::vector<quality::Profile> profiles(deliveries.size(), quality::Profile(src->schema));
-  {
-    ScopedPhase phase("ingest: read+check+spill");
-    for (size_t d = 0; d < deliveries.size(); ++d) {
-      const bool file = src->type == repo::SourceType::kFile;
-      const std::string context = file   ? "reading " + deliveries[d].file
-                                  : push ? "pushed rows of source '" + src->name + "'"
-                                         : "running the query of source '" + src->name + "'";
-      const DeliveryQuery q =
-          push ? DeliveryQuery{}
-               : BuildDeliveryQuery(*src, repo.root,
-                                    file ? std::vector<std::string>{new_files[d]}
-                                         : std::vector<std::string>{},
-                                    db, context);
-      quality::DeliveryCheck check(repo, *src, options.now ? options.now : NowMicros(),
-                                   newest_committed,
-                                   [&](const std::string& other,
-                                       const std::vector<std::string>& columns) {
-                                     return SourceKeys(repo, other, columns, db);
-                                   });
-      if (push) {
-        std::vector<quality::DeliveredColumn> cols;
-        for (const Field& f : src->schema) cols.push_back({f.name, std::string(TypeName(f.type))});
-        check.SetDeliveredColumns(std::move(cols));
-      } else {
-        check.SetDeliveredColumns(q.delivered);
-      }
-      // The rules every row must meet, in the order a rejection reports them. A null timestamp
-      // or join key may instead be quarantined by a suite's not_null rule.
-      struct Rule {
-        std::string what;
-        int column;          // schema index of the column tested for null, or -1
-        std::string parsed;  // or: the column whose __unparsable_ flag is tested
-        Violation v;
-      };
-      std::vector<Rule> rules;
-      for (const std::string& c : q.parsed) {
-        const DataType t = src->schema[FindField(src->schema, c)].type;
-        rules.push_back({fmt::format("have a value of column '{}' that is not a valid {}", c,
-                                     TypeName(t)),
-                         -1, c, {}});
-      }
-      if (!check.QuarantinesNulls(src->timestamp_field)) {
-        rules.push_back({"have a null timestamp '" + src->timestamp_field + "'", ts_index, "", {}});
-      }
-      for (int k : join_key_index) {
-        if (check.QuarantinesNulls(src->schema[k].name)) continue;
-        rules.push_back({"have a null join key '" + src->schema[k].name + "'", k, "", {}});
-      }
-      // The whole-delivery rules are judged on the profile of the kept rows.
-      const bool profile = options.profile || check.needs_profile();
-      bool rejected = false;
-      int64_t delivered = 0;  // rows of this delivery so far
-      const int64_t seq_base = m.next_seq + result.rows_read;
-      std::vector<std::vector<uint32_t>> rows_of_bucket(bucket_count);
-      std::vector<uint8_t> quarantine;
-      std::vector<std::string> reasons;
-      std::vector<uint32_t> quarantine_rows;
-      int64_t quarantined_count = 0;  // rows of this delivery quarantined (or, validating, to be)
-      std::string encoded;
-      // DuckDB's reading and sluice's processing overlap: chunks are read and converted on
-      // this thread and processed on a second one.
-      struct Profiled {
-        Batch rows;
-        std::vector<uint8_t> quarantine;
-      };
-      std::function<void(Profiled&&)> to_profile;
-      const auto consume = [&](Batch&& b) {
-        const size_t n = b.num_rows;
-        std::vector<const Column*> columns;
-        for (const Field& f : src->schema) columns.push_back(&b.Get(f.name));
-        for (Rule& rule : rules) {
-          const Column* flag = rule.parsed.empty() ? nullptr : &b.Get("__unparsable_" + rule.parsed);
-          for (size_t r = 0; r < n; ++r) {
-            const bool bad = flag ? flag->i64[r] != 0 : columns[rule.column]->IsNull(r);
-            if (!bad) continue;
-            if (rule.v.count++ == 0) {
-              rule.v.first_row = static_cast<size_t>(delivered) + r;
-              rule.v.example = flag ? "'" + b.Get("__raw_" + rule.parsed).str[r] + "'"
-                                    : RowExample(b, r);
-            }
-            rejected = true;
-          }
-        }
-        check.Consume(b, delivered, quarantine, reasons);
-        if (!rejected) {
-          // A rejected delivery is still read to the end (for the counts), never spilled.
-          std::vector<const Column*> pk;
-          for (int k : pk_index) pk.push_back(columns[k]);
-          const Column& ts = *columns[ts_index];
-          quarantine_rows.clear();
-          for (size_t r = 0; r < n; ++r) {
-            if (quarantine[r]) {
-              quarantine_rows.push_back(static_cast<uint32_t>(r));
-              continue;
-            }
-            uint32_t bucket = 0;
-            if (!pk.empty() && !options.validate_only) {
-              encoded.clear();
-              AppendKeyEncoding(pk, r, encoded);
-              bucket = BucketOfKey(encoded, bucket_count);
-            }
-            rows_of_bucket[bucket].push_back(static_cast<uint32_t>(r));
-            BucketStats& st = stats[bucket];
-            st.min_ts = std::min(st.min_ts, ts.i64[r]);
-            st.max_ts = std::max(st.max_ts, ts.i64[r]);
-          }
-          if (!options.validate_only) {
-            for (uint32_t bucket = 0; bucket < bucket_count; ++bucket) {
-              spill.Append(bucket, columns, rows_of_bucket[bucket], seq_base + delivered);
-            }
-          }
-          for (auto& rows : rows_of_bucket) rows.clear();
-          quarantined_count += static_cast<int64_t>(quarantine_rows.size());
-          if (!quarantine_rows.empty() && !options.validate_only) {
-            Batch bad;
-            for (size_t c = 0; c < columns.size(); ++c) {
-              bad.AddColumn(src->schema[c].name, columns[c]->Gather(quarantine_rows));
-            }
-            Column row(DataType::kInt64), reason(DataType::kString);
-            for (uint32_t r : quarantine_rows) {
-              row.Append(Value::Int(delivered + r + 1));
-              reason.Append(Value::String(reasons[r]));
-            }
-            bad.AddColumn("_row", std::move(row));
-            bad.AddColumn("_reason", std::move(reason));
-            quarantined[d].Append(bad);
-            // Memory holds at most a part of the quarantined rows: full parts go to disk
-            // (under temporary names until the commit).
-            if (quarantined[d].num_rows >= QuarantinePartRows()) {
-              if (!quarantine_db) quarantine_db = db.Connect();
-              FlushQuarantine(log, m.snapshot, d, quarantined[d], quarantine_parts[d], *quarantine_db);
-            }
-          }
-          if (src->type != repo::SourceType::kFile) HashRows(columns, 0, n, query_hash);
-        }
-        delivered += static_cast<int64_t>(n);
-        // The profile of the kept rows is built on a third thread, overlapping the next batch.
-        if (!rejected && profile) to_profile({std::move(b), quarantine});
-      };
-      // Stages: DuckDB reads and converts chunks (this thread), `consume` checks and spills
-      // them, the profile stage summarises them.
-      Pipeline<Profiled>(
-          [&](const std::function<void(Profiled&&)>& push_profile) {
-            to_profile = push_profile;
-            if (push) {
-              consume(Batch(*options.rows));
-            } else {
-              Pipeline<Batch>([&](const std::function<void(Batch&&)>& emit) {
-                db.QueryChunks(q.sql, emit, context);
-              }, consume);
-            }
-          },
-          [&](Profiled&& p) { profiles[d].Update(p.rows, &p.quarantine); });
-      for (const Rule& rule : rules) {
-        if (rule.v.count > 0) Reject(context, rule.v, rule.what);
-      }
-      LogHistory history(log, repo.root, latest, deliveries, profiles, d);
-      for (quality::CheckResult& c : check.Finish(profiles[d], history)) {
-        c.delivery = deliveries[d].file.empty() ? "query" : deliveries[d].file;
-        result.checks.push_back(std::move(c));
-      }
-      if (check.failed()) result.rejected = true;
-      deliveries[d].rows = delivered;
-      deliveries[d].quarantined = quarantined_count;
-      result.delivery_rows.emplace_back(delivered, quarantined_count);
-      result.rows_read += delivered;
-      result.rows_quarantined += deliveries[d].quarantined;
-    }
-  }
-  for (const Delivery& x : deliveries) result.delivery_names.push_back(x.file.empty() ? "query" : x.file);
-  result.profiles = profiles;
-  if (result.rejected || options.validate_only) {
-    // Nothing is committed; the spill files go with the spill directory.
-    for (const auto& parts : quarantine_parts) {
-      for (const std::string& rel : parts) fs::remove(log.dir() / (rel + ".tmp"), ignored);
-    }
-    result.rows_committed = 0;
-    return result;
-  }
-  if (src->type != repo::SourceType::kFile) {
-    deliveries[0].content_hash = query_hash.HexDigest();
-    if (!push && committed.count(deliveries[0].content_hash)) {
-      result.unchanged = true;
-      result.rows_read = 0;
-      return result;
-    }
-  }
-  result.first_seq = m.next_seq;
-  m.next_seq += result.rows_read;
-  spill.Flush();
-
-  std::vector<uint32_t> buckets;
-  for (uint32_t b = 0; b < bucket_count; ++b) {
-    if (spill.rows(b) > 0) buckets.push_back(b);
-  }
-  // Buckets are sorted and written concurrently, one DuckDB connection per worker for the
-  // Parquet writer. Metadata is collected per bucket, so the manifest lists segments in bucket
-  // order whatever the scheduling.
-  const int threads = DefaultThreads();
-  // Each worker drives its own COPY on its own thread: DuckDB's pool threads would only add
-  // workers polling for tasks.
-  db.Execute("SET threads = 1");
-  std::vector<std::unique_ptr<io::DuckDb>> connections(threads);
-  std::vector<Segment> written(buckets.size());
-  std::mutex progress_mutex;
-  size_t done = 0;
-  const std::string& created_field = src->created_timestamp_field;
-  ParallelFor(buckets.size(), threads, [&](size_t i, int worker) {
-    if (!connections[worker]) connections[worker] = db.Connect();
-    const uint32_t b = buckets[i];
-    const std::string rel = fmt::format("segments/{:08d}-{:04d}.parquet", m.snapshot, b);
-    const fs::path final_path = log.SegmentPath(rel);
-    const fs::path tmp = final_path.string() + ".tmp";
-    {
-      std::optional<ScopedPhase> phase(std::in_place, "ingest: read bucket");
-      const Batch rows = spill.Read(b, kSeqColumn);
-      phase.reset();
-      phase.emplace("ingest: sort bucket");
-      std::vector<const Column*> keys;
-      for (const std::string& k : partition_keys) keys.push_back(&rows.Get(k));
-      std::vector<uint32_t> order(rows.num_rows);
-      std::iota(order.begin(), order.end(), 0u);
-      order = engine::SortRows(keys, rows.Get(src->timestamp_field),
-                               created_field.empty() ? nullptr : &rows.Get(created_field),
-                               rows.Get(kSeqColumn).i64.data(), std::move(order));
-      phase.reset();
-      phase.emplace("ingest: write bucket");
-      connections[worker]->WriteParquet(rows, tmp.string(), &order);
-    }
-    ScopedPhase phase("ingest: fsync+hash");
-    FsyncFile(tmp);
-    RenameDurable(tmp, final_path);
-    Segment& s = written[i];
-    s.path = rel;
-    s.bucket = b;
-    s.rows = spill.rows(b);
-    s.min_ts = stats[b].min_ts;
-    s.max_ts = stats[b].max_ts;
-    s.sha256 = Sha256OfFile(final_path);
-    s.snapshot = m.snapshot;
-    CrashPoint("ingest:after-segment");
-    std::lock_guard<std::mutex> lock(progress_mutex);
-    if (options.progress) options.progress(static_cast<double>(++done) / buckets.size());
-  });
-  connections.clear();
-  // Quarantined rows, durable under their names before the manifest names them.
-  for (size_t d = 0; d < deliveries.size(); ++d) {
-    FlushQuarantine(log, m.snapshot, d, quarantined[d], quarantine_parts[d], db);
-    for (const std::string& rel : quarantine_parts[d]) {
-      const fs::path tmp = log.dir() / (rel + ".tmp");
-      FsyncFile(tmp);
-      RenameDurable(tmp, log.dir() / rel);
-    }
-    deliveries[d].quarantine_paths = quarantine_parts[d];
-  }
-  for (size_t d = 0; d < deliveries.size() && options.profile; ++d) {
-    const std::string rel = fmt::format("profiles/{:08d}-{:04d}.profile", m.snapshot, d);
-    const fs::path final_path = log.dir() / rel;
-    fs::create_directories(final_path.parent_path());
-    WriteFileAtomic(final_path, profiles[d].Serialize());
-    deliveries[d].profile_path = rel;
-  }
-  for (Segment& s : written) m.segments.push_back(std::move(s));
-  result.segments_written = static_cast<int64_t>(written.size());
-  for (Delivery& d : deliveries) {
-    d.snapshot = m.snapshot;
-    m.deliveries.push_back(d);
-  }
-  CrashPoint("ingest:before-commit");
-  log.Commit(m);
-  CrashPoint("ingest:after-commit");
-  result.snapshot = m.snapshot;
-  result.rows_committed = result.rows_read - result.rows_quarantined;
-  return result;
+  return IngestRun(repo, *src, options).Run();
 }
 
 }  // namespace sluice::offline

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "offline/history.h"
 #include "offline/snapshot.h"
 #include "quality/suite.h"
 #include "repo/definitions.h"
@@ -38,13 +39,13 @@ struct IngestOptions {
 
 struct IngestResult {
   std::string source;
-  int64_t snapshot = 0;        // the new snapshot, or the current one when unchanged
+  int64_t snapshot = 0;  // the new snapshot, or the current one when unchanged
   int64_t rows_read = 0;
   int64_t rows_committed = 0;
   int64_t rows_quarantined = 0;
-  bool unchanged = false;      // every delivery was already committed (same content hash)
+  bool unchanged = false;  // every delivery was already committed (same content hash)
   int64_t segments_written = 0;
-  int64_t first_seq = 0;       // ingestion sequence of the first new row (rows in input order)
+  int64_t first_seq = 0;  // ingestion sequence of the first new row (rows in input order)
   // The check suites' results, per delivery in order (each result's `delivery` names it).
   std::vector<quality::CheckResult> checks;
   // A rule with severity fail failed: nothing was committed (snapshot is the current one).
@@ -66,15 +67,6 @@ struct IngestResult {
 // options.validate_only: check and report, commit nothing (`sluice validate`).
 IngestResult Ingest(const repo::RepoDefinition& repo, const std::string& source_name,
                     const IngestOptions& options);
-
-// The stored profile of committed delivery `d` of `log` (its profile_path must be set). Throws
-// InputError naming the file when it is missing or not a profile.
-quality::Profile DeliveryProfile(const SourceLog& log, const Delivery& d);
-
-// A source's profile as of snapshot `m`: its deliveries' stored profiles merged. A delivery
-// without one (ingested with --no-profile) is an InputError when `require_every`, else skipped.
-quality::Profile SnapshotProfile(const SourceLog& log, const SnapshotManifest& m,
-                                 bool require_every);
 
 // The offline store directory of `repo`.
 std::filesystem::path OfflineRoot(const repo::RepoDefinition& repo);

@@ -23,8 +23,21 @@ class SegmentReader : public engine::BucketSource {
   }
   // Throws InputError naming the segment files when they are missing or corrupt.
   Batch Read(uint32_t bucket, const std::vector<std::string>& columns) override;
+  // Cuts from the Parquet row groups' statistics of the first partition key (the footers of
+  // the bucket's segments; no data is read).
+  std::vector<engine::KeySlice> Slices(uint32_t bucket, size_t max_rows) override;
+  // A filter on the first partition key, which DuckDB pushes down to the row groups.
+  Batch Read(uint32_t bucket, const std::vector<std::string>& columns,
+             const engine::KeySlice& slice) override;
 
  private:
+  // The bucket's segment files (checked to exist) and their rows in all.
+  std::vector<std::string> Files(uint32_t bucket, size_t* rows) const;
+  std::string Context(uint32_t bucket) const;
+  // A single-threaded DuckDB from the pool (or a new one), and back.
+  std::unique_ptr<io::DuckDb> Borrow();
+  void Return(std::unique_ptr<io::DuckDb> db);
+
   std::filesystem::path dir_;
   SnapshotManifest manifest_;
   std::mutex pool_mutex_;

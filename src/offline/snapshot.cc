@@ -129,7 +129,8 @@ void SourceLog::Commit(const SnapshotManifest& m) const {
   const fs::path p = ManifestPath(m.snapshot);
   fs::create_directories(p.parent_path());
   if (fs::exists(p)) {
-    throw InternalError(fmt::format("snapshot {} of source '{}' already exists", m.snapshot, source_));
+    throw InternalError(
+        fmt::format("snapshot {} of source '{}' already exists", m.snapshot, source_));
   }
   WriteFileAtomic(p, m.ToJson().dump(1));
 }

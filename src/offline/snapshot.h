@@ -12,9 +12,8 @@
 // rename, so a crash leaves either the old or the new snapshot, never a partial one.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,35 +23,35 @@
 namespace sluice::offline {
 
 struct Segment {
-  std::string path;   // relative to the source directory
+  std::string path;  // relative to the source directory
   uint32_t bucket = 0;
   int64_t rows = 0;
   Micros min_ts = 0;
   Micros max_ts = 0;
-  std::string sha256;  // of the file's bytes
+  std::string sha256;    // of the file's bytes
   int64_t snapshot = 0;  // the snapshot that added it
 };
 
 struct Delivery {
   std::string content_hash;  // sha256 of a file's bytes, or of a SQL result's canonical rows
   std::string file;          // the file it came from ("" for a SQL source)
-  int64_t rows = 0;                // rows read (committed + quarantined)
+  int64_t rows = 0;          // rows read (committed + quarantined)
   int64_t snapshot = 0;
-  int64_t quarantined = 0;         // rows a check suite quarantined (SPEC §7)
+  int64_t quarantined = 0;                    // rows a check suite quarantined (SPEC §7)
   std::vector<std::string> quarantine_paths;  // their files, relative to the source directory
-  std::string profile_path;        // the profile of its committed rows (quality/profile.h)
+  std::string profile_path;  // the profile of its committed rows (quality/profile.h)
 };
 
 struct SnapshotManifest {
-  int64_t snapshot = 0;       // 1, 2, ...
-  int64_t parent = 0;         // 0 for the first
+  int64_t snapshot = 0;  // 1, 2, ...
+  int64_t parent = 0;    // 0 for the first
   std::string source;
   std::string source_version;
   Micros created_at = 0;
-  Schema schema;              // source columns in the segments (plus _seq, not listed)
+  Schema schema;  // source columns in the segments (plus _seq, not listed)
   std::vector<std::string> partition_keys;
   uint32_t bucket_count = 1;
-  int64_t next_seq = 0;       // ingestion sequence of the next row to be ingested
+  int64_t next_seq = 0;  // ingestion sequence of the next row to be ingested
   std::vector<Delivery> deliveries;
   std::vector<Segment> segments;
 

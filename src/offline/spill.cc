@@ -1,6 +1,7 @@
 #include "offline/spill.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,8 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
+#include <span>
 
 #include "sluice/error.h"
 
@@ -21,12 +21,12 @@ void Put(std::string& out, const T& v) {
   out.append(reinterpret_cast<const char*>(&v), sizeof(T));
 }
 
-// A spill file mapped into memory (populated up front: one pass over the page cache instead of
-// a fault per page).
+// Bytes [offset, offset + size) of a spill file mapped into memory (populated up front: one
+// pass over the page cache instead of a fault per page).
 struct MappedFile {
   const char* data = nullptr;
   size_t size = 0;
-  explicit MappedFile(const std::filesystem::path& path) {
+  MappedFile(const std::filesystem::path& path, uint64_t offset, size_t length) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       throw InternalError(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
@@ -36,20 +36,33 @@ struct MappedFile {
       ::close(fd);
       throw InternalError(fmt::format("cannot stat {}: {}", path.string(), std::strerror(errno)));
     }
-    size = static_cast<size_t>(st.st_size);
+    if (offset + length > static_cast<uint64_t>(st.st_size)) {
+      ::close(fd);
+      throw InternalError(fmt::format("spill file {} is truncated: {} bytes, expected {}",
+                                      path.string(), st.st_size, offset + length));
+    }
+    size = length;
     if (size > 0) {
-      void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      // mmap offsets are page-aligned: map from the page holding `offset`.
+      const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+      const uint64_t start = offset / page * page;
+      map_size_ = size + (offset - start);
+      void* p = ::mmap(nullptr, map_size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
+                       static_cast<off_t>(start));
       if (p == MAP_FAILED) {
         ::close(fd);
         throw InternalError(fmt::format("cannot map {}: {}", path.string(), std::strerror(errno)));
       }
-      data = static_cast<const char*>(p);
+      map_ = static_cast<char*>(p);
+      data = map_ + (offset - start);
     }
     ::close(fd);
   }
   ~MappedFile() {
-    if (data) ::munmap(const_cast<char*>(data), size);
+    if (map_) ::munmap(map_, map_size_);
   }
+  char* map_ = nullptr;
+  size_t map_size_ = 0;
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
 };
@@ -77,8 +90,12 @@ struct Reader {
 
 }  // namespace
 
-BucketSpill::BucketSpill(std::filesystem::path dir, Schema schema, uint32_t bucket_count)
-    : dir_(std::move(dir)), schema_(std::move(schema)), buckets_(bucket_count) {
+BucketSpill::BucketSpill(std::filesystem::path dir, Schema schema, uint32_t bucket_count,
+                         uint32_t max_block_rows)
+    : dir_(std::move(dir)),
+      schema_(std::move(schema)),
+      max_block_rows_(std::max<uint32_t>(1, max_block_rows)),
+      buckets_(bucket_count) {
   std::filesystem::remove_all(dir_);
   std::filesystem::create_directories(dir_);
 }
@@ -90,9 +107,18 @@ BucketSpill::~BucketSpill() {
 
 void BucketSpill::Append(uint32_t bucket, const std::vector<const Column*>& columns,
                          const std::vector<uint32_t>& rows, int64_t seq_base) {
-  if (rows.empty()) return;
+  for (size_t i = 0; i < rows.size(); i += max_block_rows_) {
+    AppendBlock(bucket, columns, rows.data() + i,
+                std::min<size_t>(max_block_rows_, rows.size() - i), seq_base);
+  }
+}
+
+void BucketSpill::AppendBlock(uint32_t bucket, const std::vector<const Column*>& columns,
+                              const uint32_t* rows_begin, size_t n, int64_t seq_base) {
+  const std::span<const uint32_t> rows(rows_begin, n);
   Bucket& b = buckets_[bucket];
   std::string& out = b.buffer;
+  b.blocks.push_back({b.file_bytes + out.size(), static_cast<uint32_t>(n)});
   Put(out, static_cast<uint32_t>(rows.size()));
   for (const Column* c : columns) {
     for (uint32_t r : rows) out += static_cast<char>(c->valid[r]);
@@ -146,6 +172,7 @@ void BucketSpill::WriteOut(Bucket& b) {
     done += static_cast<size_t>(w);
   }
   ::close(fd);
+  b.file_bytes += b.buffer.size();
   b.buffer.clear();
 }
 
@@ -153,8 +180,27 @@ void BucketSpill::Flush() {
   for (Bucket& b : buckets_) WriteOut(b);
 }
 
+std::vector<SpillRun> BucketSpill::Runs(uint32_t bucket, int64_t max_rows) const {
+  std::vector<SpillRun> runs;
+  const std::vector<Block>& blocks = buckets_[bucket].blocks;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    if (runs.empty() || (runs.back().rows > 0 && runs.back().rows + blocks[i].rows > max_rows)) {
+      runs.push_back({i, i, 0});
+    }
+    runs.back().end_block = i + 1;
+    runs.back().rows += blocks[i].rows;
+  }
+  return runs;
+}
+
 Batch BucketSpill::Read(uint32_t bucket, const std::string& seq_column) const {
-  const size_t total = static_cast<size_t>(buckets_[bucket].rows);
+  const SpillRun all{0, buckets_[bucket].blocks.size(), buckets_[bucket].rows};
+  return Read(bucket, seq_column, all);
+}
+
+Batch BucketSpill::Read(uint32_t bucket, const std::string& seq_column, const SpillRun& run) const {
+  const Bucket& b = buckets_[bucket];
+  const size_t total = static_cast<size_t>(run.rows);
   Batch out;
   for (const Field& f : schema_) {
     Column c(f.type);
@@ -168,7 +214,10 @@ Batch BucketSpill::Read(uint32_t bucket, const std::string& seq_column) const {
     return out;
   }
   const std::filesystem::path path = dir_ / fmt::format("bucket-{:04d}.spill", bucket);
-  const MappedFile file(path);
+  const uint64_t begin = b.blocks[run.first_block].offset;
+  const uint64_t end =
+      run.end_block < b.blocks.size() ? b.blocks[run.end_block].offset : b.file_bytes;
+  const MappedFile file(path, begin, static_cast<size_t>(end - begin));
   const std::string_view bytes(file.data, file.size);
   Reader in{bytes, 0, path};
   while (in.pos < bytes.size()) {

@@ -1,11 +1,11 @@
 #include "online/materialize.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <atomic>
 #include <map>
 #include <mutex>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "common/fs.h"
@@ -73,10 +73,10 @@ std::vector<ViewMaterialized> Materialize(const repo::RepoDefinition& repo, Stor
       const repo::FeatureViewDef* v = repo.FindFeatureView(name);
       if (!v) {
         const std::string near = ClosestName(name, names);
-        throw NotFoundError(fmt::format(
-            "unknown feature view '{}'{}", name,
-            near.empty() ? fmt::format(" (feature views: {})", fmt::join(names, ", "))
-                         : "; did you mean '" + near + "'?"));
+        throw NotFoundError(
+            fmt::format("unknown feature view '{}'{}", name,
+                        near.empty() ? fmt::format(" (feature views: {})", fmt::join(names, ", "))
+                                     : "; did you mean '" + near + "'?"));
       }
       views.push_back(v);
     }
@@ -119,18 +119,22 @@ std::vector<ViewMaterialized> Materialize(const repo::RepoDefinition& repo, Stor
       offline::SnapshotManifest part = *target;
       part.segments = fresh.at(bucket);
       offline::SegmentReader reader(log.dir(), part);
-      const Batch rows = reader.Read(bucket, view.columns());
-      rows_read += static_cast<int64_t>(rows.num_rows);
-      std::vector<std::pair<std::string, std::string>> puts;
-      const UpdateStats st = UpdateRecords(view, store, rows, !res.full,
-                                           [&] { return whole.Read(bucket, view.columns()); },
-                                           puts);
-      rebuilt += st.rebuilt;
-      for (size_t i = 0; i < puts.size(); i += kWriteChunk) {
-        store.Write(std::vector<std::pair<std::string, std::string>>(
-            puts.begin() + i, puts.begin() + std::min(puts.size(), i + kWriteChunk)));
+      // A large bucket a key slice at a time (engine/bucket_source.h): bounded memory. Keys
+      // never straddle slices, so a key's rebuild reads only its slice of the whole bucket.
+      for (const engine::KeySlice& slice : reader.Slices(bucket, engine::SliceRows())) {
+        const Batch rows = reader.Read(bucket, view.columns(), slice);
+        rows_read += static_cast<int64_t>(rows.num_rows);
+        std::vector<std::pair<std::string, std::string>> puts;
+        const UpdateStats st = UpdateRecords(
+            view, store, rows, !res.full, [&] { return whole.Read(bucket, view.columns(), slice); },
+            puts);
+        rebuilt += st.rebuilt;
+        for (size_t i = 0; i < puts.size(); i += kWriteChunk) {
+          store.Write(std::vector<std::pair<std::string, std::string>>(
+              puts.begin() + i, puts.begin() + std::min(puts.size(), i + kWriteChunk)));
+        }
+        written += static_cast<int64_t>(puts.size());
       }
-      written += static_cast<int64_t>(puts.size());
       CrashPoint("materialize:after-bucket");
       if (options.progress) {
         std::lock_guard<std::mutex> lock(progress_mutex);

@@ -1,6 +1,7 @@
 // Test helper: an in-memory BucketSource that buckets rows exactly as ingest does.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -37,12 +38,38 @@ class MemorySource : public BucketSource {
     ++reads;
     return out;
   }
+  // With set_slice_rows(n) > 0, a bucket is cut into slices of the first partition key that
+  // hold about n rows (cut between distinct key values), exercising the engine's slice path;
+  // otherwise one whole slice. Reading a slice is the base class's read-and-filter.
+  std::vector<KeySlice> Slices(uint32_t bucket, size_t) override {
+    if (slice_rows_ == 0 || pk_.empty()) return {KeySlice{}};
+    const Column& key = parts_[bucket].Get(pk_[0]);
+    std::vector<Value> values;
+    for (size_t r = 0; r < key.size(); ++r) values.push_back(key.Get(r));
+    std::sort(values.begin(), values.end(), [](const Value& a, const Value& b) {
+      return a.type == DataType::kString ? a.s < b.s : a.i < b.i;
+    });
+    std::vector<KeySlice> slices(1);
+    size_t in_slice = 0;
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (in_slice >= slice_rows_ && !(values[i] == values[i - 1])) {
+        slices.back().hi = values[i];
+        slices.push_back(KeySlice{values[i], std::nullopt});
+        in_slice = 0;
+      }
+      ++in_slice;
+    }
+    return slices;
+  }
+  using BucketSource::Read;
+  void set_slice_rows(size_t n) { slice_rows_ = n; }
   int reads = 0;
 
  private:
   std::vector<std::string> pk_;
   uint32_t buckets_;
   std::vector<Batch> parts_;
+  size_t slice_rows_ = 0;
 };
 
 }  // namespace sluice::engine

@@ -247,19 +247,23 @@ TEST(Windows, MatchTheDefinitionOnRandomData) {
   }
   user.Append(Value::Int(1));
   ts.AppendNull();
-  MemorySource source(EventsBatch(events), {"user_id"}, 5);
-  const std::vector<Column> out = ComputeLastValues(spec, source, {{&user}, &ts});
-  ASSERT_EQ(out.size(), defs.size());
-  for (size_t f = 0; f < defs.size(); ++f) {
-    const Def& d = defs[f];
-    for (size_t r = 0; r + 1 < user.size(); ++r) {
-      const Value want = BruteForce(events, d, user.i64[r], ts.i64[r]);
-      ExpectClose(out[f].Get(r), want,
-                  d.fn + "(" + d.expr + ") window " + std::to_string(d.window) + " hop " +
-                      std::to_string(d.hop) + " user " + std::to_string(user.i64[r]) + " t " +
-                      std::to_string(ts.i64[r]));
+  // Whole buckets, and buckets read in key slices of about 100 rows.
+  for (const size_t slice_rows : {size_t{0}, size_t{100}}) {
+    MemorySource source(EventsBatch(events), {"user_id"}, 5);
+    source.set_slice_rows(slice_rows);
+    const std::vector<Column> out = ComputeLastValues(spec, source, {{&user}, &ts});
+    ASSERT_EQ(out.size(), defs.size());
+    for (size_t f = 0; f < defs.size(); ++f) {
+      const Def& d = defs[f];
+      for (size_t r = 0; r + 1 < user.size(); ++r) {
+        const Value want = BruteForce(events, d, user.i64[r], ts.i64[r]);
+        ExpectClose(out[f].Get(r), want,
+                    d.fn + "(" + d.expr + ") window " + std::to_string(d.window) + " hop " +
+                        std::to_string(d.hop) + " user " + std::to_string(user.i64[r]) + " t " +
+                        std::to_string(ts.i64[r]));
+      }
+      EXPECT_TRUE(out[f].IsNull(user.size() - 1)) << "null entity time gives null " << d.fn;
     }
-    EXPECT_TRUE(out[f].IsNull(user.size() - 1)) << "null entity time gives null " << d.fn;
   }
 }
 

@@ -101,5 +101,48 @@ TEST(BucketSpill, BuffersBeyondTheLimitAreWrittenAndReadBackWhole) {
   }
 }
 
+// Runs group whole blocks up to a row limit (a larger block alone), in append order, and a run
+// reads back exactly its rows: across buffer flushes (file offsets) and within one buffer.
+TEST(BucketSpill, RunsSplitABucketIntoBlocksOfBoundedRowsReadBackExactly) {
+  TempDir dir;
+  const std::vector<Column> cols = TestColumns(400);
+  std::vector<const Column*> ptrs;
+  for (const Column& c : cols) ptrs.push_back(&c);
+  BucketSpill spill(dir.path() / "spill", TestSchema(), 1);
+  // Blocks of 10, 30, 25, 5, 120, 1, 60 rows (row ids consecutive), with a flush in between.
+  const std::vector<uint32_t> sizes = {10, 30, 25, 5, 120, 1, 60};
+  uint32_t next = 0;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    std::vector<uint32_t> rows(sizes[i]);
+    for (uint32_t& r : rows) r = next++;
+    spill.Append(0, ptrs, rows, 0);
+    if (i == 2) spill.Flush();
+  }
+  spill.Flush();
+  const std::vector<SpillRun> runs = spill.Runs(0, 40);
+  // 10+30 | 25+5 | 120 | 1 | 60
+  ASSERT_EQ(runs.size(), 5u);
+  const std::vector<std::pair<size_t, size_t>> blocks = {{0, 2}, {2, 4}, {4, 5}, {5, 6}, {6, 7}};
+  const std::vector<int64_t> rows = {40, 30, 120, 1, 60};
+  int64_t first = 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    EXPECT_EQ(runs[i].first_block, blocks[i].first) << i;
+    EXPECT_EQ(runs[i].end_block, blocks[i].second) << i;
+    EXPECT_EQ(runs[i].rows, rows[i]) << i;
+    const Batch back = spill.Read(0, "_seq", runs[i]);
+    ASSERT_EQ(back.num_rows, static_cast<size_t>(rows[i])) << i;
+    for (int64_t k = 0; k < rows[i]; ++k) {
+      const size_t r = static_cast<size_t>(first + k);
+      EXPECT_EQ(back.Get("_seq").i64[k], static_cast<int64_t>(r)) << i;
+      for (size_t c = 0; c < cols.size(); ++c) {
+        EXPECT_EQ(back.columns[c].Get(k), cols[c].Get(r)) << "run " << i << " row " << k;
+      }
+    }
+    first += rows[i];
+  }
+  EXPECT_EQ(spill.Runs(0, 1000).size(), 1u);
+  EXPECT_EQ(spill.Runs(0, 1).size(), sizes.size());
+}
+
 }  // namespace
 }  // namespace sluice::offline

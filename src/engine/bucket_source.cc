@@ -1,0 +1,54 @@
+#include "engine/bucket_source.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "sluice/error.h"
+
+namespace sluice::engine {
+namespace {
+
+// -1, 0, 1: row `row` of `key` against `v` (same type; int64 numerically, strings bytewise,
+// the order segments are sorted in).
+int CompareKey(const Column& key, size_t row, const Value& v) {
+  if (key.type == DataType::kString) {
+    const int c = key.str[row].compare(v.s);
+    return (c > 0) - (c < 0);
+  }
+  return (key.i64[row] > v.i) - (key.i64[row] < v.i);
+}
+
+}  // namespace
+
+size_t SliceRows() {
+  static const size_t rows = [] {
+    const char* env = std::getenv("SLUICE_SLICE_ROWS");
+    const long long v = env ? std::atoll(env) : 0;
+    return v > 0 ? static_cast<size_t>(v) : size_t{1} << 20;
+  }();
+  return rows;
+}
+
+bool KeySlice::Contains(const Column& key, size_t row) const {
+  if (lo && CompareKey(key, row, *lo) < 0) return false;
+  return !hi || CompareKey(key, row, *hi) < 0;
+}
+
+std::vector<KeySlice> BucketSource::Slices(uint32_t, size_t) { return {KeySlice{}}; }
+
+Batch BucketSource::Read(uint32_t bucket, const std::vector<std::string>& columns,
+                         const KeySlice& slice) {
+  Batch all = Read(bucket, columns);
+  if (slice.whole()) return all;
+  if (partition_keys().empty()) {
+    throw InternalError("a key slice of a source without partition keys");
+  }
+  const Column& key = all.Get(partition_keys()[0]);
+  std::vector<uint32_t> rows;
+  for (size_t r = 0; r < all.num_rows; ++r) {
+    if (slice.Contains(key, r)) rows.push_back(static_cast<uint32_t>(r));
+  }
+  return all.Gather(rows);
+}
+
+}  // namespace sluice::engine
