@@ -12,7 +12,7 @@ namespace {
 template <int kKeys>
 std::vector<uint32_t> SortIntKeys(const std::vector<const Column*>& keys, const Column& ts,
                                   const Column* created, const int64_t* seq,
-                                  const std::vector<uint32_t>& subset) {
+                                  const std::vector<uint32_t>& subset, SortedKeys* sorted) {
   const size_t n = subset.size();
   struct Row {
     int64_t k[kKeys > 0 ? kKeys : 1];
@@ -96,6 +96,17 @@ std::vector<uint32_t> SortIntKeys(const std::vector<const Column*>& keys, const 
   }
   std::vector<uint32_t> out(n);
   for (size_t i = 0; i < n; ++i) out[i] = rows[i].index;
+  if (sorted != nullptr) {
+    sorted->filled = true;
+    sorted->keys.assign(kKeys, std::vector<int64_t>(n));
+    sorted->ts.resize(n);
+    sorted->seq.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      for (int k = 0; k < kKeys; ++k) sorted->keys[k][i] = rows[i].k[k];
+      sorted->ts[i] = rows[i].ts;
+      sorted->seq[i] = rows[i].seq;
+    }
+  }
   return out;
 }
 
@@ -103,7 +114,8 @@ std::vector<uint32_t> SortIntKeys(const std::vector<const Column*>& keys, const 
 
 std::vector<uint32_t> SortRows(const std::vector<const Column*>& keys, const Column& ts,
                                const Column* created, const int64_t* seq,
-                               std::vector<uint32_t> order) {
+                               std::vector<uint32_t> order, SortedKeys* sorted) {
+  if (sorted != nullptr) sorted->filled = false;
   auto less = [&](uint32_t a, uint32_t b) {
     for (const Column* k : keys) {
       if (k->type == DataType::kString) {
@@ -143,11 +155,11 @@ std::vector<uint32_t> SortRows(const std::vector<const Column*>& keys, const Col
   if (int_keys) {
     switch (keys.size()) {
       case 0:
-        return SortIntKeys<0>(keys, ts, created, seq, order);
+        return SortIntKeys<0>(keys, ts, created, seq, order, sorted);
       case 1:
-        return SortIntKeys<1>(keys, ts, created, seq, order);
+        return SortIntKeys<1>(keys, ts, created, seq, order, sorted);
       default:
-        return SortIntKeys<2>(keys, ts, created, seq, order);
+        return SortIntKeys<2>(keys, ts, created, seq, order, sorted);
     }
   }
   std::sort(order.begin(), order.end(), less);

@@ -38,11 +38,20 @@ struct RowKey {
   }
 };
 
+// The keys, times and sequences of sorted rows, in the output order: what the sort of up to
+// two int64 keys has in hand anyway, so a writer need not gather them through the order.
+struct SortedKeys {
+  bool filled = false;                     // false: the sort took another path
+  std::vector<std::vector<int64_t>> keys;  // per key column
+  std::vector<int64_t> ts, seq;
+};
+
 // `rows` (indices into the given columns) put in that order. `keys` are int64 or string
 // columns; `created` may be null (no created timestamp column). Keys compare by value (int64
-// numerically, strings bytewise).
+// numerically, strings bytewise). With `sorted`, the fast path for up to two int64 keys also
+// fills it (sorted->filled says whether it did).
 std::vector<uint32_t> SortRows(const std::vector<const Column*>& keys, const Column& ts,
                                const Column* created, const int64_t* seq,
-                               std::vector<uint32_t> rows);
+                               std::vector<uint32_t> rows, SortedKeys* sorted = nullptr);
 
 }  // namespace sluice::engine

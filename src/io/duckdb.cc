@@ -205,7 +205,10 @@ void AppendVector(duckdb_vector v, idx_t n, Column& col) {
 
 // Fills DuckDB vector `v` with `n` rows of `col`: rows order[begin..begin+n) when `order` is
 // given, else rows [begin, begin + n).
-void FillVector(const Column& col, const uint32_t* order, size_t begin, idx_t n, duckdb_vector v) {
+// Rows [begin, begin + n) of the output (through `order` when given) of `col` into `v`. A
+// column without nulls gets an all-valid mask without reading its validity bytes.
+void FillVector(const Column& col, const uint32_t* order, size_t begin, idx_t n, bool no_nulls,
+                duckdb_vector v) {
   auto row = [&](idx_t r) -> size_t { return order ? order[begin + r] : begin + r; };
   // Rows picked through `order` are scattered in memory: fetch a few rows ahead.
   constexpr idx_t kAhead = 16;
@@ -227,7 +230,8 @@ void FillVector(const Column& col, const uint32_t* order, size_t begin, idx_t n,
   };
   duckdb_vector_ensure_validity_writable(v);
   uint64_t* validity = duckdb_vector_get_validity(v);
-  for (idx_t w = 0; w * 64 < n; ++w) {
+  for (idx_t w = 0; no_nulls && w * 64 < n; ++w) validity[w] = ~uint64_t{0};
+  for (idx_t w = 0; !no_nulls && w * 64 < n; ++w) {
     uint64_t bits = 0;
     const idx_t end = std::min<idx_t>(64, n - w * 64);
     for (idx_t j = 0; j < end; ++j) {
@@ -254,7 +258,7 @@ void FillVector(const Column& col, const uint32_t* order, size_t begin, idx_t n,
       for (idx_t r = 0; r < n; ++r) {
         prefetch(r, col.str.data(), sizeof(std::string));
         const size_t i = row(r);
-        if (!col.valid[i]) continue;
+        if (!no_nulls && !col.valid[i]) continue;
         const std::string& s = col.str[i];
         duckdb_vector_assign_string_element_len(v, r, s.data(), s.size());
       }
@@ -286,6 +290,8 @@ void FillVector(const Column& col, const uint32_t* order, size_t begin, idx_t n,
 struct RowsSource {
   const Batch* batch;
   const std::vector<uint32_t>* order;  // nullptr = all rows in order
+  std::vector<uint8_t> in_order;       // per column: read sequentially, not through `order`
+  std::vector<uint8_t> no_nulls;       // per column: every row valid
   size_t rows() const { return order ? order->size() : batch->num_rows; }
 };
 
@@ -331,7 +337,8 @@ void RowsScan(duckdb_function_info info, duckdb_data_chunk output) {
   const size_t n = std::min<size_t>(duckdb_vector_size(), source->rows() - state->position);
   const uint32_t* order = source->order ? source->order->data() : nullptr;
   for (size_t c = 0; c < source->batch->columns.size(); ++c) {
-    FillVector(source->batch->columns[c], order, state->position, n,
+    FillVector(source->batch->columns[c], source->in_order[c] ? nullptr : order,
+               state->position, n, source->no_nulls[c] != 0,
                duckdb_data_chunk_get_vector(output, c));
   }
   duckdb_data_chunk_set_size(output, n);
@@ -522,13 +529,20 @@ Batch DuckDb::Query(const std::string& sql, std::string_view context) {
 }
 
 void DuckDb::WriteParquet(const Batch& batch, const std::string& path,
-                          const std::vector<uint32_t>* order) {
+                          const std::vector<uint32_t>* order,
+                          const std::vector<uint8_t>* in_order) {
   std::call_once(h_->database->rows_function, [&] { RegisterRowsFunction(h_->con); });
+  RowsSource source{&batch, order, {}, {}};
+  for (size_t c = 0; c < batch.columns.size(); ++c) {
+    const std::vector<uint8_t>& valid = batch.columns[c].valid;
+    source.in_order.push_back(in_order ? (*in_order)[c] : 0);
+    source.no_nulls.push_back(std::find(valid.begin(), valid.end(), 0) == valid.end());
+  }
   int64_t handle = 0;
   {
     std::lock_guard<std::mutex> lock(rows_sources_mutex);
     handle = next_rows_handle++;
-    rows_sources[handle] = RowsSource{&batch, order};
+    rows_sources[handle] = std::move(source);
   }
   struct Unregister {
     int64_t handle;

@@ -65,9 +65,12 @@ class DuckDb {
   // Writes the rows of `batch` to the Parquet file `path` (snappy): rows `*order` in that
   // order when given, else all rows in order. DuckDB reads the columns in place through the
   // table function sluice_rows, so nothing is copied into a table first. Overwrites `path`;
-  // durability (fsync, rename) is the caller's business.
+  // durability (fsync, rename) is the caller's business. `in_order[c]` != 0 marks column c as
+  // already in output order (its row i is output row i; a sort may produce some columns
+  // sorted), read sequentially instead of through `order`.
   void WriteParquet(const Batch& batch, const std::string& path,
-                    const std::vector<uint32_t>* order = nullptr);
+                    const std::vector<uint32_t>* order = nullptr,
+                    const std::vector<uint8_t>* in_order = nullptr);
 
  private:
   struct Handles;

@@ -494,22 +494,40 @@ void IngestRun::WriteSegments() {
     Segment& s = written_[i];
     {
       std::optional<ScopedPhase> phase(std::in_place, "ingest: read bucket");
-      const Batch rows = spill_->Read(task.bucket, kSeqColumn, task.run);
+      Batch rows = spill_->Read(task.bucket, kSeqColumn, task.run);
       phase.reset();
       phase.emplace("ingest: sort bucket");
       std::vector<const Column*> keys;
       for (const std::string& k : m_.partition_keys) keys.push_back(&rows.Get(k));
       const Column& ts = rows.Get(src_.timestamp_field);
-      std::vector<uint32_t> order(rows.num_rows);
-      std::iota(order.begin(), order.end(), 0u);
-      order = engine::SortRows(keys, ts, created_field.empty() ? nullptr : &rows.Get(created_field),
-                               rows.Get(kSeqColumn).i64.data(), std::move(order));
       const auto [lo, hi] = std::minmax_element(ts.i64.begin(), ts.i64.end());
       s.min_ts = *lo;
       s.max_ts = *hi;
+      std::vector<uint32_t> order(rows.num_rows);
+      std::iota(order.begin(), order.end(), 0u);
+      engine::SortedKeys sorted;
+      order = engine::SortRows(keys, ts, created_field.empty() ? nullptr : &rows.Get(created_field),
+                               rows.Get(kSeqColumn).i64.data(), std::move(order), &sorted);
+      // The sort's own copies of the keys, times and sequences are in output order: the writer
+      // reads those columns sequentially instead of gathering them (they have no nulls).
+      std::vector<uint8_t> in_order(rows.columns.size(), 0);
+      if (sorted.filled) {
+        auto adopt = [&](const std::string& name, std::vector<int64_t>& values) {
+          const int c = rows.Find(name);
+          Column& col = rows.columns[c];
+          if (std::find(col.valid.begin(), col.valid.end(), 0) != col.valid.end()) return;
+          col.i64.swap(values);
+          in_order[c] = 1;
+        };
+        for (size_t k = 0; k < m_.partition_keys.size(); ++k) {
+          adopt(m_.partition_keys[k], sorted.keys[k]);
+        }
+        adopt(src_.timestamp_field, sorted.ts);
+        adopt(kSeqColumn, sorted.seq);
+      }
       phase.reset();
       phase.emplace("ingest: write bucket");
-      connections[worker]->WriteParquet(rows, tmp.string(), &order);
+      connections[worker]->WriteParquet(rows, tmp.string(), &order, &in_order);
     }
     ScopedPhase phase("ingest: fsync+hash");
     FsyncFile(tmp);
