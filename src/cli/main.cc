@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "sluice/error.h"
 
 #ifdef SLUICE_JEMALLOC
@@ -23,13 +24,45 @@ const char* malloc_conf =
 }
 #endif
 
+namespace {
+
+// Every command, in the order of `sluice --help`: each unit (src/cli/cmd_*.cc) adds its own.
+void AddCommands(CLI::App& app, const sluice::cli::GlobalOptions& g, sluice::cli::Action& action) {
+  using namespace sluice::cli;
+  AddPlanCommand(app, g, action);
+  AddApplyCommand(app, g, action);
+  AddListCommand(app, g, action);
+  AddIngestCommand(app, g, action);
+  AddSnapshotsCommand(app, g, action);
+  AddGcCommand(app, g, action);
+  CLI::App& dataset =
+      AddCommandGroup(app, "dataset", "Build, reproduce and inspect training datasets");
+  AddDatasetCreateCommand(dataset, g, action);
+  AddDatasetReproduceCommand(dataset, g, action);
+  AddDatasetListCommand(dataset, g, action);
+  AddDatasetShowCommand(dataset, g, action);
+  AddMaterializeCommand(app, g, action);
+  AddConsistencyCheckCommand(app, g, action);
+  AddServeCommand(app, g, action);
+  AddGetOnlineCommand(app, g, action);
+  AddValidateCommand(app, g, action);
+  AddProfileCommand(app, g, action);
+  CLI::App& quarantine =
+      AddCommandGroup(app, "quarantine", "Rows that check suites quarantined at ingest");
+  AddQuarantineListCommand(quarantine, g, action);
+  AddQuarantineShowCommand(quarantine, g, action);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace sluice;
   cli::GlobalOptions g;
-  CLI::App app{"sluice: point-in-time correct features for training and serving.\n"
-               "Define entities, sources and features in YAML, `sluice apply`, `sluice ingest`,\n"
-               "then `sluice dataset create`. Docs: docs/guide.md.",
-               "sluice"};
+  CLI::App app{
+      "sluice: point-in-time correct features for training and serving.\n"
+      "Define entities, sources and features in YAML, `sluice apply`, `sluice ingest`,\n"
+      "then `sluice dataset create`. Docs: docs/guide.md.",
+      "sluice"};
   app.set_version_flag("--version", "sluice 0.1.0");
   app.option_defaults()->always_capture_default();
   app.add_option("--repo", g.repo, "Feature repository directory")->capture_default_str();
@@ -37,11 +70,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   cli::Action action;
-  cli::AddRepoCommands(app, g, action);
-  cli::AddOfflineCommands(app, g, action);
-  cli::AddDatasetCommands(app, g, action);
-  cli::AddOnlineCommands(app, g, action);
-  cli::AddQualityCommands(app, g, action);
+  AddCommands(app, g, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,3 +1,4 @@
+// Output shared by commands: tables, numbers, progress bars, JSON, check results.
 #include "cli/output.h"
 
 #include <unistd.h>
@@ -12,7 +13,8 @@ void PrintTable(const std::vector<std::string>& header,
   std::vector<size_t> width(header.size());
   for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
   for (const auto& r : rows) {
-    for (size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], r[c].size());
+    for (size_t c = 0; c < r.size() && c < width.size(); ++c)
+      width[c] = std::max(width[c], r[c].size());
   }
   auto print_row = [&](const std::vector<std::string>& r) {
     std::string line;
@@ -24,6 +26,43 @@ void PrintTable(const std::vector<std::string>& header,
   };
   print_row(header);
   for (const auto& r : rows) print_row(r);
+}
+
+void PrintBatch(const Batch& batch) {
+  std::vector<std::string> header;
+  for (const Field& f : batch.schema) header.push_back(f.name);
+  std::vector<std::vector<std::string>> rows;
+  for (size_t r = 0; r < batch.num_rows; ++r) {
+    std::vector<std::string> row;
+    for (const Column& c : batch.columns) row.push_back(c.Get(r).ToString());
+    rows.push_back(std::move(row));
+  }
+  PrintTable(header, rows);
+}
+
+void PrintJson(const nlohmann::json& j) { std::printf("%s\n", j.dump(2).c_str()); }
+
+void PrintChecks(const std::vector<quality::CheckResult>& checks) {
+  std::string delivery;
+  std::vector<quality::CheckResult> group;
+  auto flush = [&] {
+    if (group.empty()) return;
+    std::printf("checks of %s:\n", delivery.c_str());
+    PrintTable({"STATUS", "SUITE", "RULE", "SEVERITY", "DETAIL"}, quality::CheckRows(group));
+    group.clear();
+  };
+  for (const quality::CheckResult& c : checks) {
+    if (c.delivery != delivery) flush();
+    delivery = c.delivery;
+    group.push_back(c);
+  }
+  flush();
+}
+
+nlohmann::json ChecksJson(const std::vector<quality::CheckResult>& checks) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const quality::CheckResult& c : checks) out.push_back(c.ToJson());
+  return out;
 }
 
 std::string WithThousands(int64_t n) {

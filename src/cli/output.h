@@ -1,15 +1,32 @@
-// Terminal output shared by commands: aligned tables, number formatting, progress bars.
+// Output shared by commands: aligned tables, number formatting, progress bars, JSON, check
+// results.
 #pragma once
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "quality/suite.h"
+#include "sluice/column.h"
 
 namespace sluice::cli {
 
 // Prints rows under a header with columns padded to their widest cell.
 void PrintTable(const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows);
+
+// Prints a batch as a table: its field names, then each row's values as text.
+void PrintBatch(const Batch& batch);
+
+// Prints `j` (pretty) to stdout.
+void PrintJson(const nlohmann::json& j);
+
+// Check results as a table (status, suite, rule, severity, message), grouped by delivery.
+void PrintChecks(const std::vector<quality::CheckResult>& checks);
+
+// Check results as the JSON list of `ingest --json` and `validate --json`.
+nlohmann::json ChecksJson(const std::vector<quality::CheckResult>& checks);
 
 // 1234567 → "1,234,567".
 std::string WithThousands(int64_t n);

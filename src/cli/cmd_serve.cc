@@ -1,0 +1,111 @@
+// `sluice serve`: online features over HTTP (Feast's /get-online-features, /push; /health,
+// /metrics) until SIGINT or SIGTERM.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <thread>
+
+#include "cli/commands.h"
+#include "common/alloc.h"
+#include "common/fs.h"
+#include "online/store.h"
+#include "server/server.h"
+
+namespace sluice::cli {
+using nlohmann::json;
+
+namespace {
+
+struct ServeOptions {
+  std::string host = "0.0.0.0";
+  int port = -1;    // -1: server.port of sluice.yaml
+  int threads = 0;  // 0: DefaultThreads(repo)
+};
+
+CLI::App* RegisterServe(CLI::App& app, ServeOptions& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "serve",
+      "Serve online features over HTTP (Feast's /get-online-features, /push; /health, /metrics)");
+  cmd->add_option("--port", o.port,
+                  "Port (default: server.port in sluice.yaml, 6566; 0: any free port)");
+  cmd->add_option("--host", o.host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--threads", o.threads,
+                  "Event-loop threads (default: one per core; more for a Redis store, whose "
+                  "reads wait on the network)")
+      ->check(CLI::Range(1, 4096));
+  return cmd;
+}
+
+// Blocks SIGINT and SIGTERM in this thread and in every thread started after it (threads
+// inherit the mask; the store starts some): one thread then awaits them with sigwait.
+sigset_t BlockStopSignals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  return stop_signals;
+}
+
+// Handlers run on the event loops: one per core keeps them busy when reads are local
+// (RocksDB); Redis reads wait on a round trip, so more loops overlap the waits.
+int DefaultThreads(const repo::RepoDefinition& repo) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return repo.config.online_store.type == "redis" ? 4 * cores : cores;
+}
+
+// The one line that says the server listens (JSON: docs/json.md), flushed for whoever waits.
+void AnnounceListening(const GlobalOptions& g, const std::string& host, int port,
+                       const std::string& store_name) {
+  if (g.json) {
+    std::printf("%s\n", json{{"host", host}, {"port", port}, {"store", store_name}}.dump().c_str());
+  } else {
+    std::printf("serving on http://%s:%d (online store: %s)\n", host.c_str(), port,
+                store_name.c_str());
+  }
+  std::fflush(stdout);
+}
+
+int RunServe(const GlobalOptions& g, const ServeOptions& o) {
+  SetFreedMemoryDecay(1000);  // a long-running process gives freed memory back
+  // SIGINT/SIGTERM stop the server cleanly: blocked before any thread starts.
+  sigset_t stop_signals = BlockStopSignals();
+  const repo::RepoDefinition repo = LoadApplied(g);
+  const int port = o.port >= 0 ? o.port : static_cast<int>(repo.config.server.port);
+  std::unique_ptr<online::Store> store = online::OpenStore(repo, online::StoreMode::kServe);
+  const int threads = o.threads != 0 ? o.threads : DefaultThreads(repo);
+  const std::string store_name = store->Describe();
+  server::Server srv(repo, std::move(store));
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    srv.Stop();
+  });
+  const bool embedded = repo.config.online_store.type == "rocksdb";
+  const std::filesystem::path info_path = online::ServerInfoPath(repo);
+  srv.Run(o.host, port, threads, [&](int bound) {
+    if (embedded) {
+      // Lets `sluice materialize` find this server while it holds the store.
+      WriteFileAtomic(info_path, json{{"pid", ::getpid()}, {"port", bound}}.dump());
+    }
+    AnnounceListening(g, o.host, bound, store_name);
+  });
+  // Run returned: stopped by a signal (or the listener failed).
+  if (embedded) {
+    std::error_code ignored;
+    std::filesystem::remove(info_path, ignored);
+  }
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  return 0;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, const GlobalOptions& g, Action& action) {
+  AddCommand(app, g, action, RegisterServe, RunServe);
+}
+
+}  // namespace sluice::cli
