@@ -19,7 +19,10 @@ std::vector<uint32_t> SortIntKeys(const std::vector<const Column*>& keys, const 
     int64_t ts, seq;
     uint32_t index;
   };
-  std::vector<Row> rows(n);
+  // Reused by the thread's next sort: a worker sorts bucket after bucket of similar sizes, and
+  // fresh pages would each cost a fault and a zeroing.
+  thread_local std::vector<Row> rows, scratch;
+  rows.resize(n);
   for (size_t j = 0; j < n; ++j) {
     const uint32_t i = subset[j];
     Row& r = rows[j];
@@ -49,7 +52,7 @@ std::vector<uint32_t> SortIntKeys(const std::vector<const Column*>& keys, const 
   } else {
     // Keys by LSD radix sort (stable, one pass per byte in which keys differ, keys taken
     // relative to their minimum), then each key's rows by (ts, seq); keys hold few rows each.
-    std::vector<Row> scratch(n);
+    scratch.resize(n);
     for (int k = kKeys - 1; k >= 0; --k) {
       int64_t lo = rows[0].k[k];
       for (const Row& r : rows) lo = std::min(lo, r.k[k]);

@@ -530,7 +530,7 @@ Batch DuckDb::Query(const std::string& sql, std::string_view context) {
 
 void DuckDb::WriteParquet(const Batch& batch, const std::string& path,
                           const std::vector<uint32_t>* order,
-                          const std::vector<uint8_t>* in_order) {
+                          const std::vector<uint8_t>* in_order, ParquetLayout layout) {
   std::call_once(h_->database->rows_function, [&] { RegisterRowsFunction(h_->con); });
   RowsSource source{&batch, order, {}, {}};
   for (size_t c = 0; c < batch.columns.size(); ++c) {
@@ -552,8 +552,9 @@ void DuckDb::WriteParquet(const Batch& batch, const std::string& path,
     }
   } unregister{handle};
   Execute(fmt::format("COPY (SELECT * FROM sluice_rows({})) TO {} (FORMAT parquet, COMPRESSION "
-                      "snappy)",
-                      handle, QuoteLiteral(path)),
+                      "snappy{})",
+                      handle, QuoteLiteral(path),
+                      layout == ParquetLayout::kCompact ? ", PARQUET_VERSION v2" : ""),
           "writing " + path);
 }
 

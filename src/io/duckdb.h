@@ -18,16 +18,23 @@ namespace sluice::io {
 // A column as DuckDB describes it, with the sluice type it maps to (if any).
 struct DescribedColumn {
   std::string name;
-  std::string duckdb_type;        // e.g. "BIGINT", "TIMESTAMP WITH TIME ZONE", "DOUBLE[]"
-  std::optional<DataType> type;   // nullopt when sluice has no equivalent (e.g. STRUCT)
+  std::string duckdb_type;       // e.g. "BIGINT", "TIMESTAMP WITH TIME ZONE", "DOUBLE[]"
+  std::optional<DataType> type;  // nullopt when sluice has no equivalent (e.g. STRUCT)
 };
 
 // Options of one DuckDB instance. Defaults suit a CLI run on a small machine.
 struct DuckDbOptions {
-  int threads = 0;                  // 0 = DuckDB's default (all cores)
-  std::string memory_limit;         // "" = DuckDB's default (80% of RAM)
-  std::string temp_directory;       // "" = DuckDB's default; where sorts spill
+  int threads = 0;             // 0 = DuckDB's default (all cores)
+  std::string memory_limit;    // "" = DuckDB's default (80% of RAM)
+  std::string temp_directory;  // "" = DuckDB's default; where sorts spill
 };
+
+// How a Parquet file is laid out. kPortable: format version 1 pages (dictionary and plain
+// encodings), what every reader takes; for files users read (datasets, quarantine parts).
+// kCompact: version 2 pages with delta and byte-stream-split encodings, for files only sluice
+// reads (segments): on sorted segments about 30% faster to write, 25% faster to read and 8%
+// smaller (bench/pit's events).
+enum class ParquetLayout { kPortable, kCompact };
 
 class DuckDb {
  public:
@@ -67,10 +74,11 @@ class DuckDb {
   // table function sluice_rows, so nothing is copied into a table first. Overwrites `path`;
   // durability (fsync, rename) is the caller's business. `in_order[c]` != 0 marks column c as
   // already in output order (its row i is output row i; a sort may produce some columns
-  // sorted), read sequentially instead of through `order`.
+  // sorted), read sequentially instead of through `order`. `layout`: see ParquetLayout.
   void WriteParquet(const Batch& batch, const std::string& path,
                     const std::vector<uint32_t>* order = nullptr,
-                    const std::vector<uint8_t>* in_order = nullptr);
+                    const std::vector<uint8_t>* in_order = nullptr,
+                    ParquetLayout layout = ParquetLayout::kPortable);
 
  private:
   struct Handles;

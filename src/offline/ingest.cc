@@ -527,7 +527,8 @@ void IngestRun::WriteSegments() {
       }
       phase.reset();
       phase.emplace("ingest: write bucket");
-      connections[worker]->WriteParquet(rows, tmp.string(), &order, &in_order);
+      connections[worker]->WriteParquet(rows, tmp.string(), &order, &in_order,
+                                        io::ParquetLayout::kCompact);
     }
     ScopedPhase phase("ingest: fsync+hash");
     FsyncFile(tmp);

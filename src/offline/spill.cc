@@ -9,17 +9,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <span>
 
 #include "sluice/error.h"
 
 namespace sluice::offline {
 namespace {
-
-template <typename T>
-void Put(std::string& out, const T& v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
 
 // Bytes [offset, offset + size) of a spill file mapped into memory (populated up front: one
 // pass over the page cache instead of a fault per page).
@@ -114,38 +108,67 @@ void BucketSpill::Append(uint32_t bucket, const std::vector<const Column*>& colu
 }
 
 void BucketSpill::AppendBlock(uint32_t bucket, const std::vector<const Column*>& columns,
-                              const uint32_t* rows_begin, size_t n, int64_t seq_base) {
-  const std::span<const uint32_t> rows(rows_begin, n);
+                              const uint32_t* rows, size_t n, int64_t seq_base) {
   Bucket& b = buckets_[bucket];
   std::string& out = b.buffer;
   b.blocks.push_back({b.file_bytes + out.size(), static_cast<uint32_t>(n)});
-  Put(out, static_cast<uint32_t>(rows.size()));
+  // The block's size first, then one resize and plain stores (no append per value).
+  size_t bytes = 4 + n * 8;
   for (const Column* c : columns) {
-    for (uint32_t r : rows) out += static_cast<char>(c->valid[r]);
+    bytes += n;
+    switch (c->type) {
+      case DataType::kString:
+        bytes += n * 4;
+        for (size_t i = 0; i < n; ++i) bytes += c->str[rows[i]].size();
+        break;
+      case DataType::kFloat64List:
+        bytes += n * 4;
+        for (size_t i = 0; i < n; ++i) bytes += c->list[rows[i]].size() * sizeof(double);
+        break;
+      default:
+        bytes += n * 8;
+    }
+  }
+  const size_t start = out.size();
+  out.resize(start + bytes);
+  char* p = out.data() + start;
+  auto put = [&p](const auto& v) {
+    std::memcpy(p, &v, sizeof(v));
+    p += sizeof(v);
+  };
+  put(static_cast<uint32_t>(n));
+  for (const Column* c : columns) {
+    for (size_t i = 0; i < n; ++i) *p++ = static_cast<char>(c->valid[rows[i]]);
     switch (c->type) {
       case DataType::kInt64:
       case DataType::kTimestamp:
       case DataType::kBool:
-        for (uint32_t r : rows) Put(out, c->i64[r]);
+        for (size_t i = 0; i < n; ++i) put(c->i64[rows[i]]);
         break;
       case DataType::kFloat64:
-        for (uint32_t r : rows) Put(out, c->f64[r]);
+        for (size_t i = 0; i < n; ++i) put(c->f64[rows[i]]);
         break;
       case DataType::kString:
-        for (uint32_t r : rows) Put(out, static_cast<uint32_t>(c->str[r].size()));
-        for (uint32_t r : rows) out += c->str[r];
+        for (size_t i = 0; i < n; ++i) put(static_cast<uint32_t>(c->str[rows[i]].size()));
+        for (size_t i = 0; i < n; ++i) {
+          const std::string& v = c->str[rows[i]];
+          std::memcpy(p, v.data(), v.size());
+          p += v.size();
+        }
         break;
       case DataType::kFloat64List:
-        for (uint32_t r : rows) Put(out, static_cast<uint32_t>(c->list[r].size()));
-        for (uint32_t r : rows) {
-          const auto& l = c->list[r];
-          out.append(reinterpret_cast<const char*>(l.data()), l.size() * sizeof(double));
+        for (size_t i = 0; i < n; ++i) put(static_cast<uint32_t>(c->list[rows[i]].size()));
+        for (size_t i = 0; i < n; ++i) {
+          const auto& l = c->list[rows[i]];
+          if (!l.empty()) std::memcpy(p, l.data(), l.size() * sizeof(double));
+          p += l.size() * sizeof(double);
         }
         break;
     }
   }
-  for (uint32_t r : rows) Put(out, seq_base + static_cast<int64_t>(r));
-  b.rows += static_cast<int64_t>(rows.size());
+  for (size_t i = 0; i < n; ++i) put(seq_base + static_cast<int64_t>(rows[i]));
+  if (p != out.data() + out.size()) throw InternalError("spill block size mismatch");
+  b.rows += static_cast<int64_t>(n);
   // Bounded buffers: about 32 MB in all, at least 64 KB per bucket.
   const size_t limit = std::max<size_t>(64 << 10, (32u << 20) / buckets_.size());
   if (out.size() >= limit) WriteOut(b);
