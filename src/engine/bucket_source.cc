@@ -1,8 +1,8 @@
 #include "engine/bucket_source.h"
 
 #include <algorithm>
-#include <cstdlib>
 
+#include "common/env.h"
 #include "sluice/error.h"
 
 namespace sluice::engine {
@@ -21,11 +21,7 @@ int CompareKey(const Column& key, size_t row, const Value& v) {
 }  // namespace
 
 size_t SliceRows() {
-  static const size_t rows = [] {
-    const char* env = std::getenv("SLUICE_SLICE_ROWS");
-    const long long v = env ? std::atoll(env) : 0;
-    return v > 0 ? static_cast<size_t>(v) : size_t{1} << 20;
-  }();
+  static const size_t rows = static_cast<size_t>(PositiveEnv("SLUICE_SLICE_ROWS", 1 << 20));
   return rows;
 }
 

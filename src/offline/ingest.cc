@@ -11,6 +11,7 @@
 #include <set>
 
 #include "common/canonical.h"
+#include "common/env.h"
 #include "common/fs.h"
 #include "common/hash.h"
 #include "common/key.h"
@@ -46,11 +47,8 @@ std::string RowExample(const Batch& b, size_t row) {
 // Quarantined rows held in memory before a part goes to disk (SLUICE_QUARANTINE_PART_ROWS
 // overrides: docs/guide.md, "Environment").
 size_t QuarantinePartRows() {
-  static const size_t rows = [] {
-    const char* env = std::getenv("SLUICE_QUARANTINE_PART_ROWS");
-    const long long v = env ? std::atoll(env) : 0;
-    return v > 0 ? static_cast<size_t>(v) : size_t{1} << 20;
-  }();
+  static const size_t rows =
+      static_cast<size_t>(PositiveEnv("SLUICE_QUARANTINE_PART_ROWS", 1 << 20));
   return rows;
 }
 
@@ -77,11 +75,7 @@ fs::path LockPath(const SourceLog& log) {
 // bucket's rows of one ingest beyond it are written as several sorted segments (runs), so that
 // ingest holds at most this many rows per worker whatever the delivery's size.
 int64_t SegmentRows() {
-  static const int64_t rows = [] {
-    const char* env = std::getenv("SLUICE_SEGMENT_ROWS");
-    const long long v = env ? std::atoll(env) : 0;
-    return v > 0 ? static_cast<int64_t>(v) : int64_t{1} << 20;
-  }();
+  static const int64_t rows = PositiveEnv("SLUICE_SEGMENT_ROWS", 1 << 20);
   return rows;
 }
 

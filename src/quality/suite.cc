@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/env.h"
 #include "common/hash.h"
 #include "common/key.h"
 #include "common/text.h"
@@ -116,11 +117,8 @@ DeliveryCheck::DeliveryCheck(const std::vector<const repo::CheckSuiteDef*>& suit
 DeliveryCheck::~DeliveryCheck() = default;
 
 size_t DeliveryCheck::KeySetLimit() {
-  static const size_t limit = [] {
-    const char* env = std::getenv("SLUICE_KEY_SET_LIMIT");
-    const long long v = env ? std::atoll(env) : 0;
-    return v > 0 ? static_cast<size_t>(v) : size_t{1} << 27;
-  }();
+  static const size_t limit =
+      static_cast<size_t>(PositiveEnv("SLUICE_KEY_SET_LIMIT", int64_t{1} << 27));
   return limit;
 }
 
