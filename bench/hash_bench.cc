@@ -410,14 +410,13 @@ void TopKCount(size_t distinct) {
                   -1};
   });
   Report("topk count", mix, kOps, "FlatTable", [&] {
-    struct Slot {
-      uint64_t h = 0;
-      uint32_t id = UINT32_MAX;
-      bool empty() const { return id == UINT32_MAX; }
-      uint64_t hash() const { return h; }
+    struct Slot {  // as TopK::UpdateBatch's: an entry of d
+      uint32_t entry = UINT32_MAX;
+      bool empty() const { return entry == UINT32_MAX; }
     };
     std::vector<ours::Distinct> d;
     sluice::FlatTable<Slot> index;
+    const auto hash_of = [&](Slot s) { return d[s.entry].hash; };
     return Result{NsPerOp(kOps, 1,
                           [&] {
                             for (const auto& b : batches) {
@@ -426,13 +425,14 @@ void TopKCount(size_t distinct) {
                               for (uint32_t i = 0; i < b.size(); ++i) {
                                 const std::string_view v = b[i];
                                 const uint64_t h = XXH3_64bits(v.data(), v.size());
-                                const size_t at = index.Probe(
-                                    h, [&](const Slot& s) { return b[d[s.id].first] == v; });
+                                const size_t at = index.Probe(h, [&](Slot s) {
+                                  return d[s.entry].hash == h && b[d[s.entry].first] == v;
+                                });
                                 if (const Slot* found = index.At(at)) {
-                                  ++d[found->id].count;
+                                  ++d[found->entry].count;
                                 } else {
-                                  index.Insert(at, {h, static_cast<uint32_t>(d.size())});
                                   d.push_back({h, 1, i});
+                                  index.Insert(at, {static_cast<uint32_t>(d.size() - 1)}, hash_of);
                                 }
                               }
                               g_sink += d.size();

@@ -21,21 +21,22 @@ class HashSet {
   // Adds `h`; true when it was not there yet.
   bool Insert(uint64_t h) {
     if (h == 0) h = 1;  // 0 marks an empty slot
-    const size_t at = table_.Probe(h, kSameHash);
+    const size_t at = table_.Probe(h, [h](const Slot& s) { return s.h == h; });
     if (table_.At(at)) return false;
-    table_.Insert(at, Slot{h});
+    table_.Insert(at, Slot{h}, [](const Slot& s) { return s.h; });
     return true;
   }
-  bool Contains(uint64_t h) const { return table_.Find(h == 0 ? 1 : h, kSameHash) != nullptr; }
+  bool Contains(uint64_t h) const {
+    if (h == 0) h = 1;
+    return table_.Find(h, [h](const Slot& s) { return s.h == h; }) != nullptr;
+  }
   size_t size() const { return table_.size(); }
 
  private:
   struct Slot {
     uint64_t h = 0;  // the member itself
     bool empty() const { return h == 0; }
-    uint64_t hash() const { return h; }
   };
-  static constexpr auto kSameHash = [](const Slot&) { return true; };
   FlatTable<Slot> table_;
 };
 
@@ -47,14 +48,14 @@ class StringVerdicts {
   // Adds `value` with `pass` (a value already there keeps its verdict).
   void Add(std::string_view value, bool pass) {
     const uint64_t h = XXH3_64bits(value.data(), value.size());
-    const size_t at = table_.Probe(h, [&](const Slot& s) { return values_[s.index] == value; });
+    const size_t at = table_.Probe(h, Is{h, value, values_});
     if (table_.At(at)) return;
-    table_.Insert(at, Slot{h, static_cast<uint32_t>(values_.size()), pass});
+    table_.Insert(at, Slot{h, static_cast<uint32_t>(values_.size()), pass}, HashOf);
     values_.emplace_back(value);
   }
   Verdict Find(std::string_view value) const {
-    const Slot* s = table_.Find(XXH3_64bits(value.data(), value.size()),
-                                [&](const Slot& x) { return values_[x.index] == value; });
+    const uint64_t h = XXH3_64bits(value.data(), value.size());
+    const Slot* s = table_.Find(h, Is{h, value, values_});
     return !s ? kUnknown : s->pass ? kPass : kFail;
   }
   size_t size() const { return values_.size(); }
@@ -65,7 +66,14 @@ class StringVerdicts {
     uint32_t index = UINT32_MAX;  // into values_; UINT32_MAX: empty
     bool pass = false;
     bool empty() const { return index == UINT32_MAX; }
-    uint64_t hash() const { return h; }
+  };
+  static uint64_t HashOf(const Slot& s) { return s.h; }
+  // Matches the slot of `value`, whose hash is `h`.
+  struct Is {
+    uint64_t h;
+    std::string_view value;
+    const std::vector<std::string>& values;
+    bool operator()(const Slot& s) const { return s.h == h && values[s.index] == value; }
   };
   FlatTable<Slot> table_;
   std::vector<std::string> values_;

@@ -560,7 +560,8 @@ TopK::TopK(uint32_t capacity) : capacity_(std::max<uint32_t>(capacity, 1)) {
 uint64_t TopK::HashOf(std::string_view value) { return XXH3_64bits(value.data(), value.size()); }
 
 size_t TopK::Probe(std::string_view value, uint64_t hash) const {
-  return table_.Probe(hash, [&](const TableSlot& s) { return items_[s.slot].value == value; });
+  return table_.Probe(
+      hash, [&](TableSlot s) { return hashes_[s.slot] == hash && items_[s.slot].value == value; });
 }
 
 bool TopK::EvictsBefore(uint32_t a, uint32_t b) const {
@@ -617,7 +618,7 @@ void TopK::Update(std::string_view value, uint64_t weight) {
     const uint32_t slot = static_cast<uint32_t>(items_.size());
     items_.push_back({std::string(value), weight, 0});
     hashes_.push_back(hash);
-    table_.Insert(at, {hash, slot});
+    table_.Insert(at, {slot}, [this](TableSlot s) { return hashes_[s.slot]; });
     heap_.push_back(slot);
     heap_pos_.push_back(0);
     SiftUp(heap_.size() - 1);
@@ -627,11 +628,12 @@ void TopK::Update(std::string_view value, uint64_t weight) {
   // values no longer than the ones it replaces.
   exact_ = false;
   const uint32_t slot = heap_[0];
-  table_.Erase(Probe(items_[slot].value, hashes_[slot]));
+  const auto hash_of = [this](TableSlot s) { return hashes_[s.slot]; };
+  table_.Erase(Probe(items_[slot].value, hashes_[slot]), hash_of);
   Item& item = items_[slot];
   item.value.assign(value);
   hashes_[slot] = hash;
-  table_.Insert(Probe(value, hash), {hash, slot});
+  table_.Insert(Probe(value, hash), {slot}, hash_of);
   item.error = item.count;
   item.count += weight;
   SiftDown(0);
@@ -649,19 +651,21 @@ void TopK::UpdateBatch(std::span<const std::string_view> values) {
     uint32_t first;  // index into values
   };
   thread_local std::vector<Distinct> distinct;  // in order of first occurrence
-  thread_local FlatTable<TableSlot> index;      // value -> index into distinct
+  thread_local FlatTable<TableSlot> index;      // value -> entry of distinct (as TableSlot::slot)
   distinct.clear();
   index.Reset(values.size());  // load factor <= 1/2: it never grows
+  const auto hash_of = [](TableSlot s) { return distinct[s.slot].hash; };
   for (uint32_t i = 0; i < values.size(); ++i) {
     const std::string_view v = values[i];
     const uint64_t h = HashOf(v);
-    const size_t at =
-        index.Probe(h, [&](const TableSlot& s) { return values[distinct[s.slot].first] == v; });
+    const size_t at = index.Probe(h, [&](TableSlot s) {
+      return distinct[s.slot].hash == h && values[distinct[s.slot].first] == v;
+    });
     if (const TableSlot* found = index.At(at)) {
       ++distinct[found->slot].count;
     } else {
-      index.Insert(at, {h, static_cast<uint32_t>(distinct.size())});
       distinct.push_back({h, 1, i});
+      index.Insert(at, {static_cast<uint32_t>(distinct.size() - 1)}, hash_of);
     }
   }
   n_ += values.size();
@@ -735,7 +739,8 @@ void TopK::Rebuild() {
   heap_.resize(items_.size());
   heap_pos_.resize(items_.size());
   for (uint32_t slot = 0; slot < items_.size(); ++slot) {
-    table_.Insert(Probe(items_[slot].value, hashes_[slot]), {hashes_[slot], slot});
+    table_.Insert(Probe(items_[slot].value, hashes_[slot]), {slot},
+                  [this](TableSlot s) { return hashes_[s.slot]; });
     heap_[slot] = slot;
   }
   for (size_t pos = heap_.size() / 2; pos-- > 0;) SiftDown(pos);

@@ -190,12 +190,10 @@ class TopK {
   int64_t SlotOf(std::string_view value) const;  // -1 when not monitored
 
   static constexpr uint32_t kNoSlot = UINT32_MAX;
-  // An entry of table_: a value's hash and the counter (slot of items_) holding it.
+  // An entry of table_: the counter (slot of items_) holding a value.
   struct TableSlot {
-    uint64_t value_hash = 0;
     uint32_t slot = kNoSlot;
     bool empty() const { return slot == kNoSlot; }
-    uint64_t hash() const { return value_hash; }
   };
   uint32_t capacity_;
   uint64_t n_ = 0;

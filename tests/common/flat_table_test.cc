@@ -17,15 +17,15 @@ struct Slot {
   uint64_t h = 0;
   uint32_t id = UINT32_MAX;  // into the test's values
   bool empty() const { return id == UINT32_MAX; }
-  uint64_t hash() const { return h; }
 };
+uint64_t HashOfSlot(const Slot& s) { return s.h; }
 
 // A map from strings to ids over a FlatTable, hashed by a deliberately weak hash.
 class Index {
   // Defined before use: their return types are deduced.
   uint64_t HashOf(const std::string& v) const { return std::hash<std::string>{}(v) % hash_range_; }
   auto Is(const std::string& v) const {
-    return [this, &v](const Slot& s) { return values_[s.id] == v; };
+    return [this, &v](const Slot& s) { return s.h == HashOf(v) && values_[s.id] == v; };
   }
 
  public:
@@ -36,7 +36,7 @@ class Index {
     if (const Slot* s = table_.At(at)) return s->id;
     values_.push_back(v);
     const uint32_t id = static_cast<uint32_t>(values_.size() - 1);
-    table_.Insert(at, {HashOf(v), id});
+    table_.Insert(at, {HashOf(v), id}, HashOfSlot);
     return id;
   }
   int64_t Find(const std::string& v) const {
@@ -46,7 +46,7 @@ class Index {
   bool Erase(const std::string& v) {
     const size_t at = table_.Probe(HashOf(v), Is(v));
     if (!table_.At(at)) return false;
-    table_.Erase(at);
+    table_.Erase(at, HashOfSlot);
     return true;
   }
   size_t size() const { return table_.size(); }
@@ -90,7 +90,7 @@ TEST(FlatTable, EmptyTableFindsNothingAndGrowsOnFirstInsert) {
   FlatTable<Slot> t;
   EXPECT_EQ(t.Probe(5, [](const Slot&) { return true; }), FlatTable<Slot>::kNone);
   EXPECT_EQ(t.Find(5, [](const Slot&) { return true; }), nullptr);
-  t.Insert(FlatTable<Slot>::kNone, {5, 0});
+  t.Insert(FlatTable<Slot>::kNone, {5, 0}, HashOfSlot);
   ASSERT_NE(t.Find(5, [](const Slot&) { return true; }), nullptr);
   EXPECT_EQ(t.Find(5, [](const Slot&) { return true; })->id, 0u);
   EXPECT_EQ(t.size(), 1u);
