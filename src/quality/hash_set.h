@@ -1,8 +1,7 @@
-// A set of 64-bit hashes in one flat array (open addressing, linear probing): 8 bytes per slot
-// at a load factor of at most 1/2, about 16 bytes per member, against 40 or more for
-// std::unordered_set's nodes. The `unique` and `referential` rules hold one hash per distinct
-// key in it. StringVerdicts: a verdict (pass or fail) per string value, for `accepted_values`
-// and the memo of `regex`, in one flat table probed by XXH3 hash.
+// HashSet: the 64-bit hashes that the `unique` and `referential` rules hold, one per distinct
+// key: 8 bytes per slot at a load factor between 1/4 and 1/2, 16-32 bytes per key.
+// StringVerdicts: a verdict (pass or fail) per string value, for `accepted_values` and the
+// memo of `regex`, probed by XXH3. Both are FlatTables (common/flat_table.h).
 #pragma once
 
 #include <xxhash.h>
@@ -13,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/flat_table.h"
+
 namespace sluice::quality {
 
 class HashSet {
@@ -20,39 +21,23 @@ class HashSet {
   // Adds `h`; true when it was not there yet.
   bool Insert(uint64_t h) {
     if (h == 0) h = 1;  // 0 marks an empty slot
-    if (2 * (size_ + 1) > slots_.size()) Grow();
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-      if (slots_[i] == h) return false;
-      if (slots_[i] == 0) {
-        slots_[i] = h;
-        ++size_;
-        return true;
-      }
-    }
+    const size_t at = table_.Probe(h, [h](const Slot& s) { return s.h == h; });
+    if (table_.At(at)) return false;
+    table_.Insert(at, Slot{h}, [](const Slot& s) { return s.h; });
+    return true;
   }
   bool Contains(uint64_t h) const {
-    if (slots_.empty()) return false;
     if (h == 0) h = 1;
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-      if (slots_[i] == h) return true;
-      if (slots_[i] == 0) return false;
-    }
+    return table_.Find(h, [h](const Slot& s) { return s.h == h; }) != nullptr;
   }
-  size_t size() const { return size_; }
+  size_t size() const { return table_.size(); }
 
  private:
-  void Grow() {
-    std::vector<uint64_t> old = std::move(slots_);
-    slots_.assign(old.empty() ? 1024 : 2 * old.size(), 0);
-    size_ = 0;
-    for (uint64_t h : old) {
-      if (h != 0) Insert(h);
-    }
-  }
-  std::vector<uint64_t> slots_;
-  size_t size_ = 0;
+  struct Slot {
+    uint64_t h = 0;  // the member itself
+    bool empty() const { return h == 0; }
+  };
+  FlatTable<Slot> table_;
 };
 
 // String values with a verdict each; Find answers kUnknown for a value not added.
@@ -62,43 +47,35 @@ class StringVerdicts {
 
   // Adds `value` with `pass` (a value already there keeps its verdict).
   void Add(std::string_view value, bool pass) {
-    if (2 * (values_.size() + 1) > slots_.size()) Grow();
     const uint64_t h = XXH3_64bits(value.data(), value.size());
-    const size_t at = Probe(value, h);
-    if (slots_[at].index != kEmpty) return;
-    slots_[at] = {h, static_cast<uint32_t>(values_.size()), pass};
+    const size_t at = table_.Probe(h, Is{h, value, values_});
+    if (table_.At(at)) return;
+    table_.Insert(at, Slot{h, static_cast<uint32_t>(values_.size()), pass}, HashOf);
     values_.emplace_back(value);
   }
   Verdict Find(std::string_view value) const {
-    if (values_.empty()) return kUnknown;
-    const Slot& s = slots_[Probe(value, XXH3_64bits(value.data(), value.size()))];
-    return s.index == kEmpty ? kUnknown : s.pass ? kPass : kFail;
+    const uint64_t h = XXH3_64bits(value.data(), value.size());
+    const Slot* s = table_.Find(h, Is{h, value, values_});
+    return !s ? kUnknown : s->pass ? kPass : kFail;
   }
   size_t size() const { return values_.size(); }
 
  private:
-  static constexpr uint32_t kEmpty = UINT32_MAX;
   struct Slot {
-    uint64_t hash = 0;
-    uint32_t index = kEmpty;  // into values_
+    uint64_t h = 0;
+    uint32_t index = UINT32_MAX;  // into values_; UINT32_MAX: empty
     bool pass = false;
+    bool empty() const { return index == UINT32_MAX; }
   };
-  // The slot holding `value`, or the empty slot where it would go.
-  size_t Probe(std::string_view value, uint64_t h) const {
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-      const Slot& s = slots_[i];
-      if (s.index == kEmpty || (s.hash == h && values_[s.index] == value)) return i;
-    }
-  }
-  void Grow() {
-    std::vector<Slot> old = std::move(slots_);
-    slots_.assign(old.empty() ? 64 : 2 * old.size(), Slot{});
-    for (const Slot& s : old) {
-      if (s.index != kEmpty) slots_[Probe(values_[s.index], s.hash)] = s;
-    }
-  }
-  std::vector<Slot> slots_;
+  static uint64_t HashOf(const Slot& s) { return s.h; }
+  // Matches the slot of `value`, whose hash is `h`.
+  struct Is {
+    uint64_t h;
+    std::string_view value;
+    const std::vector<std::string>& values;
+    bool operator()(const Slot& s) const { return s.h == h && values[s.index] == value; }
+  };
+  FlatTable<Slot> table_;
   std::vector<std::string> values_;
 };
 

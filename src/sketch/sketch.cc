@@ -549,41 +549,19 @@ HyperLogLog HyperLogLog::Deserialize(std::string_view& in, const char* what) {
 
 // ---- TopK ----
 //
-// SpaceSaving: `capacity` counters, found by value through index_; the counter to evict (the
+// SpaceSaving: `capacity` counters, found by value through table_; the counter to evict (the
 // least count) is the root of a binary heap over the slots, so an update costs O(1) for the
 // lookup plus O(log capacity) to restore the heap.
 
 TopK::TopK(uint32_t capacity) : capacity_(std::max<uint32_t>(capacity, 1)) {
-  size_t size = 8;
-  while (size < 4 * static_cast<size_t>(capacity_)) size *= 2;  // load factor <= 1/4
-  table_.assign(size, kNoSlot);
+  table_.Reset(2 * static_cast<size_t>(capacity_));  // load factor <= 1/4: it never grows
 }
 
 uint64_t TopK::HashOf(std::string_view value) { return XXH3_64bits(value.data(), value.size()); }
 
 size_t TopK::Probe(std::string_view value, uint64_t hash) const {
-  const size_t mask = table_.size() - 1;
-  for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    const uint32_t slot = table_[i];
-    if (slot == kNoSlot) return i;
-    if (hashes_[slot] == hash && items_[slot].value == value) return i;
-  }
-}
-
-void TopK::TableErase(uint32_t slot) {
-  const size_t mask = table_.size() - 1;
-  size_t i = Probe(items_[slot].value, hashes_[slot]);
-  table_[i] = kNoSlot;
-  // Backward-shift deletion: move later entries of the probe run into the hole.
-  for (size_t j = (i + 1) & mask; table_[j] != kNoSlot; j = (j + 1) & mask) {
-    const size_t home = hashes_[table_[j]] & mask;
-    // Entry j may move to i when i lies cyclically within [home, j).
-    if (((j - home) & mask) >= ((j - i) & mask)) {
-      table_[i] = table_[j];
-      table_[j] = kNoSlot;
-      i = j;
-    }
-  }
+  return table_.Probe(
+      hash, [&](TableSlot s) { return hashes_[s.slot] == hash && items_[s.slot].value == value; });
 }
 
 bool TopK::EvictsBefore(uint32_t a, uint32_t b) const {
@@ -630,8 +608,8 @@ void TopK::Update(std::string_view value, uint64_t weight) {
   n_ += weight;
   const uint64_t hash = HashOf(value);
   const size_t at = Probe(value, hash);
-  if (table_[at] != kNoSlot) {
-    const uint32_t slot = table_[at];
+  if (const TableSlot* found = table_.At(at)) {
+    const uint32_t slot = found->slot;
     items_[slot].count += weight;  // a larger count moves away from the root
     SiftDown(heap_pos_[slot]);
     return;
@@ -640,7 +618,7 @@ void TopK::Update(std::string_view value, uint64_t weight) {
     const uint32_t slot = static_cast<uint32_t>(items_.size());
     items_.push_back({std::string(value), weight, 0});
     hashes_.push_back(hash);
-    table_[at] = slot;
+    table_.Insert(at, {slot}, [this](TableSlot s) { return hashes_[s.slot]; });
     heap_.push_back(slot);
     heap_pos_.push_back(0);
     SiftUp(heap_.size() - 1);
@@ -650,11 +628,12 @@ void TopK::Update(std::string_view value, uint64_t weight) {
   // values no longer than the ones it replaces.
   exact_ = false;
   const uint32_t slot = heap_[0];
-  TableErase(slot);
+  const auto hash_of = [this](TableSlot s) { return hashes_[s.slot]; };
+  table_.Erase(Probe(items_[slot].value, hashes_[slot]), hash_of);
   Item& item = items_[slot];
   item.value.assign(value);
   hashes_[slot] = hash;
-  table_[Probe(value, hash)] = slot;
+  table_.Insert(Probe(value, hash), {slot}, hash_of);
   item.error = item.count;
   item.count += weight;
   SiftDown(0);
@@ -671,27 +650,22 @@ void TopK::UpdateBatch(std::span<const std::string_view> values) {
     uint64_t count;
     uint32_t first;  // index into values
   };
-  thread_local std::vector<Distinct> distinct;
-  thread_local std::vector<uint32_t> index;
+  thread_local std::vector<Distinct> distinct;  // in order of first occurrence
+  thread_local FlatTable<TableSlot> index;      // value -> entry of distinct (as TableSlot::slot)
   distinct.clear();
-  size_t size = 16;
-  while (size < 2 * values.size()) size *= 2;
-  index.assign(size, kNoSlot);
-  const size_t mask = size - 1;
+  index.Reset(values.size());  // load factor <= 1/2: it never grows
+  const auto hash_of = [](TableSlot s) { return distinct[s.slot].hash; };
   for (uint32_t i = 0; i < values.size(); ++i) {
     const std::string_view v = values[i];
     const uint64_t h = HashOf(v);
-    for (size_t p = h & mask;; p = (p + 1) & mask) {
-      const uint32_t e = index[p];
-      if (e == kNoSlot) {
-        index[p] = static_cast<uint32_t>(distinct.size());
-        distinct.push_back({h, 1, i});
-        break;
-      }
-      if (distinct[e].hash == h && values[distinct[e].first] == v) {
-        ++distinct[e].count;
-        break;
-      }
+    const size_t at = index.Probe(h, [&](TableSlot s) {
+      return distinct[s.slot].hash == h && values[distinct[s.slot].first] == v;
+    });
+    if (const TableSlot* found = index.At(at)) {
+      ++distinct[found->slot].count;
+    } else {
+      distinct.push_back({h, 1, i});
+      index.Insert(at, {static_cast<uint32_t>(distinct.size() - 1)}, hash_of);
     }
   }
   n_ += values.size();
@@ -700,11 +674,10 @@ void TopK::UpdateBatch(std::span<const std::string_view> values) {
   fresh.clear();
   for (uint32_t e = 0; e < distinct.size(); ++e) {
     const Distinct& d = distinct[e];
-    const uint32_t slot = table_[Probe(values[d.first], d.hash)];
-    if (slot == kNoSlot) {
-      fresh.push_back(e);
+    if (const TableSlot* found = table_.At(Probe(values[d.first], d.hash))) {
+      items_[found->slot].count += d.count;
     } else {
-      items_[slot].count += d.count;
+      fresh.push_back(e);
     }
   }
   auto fresh_item = [&](uint32_t e) {
@@ -760,13 +733,14 @@ void TopK::UpdateBatch(std::span<const std::string_view> values) {
 }
 
 void TopK::Rebuild() {
-  std::fill(table_.begin(), table_.end(), kNoSlot);
+  table_.Reset(2 * static_cast<size_t>(capacity_));
   hashes_.clear();
   for (const Item& item : items_) hashes_.push_back(HashOf(item.value));
   heap_.resize(items_.size());
   heap_pos_.resize(items_.size());
   for (uint32_t slot = 0; slot < items_.size(); ++slot) {
-    table_[Probe(items_[slot].value, hashes_[slot])] = slot;
+    table_.Insert(Probe(items_[slot].value, hashes_[slot]), {slot},
+                  [this](TableSlot s) { return hashes_[s.slot]; });
     heap_[slot] = slot;
   }
   for (size_t pos = heap_.size() / 2; pos-- > 0;) SiftDown(pos);
@@ -776,8 +750,8 @@ void TopK::Rebuild() {
 }
 
 int64_t TopK::SlotOf(std::string_view value) const {
-  const uint32_t slot = table_[Probe(value, HashOf(value))];
-  return slot == kNoSlot ? -1 : static_cast<int64_t>(slot);
+  const TableSlot* found = table_.At(Probe(value, HashOf(value)));
+  return found ? static_cast<int64_t>(found->slot) : -1;
 }
 
 // The merge of parallel SpaceSaving (Cafaro et al. 2016): a value that a summary does not

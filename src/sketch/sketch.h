@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/flat_table.h"
+
 namespace sluice::sketch {
 
 // The running mean and sum of squared deviations of a sequence: Welford's update, merged with
@@ -185,16 +187,20 @@ class TopK {
   static uint64_t HashOf(std::string_view value);  // XXH3
   // The table position holding `value`, or the empty position where it would go.
   size_t Probe(std::string_view value, uint64_t hash) const;
-  void TableErase(uint32_t slot);
   int64_t SlotOf(std::string_view value) const;  // -1 when not monitored
 
   static constexpr uint32_t kNoSlot = UINT32_MAX;
+  // An entry of table_: the counter (slot of items_) holding a value.
+  struct TableSlot {
+    uint32_t slot = kNoSlot;
+    bool empty() const { return slot == kNoSlot; }
+  };
   uint32_t capacity_;
   uint64_t n_ = 0;
   bool exact_ = true;
   std::vector<Item> items_;         // unsorted; at most capacity_
   std::vector<uint64_t> hashes_;    // slot -> HashOf(value): the index and heap ties
-  std::vector<uint32_t> table_;     // open addressing (linear probing), value -> slot
+  FlatTable<TableSlot> table_;      // value -> slot, load factor <= 1/4
   std::vector<uint32_t> heap_;      // slots, a binary min-heap (EvictsBefore)
   std::vector<uint32_t> heap_pos_;  // slot -> position in heap_
 };

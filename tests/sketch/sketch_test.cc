@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/hash.h"
 #include "sluice/error.h"
 
 namespace sluice::sketch {
@@ -713,6 +714,50 @@ TEST(TopK, UpdateBatchBeyondCapacityKeepsBoundsAndHeavyHitters) {
   t.UpdateBatch(views);
   back.UpdateBatch(views);
   EXPECT_EQ(Bytes(back), Bytes(t));
+}
+
+// Stored profiles hold TopK's bytes: the same values must give the same bytes whatever hash
+// table finds the counters. The digests below were taken from the linear-probing tables that
+// the Abseil tables replaced (issue 14); the streams evict (ties broken by the values'
+// XXH3), batch beyond capacity and merge inexact summaries.
+TEST(TopK, BytesStayAsStoredForFixedStreams) {
+  TopK updated(16);
+  for (int i = 0; i < 20000; ++i) {
+    updated.Update("u" + std::to_string(SplitMix(i) % (i % 7 == 0 ? 10 : 3000)), 1 + i % 2);
+  }
+  EXPECT_FALSE(updated.exact());
+  EXPECT_EQ(Sha256Hex(Bytes(updated)),
+            "dfe6620a5bc05baf1eef04fc7f122c5b9fad50c0aa05fd494a4f15695f172ea9");
+
+  TopK batched(32);
+  std::vector<std::string> batch;
+  for (int round = 0; round < 40; ++round) {
+    batch.clear();
+    for (int i = 0; i < 2048; ++i) {
+      const uint64_t x = SplitMix(round * 2048 + i);
+      // Half the rounds low-cardinality, half nearly all distinct.
+      batch.push_back("b" + std::to_string(round % 2 ? x % 50 + x % 3 * (x % 50) : x % 100000));
+    }
+    std::vector<std::string_view> views(batch.begin(), batch.end());
+    batched.UpdateBatch(views);
+  }
+  EXPECT_FALSE(batched.exact());
+  EXPECT_EQ(Sha256Hex(Bytes(batched)),
+            "2d1d6d6d50338747838261edb4c3cb534403004aadd1b2cd4a2b5a8ed6ca74fe");
+
+  TopK merged = updated;
+  TopK other(16);
+  for (int i = 0; i < 5000; ++i) other.Update("u" + std::to_string(SplitMix(i + 7) % 40));
+  merged.Merge(other);
+  merged.Merge(batched);
+  EXPECT_EQ(Sha256Hex(Bytes(merged)),
+            "29133278d5610d7d2f3d2c86bbd6797ef407d7319d927883f57c3e940e4e548f");
+  const auto top = merged.Items(2);
+  ASSERT_EQ(top.size(), 2u);
+  EXPECT_EQ(top[0].value + " " + std::to_string(top[0].count) + " " + std::to_string(top[0].error),
+            "b42 3039 2188");
+  EXPECT_EQ(top[1].value + " " + std::to_string(top[1].count) + " " + std::to_string(top[1].error),
+            "b12 3025 2188");
 }
 
 TEST(TopK, RoundTripsAndContinuesTheSame) {
