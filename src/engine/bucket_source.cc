@@ -21,7 +21,7 @@ int CompareKey(const Column& key, size_t row, const Value& v) {
 }  // namespace
 
 size_t SliceRows() {
-  static const size_t rows = static_cast<size_t>(PositiveEnv("SLUICE_SLICE_ROWS", 1 << 20));
+  static const size_t rows = static_cast<size_t>(PositiveEnv("SLUICE_SLICE_ROWS", 1 << 18));
   return rows;
 }
 

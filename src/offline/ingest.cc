@@ -75,7 +75,7 @@ fs::path LockPath(const SourceLog& log) {
 // bucket's rows of one ingest beyond it are written as several sorted segments (runs), so that
 // ingest holds at most this many rows per worker whatever the delivery's size.
 int64_t SegmentRows() {
-  static const int64_t rows = PositiveEnv("SLUICE_SEGMENT_ROWS", 1 << 20);
+  static const int64_t rows = PositiveEnv("SLUICE_SEGMENT_ROWS", 1 << 18);
   return rows;
 }
 

@@ -102,46 +102,85 @@ std::vector<engine::KeySlice> SegmentReader::Slices(uint32_t bucket, size_t max_
   const std::string& key = manifest_.partition_keys[0];
   const int k = FindField(manifest_.schema, key);
   const DataType type = manifest_.schema.at(k).type;
+  if (type != DataType::kInt64 && type != DataType::kString) return {engine::KeySlice{}};
   std::string list;
   for (const std::string& f : files) list += (list.empty() ? "" : ", ") + io::QuoteLiteral(f);
   // Every row group's key range and row count, from the Parquet footers (no data is read).
   std::unique_ptr<io::DuckDb> db = Borrow();
-  const Batch groups =
-      db->Query(fmt::format("SELECT row_group_num_rows AS n, stats_min_value AS lo FROM "
-                            "parquet_metadata([{}]) WHERE path_in_schema = {}",
-                            list, io::QuoteLiteral(key)),
-                Context(bucket));
+  const Batch groups = db->Query(
+      fmt::format("SELECT row_group_num_rows AS n, stats_min_value AS lo, stats_max_value AS hi "
+                  "FROM parquet_metadata([{}]) WHERE path_in_schema = {}",
+                  list, io::QuoteLiteral(key)),
+      Context(bucket));
   Return(std::move(db));
-  struct Group {
-    Value lo;
-    int64_t rows;
-  };
-  std::vector<Group> sorted;
   const Column& n = groups.Get("n");
   const Column& lo = groups.Get("lo");
+  const Column& hi = groups.Get("hi");
   for (size_t g = 0; g < groups.num_rows; ++g) {
-    if (lo.IsNull(g)) return {engine::KeySlice{}};  // no statistics: read the bucket whole
-    const std::string& text = lo.str[g];
-    sorted.push_back(
-        {type == DataType::kString ? Value::String(text) : Value::Int(std::stoll(text)), n.i64[g]});
+    if (lo.IsNull(g) || hi.IsNull(g)) return {engine::KeySlice{}};  // no statistics
   }
-  auto less = [](const Value& a, const Value& b) {
-    return a.type == DataType::kString ? a.s < b.s : a.i < b.i;
-  };
-  std::sort(sorted.begin(), sorted.end(),
-            [&](const Group& a, const Group& b) { return less(a.lo, b.lo); });
-  // Cut before the row group that would take a slice past max_rows: a slice reads the row
-  // groups starting in it and the tails of groups straddling its lower bound.
+  const size_t count = (rows + max_rows - 1) / max_rows;  // slices of about rows / count
   std::vector<engine::KeySlice> slices(1);
-  int64_t in_slice = 0;
-  for (const Group& g : sorted) {
-    if (in_slice > 0 && in_slice + g.rows > static_cast<int64_t>(max_rows) &&
-        (!slices.back().lo || less(*slices.back().lo, g.lo))) {
-      slices.back().hi = g.lo;
-      slices.push_back(engine::KeySlice{g.lo, std::nullopt});
-      in_slice = 0;
+  if (type == DataType::kString) {
+    // Strings: cut before the row group (by its smallest key) that would take a slice past
+    // its share. A slice also holds the tails of groups straddling its lower bound.
+    std::vector<std::pair<std::string, int64_t>> sorted;
+    for (size_t g = 0; g < groups.num_rows; ++g) sorted.emplace_back(lo.str[g], n.i64[g]);
+    std::sort(sorted.begin(), sorted.end());
+    int64_t in_slice = 0;
+    const auto share = static_cast<int64_t>((rows + count - 1) / count);
+    for (const auto& [first, group_rows] : sorted) {
+      if (in_slice > 0 && in_slice + group_rows > share &&
+          (!slices.back().lo || slices.back().lo->s < first)) {
+        slices.back().hi = Value::String(first);
+        slices.push_back(engine::KeySlice{Value::String(first), std::nullopt});
+        in_slice = 0;
+      }
+      in_slice += group_rows;
     }
-    in_slice += g.rows;
+    return slices;
+  }
+  // Integers: each row group's rows taken as spread evenly over its [min, max] (segments are
+  // sorted runs), so the rows below a key c are about F(c) = sum of rows * fraction of the
+  // group below c; cut where F reaches each share. Every run contributes to every slice, so
+  // counting whole groups would leave a run's straddling group out of the estimate.
+  struct Group {
+    long double min, max, rows;
+  };
+  std::vector<Group> spread;
+  int64_t low = INT64_MAX, high = INT64_MIN;
+  for (size_t g = 0; g < groups.num_rows; ++g) {
+    const int64_t a = std::stoll(lo.str[g]), b = std::stoll(hi.str[g]);
+    spread.push_back({static_cast<long double>(a), static_cast<long double>(b),
+                      static_cast<long double>(n.i64[g])});
+    low = std::min(low, a);
+    high = std::max(high, b);
+  }
+  auto below = [&](int64_t c) {  // rows with key < c, about
+    long double total = 0;
+    for (const Group& g : spread) {
+      const long double x = static_cast<long double>(c);
+      if (x <= g.min) continue;
+      total += x > g.max ? g.rows : g.rows * (x - g.min) / (g.max - g.min + 1);
+    }
+    return total;
+  };
+  for (size_t j = 1; j < count; ++j) {
+    const long double share = static_cast<long double>(rows) * j / count;
+    // The smallest c in (low, high] with below(c) >= share.
+    int64_t a = low, b = high;
+    while (a < b) {
+      const int64_t mid =
+          a + static_cast<int64_t>((static_cast<uint64_t>(b) - static_cast<uint64_t>(a)) / 2);
+      if (below(mid) >= share) {
+        b = mid;
+      } else {
+        a = mid + 1;
+      }
+    }
+    if (a <= low || (slices.back().lo && a <= slices.back().lo->i)) continue;
+    slices.back().hi = Value::Int(a);
+    slices.push_back(engine::KeySlice{Value::Int(a), std::nullopt});
   }
   return slices;
 }

@@ -206,8 +206,13 @@ void BucketSpill::Flush() {
 std::vector<SpillRun> BucketSpill::Runs(uint32_t bucket, int64_t max_rows) const {
   std::vector<SpillRun> runs;
   const std::vector<Block>& blocks = buckets_[bucket].blocks;
+  // As many runs as max_rows requires, of about equal size.
+  const int64_t total = buckets_[bucket].rows;
+  const int64_t count =
+      std::max<int64_t>(1, (total + max_rows - 1) / std::max<int64_t>(1, max_rows));
+  const int64_t target = (total + count - 1) / count;
   for (size_t i = 0; i < blocks.size(); ++i) {
-    if (runs.empty() || (runs.back().rows > 0 && runs.back().rows + blocks[i].rows > max_rows)) {
+    if (runs.empty() || (runs.back().rows > 0 && runs.back().rows + blocks[i].rows > target)) {
       runs.push_back({i, i, 0});
     }
     runs.back().end_block = i + 1;

@@ -55,7 +55,8 @@ class BucketSpill {
   // Thread-safe once flushed.
   Batch Read(uint32_t bucket, const std::string& seq_column) const;
   // `bucket`'s blocks split into runs of at most `max_rows` rows (a single larger block is a
-  // run of its own), in append order. Empty when the bucket has no rows.
+  // run of its own), as many as that takes and of about equal size, in append order. Empty
+  // when the bucket has no rows.
   std::vector<SpillRun> Runs(uint32_t bucket, int64_t max_rows) const;
   // The rows of one run, as Read. Thread-safe once flushed.
   Batch Read(uint32_t bucket, const std::string& seq_column, const SpillRun& run) const;
