@@ -141,35 +141,25 @@ WindowStateView WindowState::View() const {
   return v;
 }
 
-// A state reused across reads: Reset frees what the last one held and starts empty.
-class WindowReader::Slot {
- public:
-  explicit Slot(const AggregateFunction& fn) : fn_(fn), state_(fn) {}
-  char* get() { return state_.get(); }
-  char* Reset() {
-    fn_.Destroy(state_.get());
-    fn_.Init(state_.get());
-    return state_.get();
-  }
-
- private:
-  const AggregateFunction& fn_;
-  AggregateState state_;
-};
-
 WindowReader::WindowReader(const WindowFeature& w)
     : w_(w),
-      full_(std::make_unique<Slot>(*w.fn)),
-      partial_(std::make_unique<Slot>(*w.fn)),
-      one_(std::make_unique<Slot>(*w.fn)),
-      scratch_(std::make_unique<Slot>(*w.fn)),
+      full_(*w.fn),
+      partial_(*w.fn),
+      one_(*w.fn),
+      scratch_(*w.fn),
       input_(w.expr ? w.expr->type() : DataType::kTimestamp) {}
+
+char* WindowReader::Reset(AggregateState& state) {
+  w_.fn->Destroy(state.get());
+  w_.fn->Init(state.get());
+  return state.get();
+}
 
 WindowReader::~WindowReader() = default;
 
 void WindowReader::ValueAt(const WindowStateView* state, Micros t, Column& out, size_t row) {
   const AggregateFunction& fn = *w_.fn;
-  char* scratch = scratch_->Reset();
+  char* scratch = Reset(scratch_);
   if (state == nullptr) {
     FinalizeWindow(fn, nullptr, nullptr, scratch, out, row);
     return;
@@ -181,28 +171,28 @@ void WindowReader::ValueAt(const WindowStateView* state, Micros t, Column& out, 
       if (!InExactWindow(w_, ts, t)) continue;
       input_.Append(w_.expr ? v : Value::Timestamp(ts));
     }
-    char* st = full_->Reset();
+    char* st = Reset(full_);
     for (size_t x = 0; x < input_.size(); ++x) fn.Update(st, input_, x);
     FinalizeWindow(fn, nullptr, input_.size() > 0 ? st : nullptr, scratch, out, row);
     return;
   }
   const TileSpan span = WindowTiles(w_, t);
-  full_->Reset();
-  partial_->Reset();
+  Reset(full_);
+  Reset(partial_);
   bool has_full = false, has_partial = false;
   for (const auto& [tile, bytes] : state->tiles) {
     if (tile < span.first || tile > span.current) continue;
     std::string_view in = bytes;
     if (tile == span.current) {
-      fn.Deserialize(in, partial_->get());
+      fn.Deserialize(in, partial_.get());
       has_partial = true;
     } else {
-      fn.Deserialize(in, one_->Reset());
-      fn.Merge(full_->get(), one_->get());
+      fn.Deserialize(in, Reset(one_));
+      fn.Merge(full_.get(), one_.get());
       has_full = true;
     }
   }
-  FinalizeWindow(fn, has_full ? full_->get() : nullptr, has_partial ? partial_->get() : nullptr,
+  FinalizeWindow(fn, has_full ? full_.get() : nullptr, has_partial ? partial_.get() : nullptr,
                  scratch, out, row);
 }
 

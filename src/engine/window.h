@@ -138,10 +138,11 @@ class WindowReader {
   void ValueAt(const WindowStateView* state, Micros t, Column& out, size_t row);
 
  private:
-  class Slot;
+  // Frees what `state` held and starts it empty.
+  char* Reset(AggregateState& state);
   const WindowFeature& w_;
-  std::unique_ptr<Slot> full_, partial_, one_, scratch_;
-  Column input_;  // hop 0: the window's rows, reused
+  AggregateState full_, partial_, one_, scratch_;  // held inline: no allocation per read
+  Column input_;                                   // hop 0: the window's rows, reused
 };
 
 }  // namespace sluice::engine
