@@ -50,7 +50,7 @@ class Checker {
   // the keys of `sample_view`) on entities sampled from `sample_view`'s source.
   void Compare(const std::vector<repo::FeatureRef>& refs, const repo::FeatureViewDef& sample_view) {
     const repo::FeaturePlan plan = repo::PlanFeatures(repo_, refs);
-    const Sample sample = SampleEntities(sample_view);
+    const Sample& sample = SampleOf(sample_view);
     report_.entities += sample.n;
     if (sample.n == 0) return;
     std::map<std::string, Column> offline;
@@ -77,6 +77,13 @@ class Checker {
   }
 
  private:
+  // The view's sample, drawn once: on-demand views sampled from the same view reuse it.
+  const Sample& SampleOf(const repo::FeatureViewDef& view) {
+    auto it = samples_.find(view.name);
+    if (it == samples_.end()) it = samples_.emplace(view.name, SampleEntities(view)).first;
+    return it->second;
+  }
+
   // Every distinct key of the view's source, then a seeded sample of them.
   Sample SampleEntities(const repo::FeatureViewDef& view) {
     const repo::SourceDef& src = *repo_.FindSource(view.source);
@@ -148,6 +155,7 @@ class Checker {
   const repo::OnDemandFeatures on_demand_;
   const std::filesystem::path offline_root_;
   std::map<std::string, std::unique_ptr<offline::SegmentReader>> readers_;
+  std::map<std::string, Sample> samples_;  // by feature view
 };
 
 // A feature view among `views` whose join keys are all of `keys` (entities sampled from its

@@ -132,9 +132,10 @@ OnlineResult FeatureServer::Get(const FeaturePlan& plan,
       values[fvs[v] + "." + feats[f].name] = std::move(read[f]);
   }
   if (!odvs.empty() && n > 0) {
-    // On-demand features (repo/feature_plan.h) over the feature values as columns.
+    // On-demand features (repo/feature_plan.h) over the feature values they read, as columns.
     std::map<std::string, Column> columns;
-    for (const auto& [name, vals] : values) {
+    for (const std::string& name : impl_->on_demand.Inputs(plan)) {
+      const std::vector<FeatureValue>& vals = values.at(name);
       Column c(vals[0].value.type);
       for (const FeatureValue& v : vals) c.Append(v.value);
       columns.emplace(name, std::move(c));

@@ -129,6 +129,16 @@ OnDemandFeatures::OnDemandFeatures(const RepoDefinition& defs) {
   }
 }
 
+std::vector<std::string> OnDemandFeatures::Inputs(const FeaturePlan& plan) const {
+  std::set<std::string> inputs;
+  for (const std::string& name : plan.on_demand_views) {
+    for (const std::string& in : views_.at(name).inputs) {
+      if (!views_.count(in.substr(0, in.find('.')))) inputs.insert(in);
+    }
+  }
+  return {inputs.begin(), inputs.end()};
+}
+
 void OnDemandFeatures::Evaluate(const FeaturePlan& plan,
                                 const std::map<std::string, Column>& request, size_t n,
                                 std::map<std::string, Column>& values) const {

@@ -46,6 +46,9 @@ class OnDemandFeatures {
   // `request` holds the plan's request fields (n values each, the declared types).
   void Evaluate(const FeaturePlan& plan, const std::map<std::string, Column>& request, size_t n,
                 std::map<std::string, Column>& values) const;
+  // The feature-view features ("view.feature") the plan's on-demand views read: what
+  // Evaluate needs in `values` (the rest of its inputs it computes itself).
+  std::vector<std::string> Inputs(const FeaturePlan& plan) const;
 
  private:
   struct View {
