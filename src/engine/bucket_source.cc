@@ -47,4 +47,20 @@ Batch BucketSource::Read(uint32_t bucket, const std::vector<std::string>& column
   return all.Gather(rows);
 }
 
+std::unique_ptr<SliceReader> BucketSource::ReadSlices(uint32_t bucket,
+                                                      const std::vector<std::string>& columns) {
+  class ByRead : public SliceReader {
+   public:
+    ByRead(BucketSource& source, uint32_t bucket, std::vector<std::string> columns)
+        : source_(source), bucket_(bucket), columns_(std::move(columns)) {}
+    Batch Next(const KeySlice& slice) override { return source_.Read(bucket_, columns_, slice); }
+
+   private:
+    BucketSource& source_;
+    uint32_t bucket_;
+    std::vector<std::string> columns_;
+  };
+  return std::make_unique<ByRead>(*this, bucket, columns);
+}
+
 }  // namespace sluice::engine

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,15 @@ struct KeySlice {
 // SLUICE_SLICE_ROWS overrides, docs/guide.md "Environment").
 size_t SliceRows();
 
+// Consecutive slices of one bucket, read in key order (see BucketSource::ReadSlices).
+class SliceReader {
+ public:
+  virtual ~SliceReader() = default;
+  // The rows of the next slice wanted, as BucketSource::Read(bucket, columns, slice). Slices
+  // come in key order and do not overlap; slices may be skipped.
+  virtual Batch Next(const KeySlice& slice) = 0;
+};
+
 class BucketSource {
  public:
   virtual ~BucketSource() = default;
@@ -46,6 +56,12 @@ class BucketSource {
   // The rows of `bucket` in `slice`, as Read. The default reads the whole bucket and filters.
   virtual Batch Read(uint32_t bucket, const std::vector<std::string>& columns,
                      const KeySlice& slice);
+  // A reader of `bucket`'s slices in key order, for a worker that takes them one after the
+  // other: a source can then read each row once instead of once per slice. The default calls
+  // Read(bucket, columns, slice) for each. Safe to call concurrently; each reader is used by
+  // one thread.
+  virtual std::unique_ptr<SliceReader> ReadSlices(uint32_t bucket,
+                                                  const std::vector<std::string>& columns);
 };
 
 }  // namespace sluice::engine

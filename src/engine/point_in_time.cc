@@ -424,30 +424,17 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
     }
   }
 
-  // Parts are independent and write disjoint entity rows of `out`, so they run on parallel
-  // workers; BucketSource::Read is thread-safe.
+  // Parts are independent and write disjoint entity rows of `out`, so buckets run on parallel
+  // workers; a bucket's slices go to one worker in key order, read by one SliceReader (each
+  // source row read once).
+  std::vector<std::pair<size_t, size_t>> bucket_parts;  // [first, end) of parts per bucket
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i == 0 || parts[i].bucket != parts[i - 1].bucket) bucket_parts.push_back({i, i});
+    bucket_parts.back().second = i + 1;
+  }
   std::mutex progress_mutex;
   size_t done = 0;
-  ParallelFor(parts.size(), DefaultThreads(), [&](size_t pi, int) {
-    Part& part = parts[pi];
-    const uint32_t b = part.bucket;
-    if (progress) {
-      std::lock_guard<std::mutex> lock(progress_mutex);
-      progress(static_cast<double>(done++) / parts.size());
-    }
-    Batch rows;
-    {
-      ScopedPhase phase("engine: read bucket");
-      if (bucketed) {
-        rows = source.Read(b, columns, part.slice);
-      } else {
-        std::vector<Batch> all;
-        for (uint32_t sb = 0; sb < source.bucket_count(); ++sb) {
-          all.push_back(source.Read(sb, columns));
-        }
-        rows = Concatenate(std::move(all));
-      }
-    }
+  const auto process = [&](Part& part, Batch rows) {
     if (rows.num_rows == 0) return;
     if (rows.num_rows >= Column::kNoRow)
       throw InputError("a bucket holds more than 4 billion rows");
@@ -475,6 +462,34 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
     for (size_t f = 0; f < spec.features.size(); ++f) {
       const Column values = spec.features[f].Evaluate(chosen);
       for (size_t k = 0; k < dst_rows.size(); ++k) out[f].SetFrom(dst_rows[k], values, k);
+    }
+  };
+  ParallelFor(bucket_parts.size(), DefaultThreads(), [&](size_t bi, int) {
+    const auto [first, end] = bucket_parts[bi];
+    const uint32_t b = parts[first].bucket;
+    std::unique_ptr<SliceReader> slices;
+    if (bucketed && end - first > 1) slices = source.ReadSlices(b, columns);
+    for (size_t pi = first; pi < end; ++pi) {
+      if (progress) {
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        progress(static_cast<double>(done++) / parts.size());
+      }
+      Batch rows;
+      {
+        ScopedPhase phase("engine: read bucket");
+        if (slices) {
+          rows = slices->Next(parts[pi].slice);
+        } else if (bucketed) {
+          rows = source.Read(b, columns, parts[pi].slice);
+        } else {
+          std::vector<Batch> all;
+          for (uint32_t sb = 0; sb < source.bucket_count(); ++sb) {
+            all.push_back(source.Read(sb, columns));
+          }
+          rows = Concatenate(std::move(all));
+        }
+      }
+      process(parts[pi], std::move(rows));
     }
   });
   if (progress) progress(1.0);

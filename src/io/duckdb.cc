@@ -360,9 +360,8 @@ void RegisterRowsFunction(duckdb_connection con) {
 
 // Converts a DuckDB result into Batches of at most `chunk_rows` rows handed to `sink`;
 // `reserve_rows` > 0 pre-sizes the first batch (a materialized result knows its row count).
-void ConvertResult(duckdb_result& result, const std::function<void(Batch&&)>& sink,
-                   std::string_view context, size_t chunk_rows, size_t reserve_rows) {
-  duckdb_result* rp = &result;
+// The sluice schema of a result; InputError naming a column of a type sluice cannot read.
+Schema ResultSchema(duckdb_result* rp, std::string_view context) {
   Schema schema;
   const idx_t ncol = duckdb_column_count(rp);
   for (idx_t c = 0; c < ncol; ++c) {
@@ -379,6 +378,38 @@ void ConvertResult(duckdb_result& result, const std::function<void(Batch&&)>& si
     }
     schema.push_back({name, *type});
   }
+  return schema;
+}
+
+// Runs a prepared statement streaming into `result`; InputError with DuckDB's message.
+void ExecuteStreaming(duckdb_connection con, const std::string& sql, std::string_view context,
+                      duckdb_result* result) {
+  duckdb_prepared_statement stmt = nullptr;
+  if (duckdb_prepare(con, sql.c_str(), &stmt) == DuckDBError) {
+    std::string message = duckdb_prepare_error(stmt);
+    duckdb_destroy_prepare(&stmt);
+    throw InputError(WithContext(context, message));
+  }
+  duckdb_pending_result pending = nullptr;
+  const duckdb_state pstate = duckdb_pending_prepared_streaming(stmt, &pending);
+  duckdb_destroy_prepare(&stmt);
+  if (pstate == DuckDBError) {
+    std::string message = duckdb_pending_error(pending);
+    duckdb_destroy_pending(&pending);
+    throw InputError(WithContext(context, message));
+  }
+  const duckdb_state estate = duckdb_execute_pending(pending, result);
+  duckdb_destroy_pending(&pending);
+  if (estate == DuckDBError) {
+    throw InputError(WithContext(context, duckdb_result_error(result)));
+  }
+}
+
+void ConvertResult(duckdb_result& result, const std::function<void(Batch&&)>& sink,
+                   std::string_view context, size_t chunk_rows, size_t reserve_rows) {
+  duckdb_result* rp = &result;
+  const Schema schema = ResultSchema(rp, context);
+  const idx_t ncol = schema.size();
   auto fresh_batch = [&] {
     Batch b;
     b.schema = schema;
@@ -477,26 +508,8 @@ namespace {
 // Runs `sql` as a streaming query and converts its result (see ConvertResult).
 void Stream(duckdb_connection con, const std::string& sql, const std::function<void(Batch&&)>& sink,
             std::string_view context, size_t chunk_rows, size_t reserve_rows) {
-  duckdb_prepared_statement stmt = nullptr;
-  if (duckdb_prepare(con, sql.c_str(), &stmt) == DuckDBError) {
-    std::string message = duckdb_prepare_error(stmt);
-    duckdb_destroy_prepare(&stmt);
-    throw InputError(WithContext(context, message));
-  }
-  duckdb_pending_result pending = nullptr;
-  const duckdb_state pstate = duckdb_pending_prepared_streaming(stmt, &pending);
-  duckdb_destroy_prepare(&stmt);
-  if (pstate == DuckDBError) {
-    std::string message = duckdb_pending_error(pending);
-    duckdb_destroy_pending(&pending);
-    throw InputError(WithContext(context, message));
-  }
   ResultGuard g;
-  const duckdb_state estate = duckdb_execute_pending(pending, &g.result);
-  duckdb_destroy_pending(&pending);
-  if (estate == DuckDBError) {
-    throw InputError(WithContext(context, duckdb_result_error(&g.result)));
-  }
+  ExecuteStreaming(con, sql, context, &g.result);
   ConvertResult(g.result, sink, context, chunk_rows, reserve_rows);
 }
 }  // namespace
@@ -528,6 +541,41 @@ Batch DuckDb::Query(const std::string& sql, std::string_view context) {
   return out;
 }
 
+struct DuckDb::Cursor::Result {
+  duckdb_result result{};
+  ~Result() { duckdb_destroy_result(&result); }
+};
+
+DuckDb::Cursor::Cursor(std::unique_ptr<Result> result, Schema schema, std::string context)
+    : result_(std::move(result)), schema_(std::move(schema)), context_(std::move(context)) {}
+
+DuckDb::Cursor::~Cursor() = default;
+
+bool DuckDb::Cursor::Next(Batch& out) {
+  ChunkGuard chunk{duckdb_fetch_chunk(result_->result)};
+  if (chunk.chunk == nullptr) {
+    if (const char* err = duckdb_result_error(&result_->result); err && *err) {
+      throw InputError(WithContext(context_, err));
+    }
+    return false;
+  }
+  const idx_t n = duckdb_data_chunk_get_size(chunk.chunk);
+  if (n == 0) return false;
+  for (idx_t c = 0; c < schema_.size(); ++c) {
+    AppendVector(duckdb_data_chunk_get_vector(chunk.chunk, c), n, out.columns[c]);
+  }
+  out.num_rows += n;
+  return true;
+}
+
+std::unique_ptr<DuckDb::Cursor> DuckDb::OpenCursor(const std::string& sql,
+                                                   std::string_view context) {
+  auto result = std::make_unique<Cursor::Result>();
+  ExecuteStreaming(h_->con, sql, context, &result->result);
+  Schema schema = ResultSchema(&result->result, context);
+  return std::unique_ptr<Cursor>(new Cursor(std::move(result), std::move(schema), std::string(context)));
+}
+
 void DuckDb::WriteParquet(const Batch& batch, const std::string& path,
                           const std::vector<uint32_t>* order,
                           const std::vector<uint8_t>* in_order, ParquetLayout layout) {
@@ -557,6 +605,8 @@ void DuckDb::WriteParquet(const Batch& batch, const std::string& path,
                       layout == ParquetLayout::kCompact ? ", PARQUET_VERSION v2" : ""),
           "writing " + path);
 }
+
+std::string_view DuckTypeOf(DataType t) { return CanonicalDuckType(t); }
 
 std::string QuoteIdent(std::string_view name) {
   std::string out = "\"";

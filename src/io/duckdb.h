@@ -69,6 +69,12 @@ class DuckDb {
   // intermediate copy of the result, for single-threaded connections reading known files.
   Batch QueryStreamed(const std::string& sql, size_t expected_rows, std::string_view context = {});
 
+  // A cursor over `sql`'s result, read a chunk at a time: DuckDB streams it, so memory holds
+  // about one chunk whatever the result's size. The query runs on this connection, which must
+  // run nothing else until the cursor is gone. Throws InputError as QueryChunks.
+  class Cursor;
+  std::unique_ptr<Cursor> OpenCursor(const std::string& sql, std::string_view context = {});
+
   // Writes the rows of `batch` to the Parquet file `path` (snappy): rows `*order` in that
   // order when given, else all rows in order. DuckDB reads the columns in place through the
   // table function sluice_rows, so nothing is copied into a table first. Overwrites `path`;
@@ -86,6 +92,29 @@ class DuckDb {
   std::unique_ptr<Handles> h_;
 };
 
+class DuckDb::Cursor {
+ public:
+  ~Cursor();
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  // The result's columns.
+  const Schema& schema() const { return schema_; }
+  // Appends the next chunk's rows (at most DuckDB's vector size) to `out`, which holds the
+  // schema's columns; false, with `out` unchanged, once the result is exhausted.
+  bool Next(Batch& out);
+
+ private:
+  friend class DuckDb;
+  struct Result;
+  Cursor(std::unique_ptr<Result> result, Schema schema, std::string context);
+  std::unique_ptr<Result> result_;
+  Schema schema_;
+  std::string context_;
+};
+
+// The DuckDB type that maps 1:1 onto sluice type `t` (BIGINT, DOUBLE, BOOLEAN, VARCHAR,
+// TIMESTAMP, DOUBLE[]).
+std::string_view DuckTypeOf(DataType t);
 // SQL identifier quoting: "name" with embedded quotes doubled.
 std::string QuoteIdent(std::string_view name);
 // SQL string literal quoting: 'text' with embedded quotes doubled.

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "sluice/error.h"
 
@@ -93,6 +95,165 @@ Batch SegmentReader::Read(uint32_t bucket, const std::vector<std::string>& colum
       slice.whole() ? rows : 0, Context(bucket));
   Return(std::move(db));
   return out;
+}
+
+namespace {
+
+// Appends rows [begin, end) of `src` to `dst` (the same type).
+void AppendRange(const Column& src, size_t begin, size_t end, Column& dst) {
+  dst.valid.insert(dst.valid.end(), src.valid.begin() + begin, src.valid.begin() + end);
+  switch (src.type) {
+    case DataType::kFloat64:
+      dst.f64.insert(dst.f64.end(), src.f64.begin() + begin, src.f64.begin() + end);
+      break;
+    case DataType::kString:
+      dst.str.insert(dst.str.end(), src.str.begin() + begin, src.str.begin() + end);
+      break;
+    case DataType::kFloat64List:
+      dst.list.insert(dst.list.end(), src.list.begin() + begin, src.list.begin() + end);
+      break;
+    default:
+      dst.i64.insert(dst.i64.end(), src.i64.begin() + begin, src.i64.begin() + end);
+      break;
+  }
+}
+
+// -1, 0, 1: row `row` of `key` against `v`, in the order segments are sorted in.
+int CompareKey(const Column& key, size_t row, const Value& v) {
+  if (key.type == DataType::kString) {
+    const int c = key.str[row].compare(v.s);
+    return (c > 0) - (c < 0);
+  }
+  return (key.i64[row] > v.i) - (key.i64[row] < v.i);
+}
+
+// The slices of one bucket in key order, each segment scanned once (SegmentReader::ReadSlices).
+class MergingSliceReader : public engine::SliceReader {
+ public:
+  MergingSliceReader(const std::vector<std::string>& files,
+                     const std::map<std::string, std::set<std::string>>& file_columns,
+                     const Schema& schema, std::vector<std::string> columns,
+                     const std::string& key, std::string context)
+      : db_(io::DuckDbOptions{1}), columns_(std::move(columns)), context_(std::move(context)) {
+    // The key column is read too (dropped from the result when not asked for).
+    key_index_ = static_cast<int>(std::find(columns_.begin(), columns_.end(), key) - columns_.begin());
+    read_ = columns_;
+    if (key_index_ == static_cast<int>(columns_.size())) read_.push_back(key);
+    for (const std::string& c : read_) {
+      const int i = FindField(schema, c);
+      empty_.AddColumn(c, Column(i >= 0 ? schema[i].type : DataType::kInt64));
+    }
+    for (const std::string& f : files) {
+      // A segment written before a column was added lacks it: null there, as union_by_name.
+      const std::set<std::string>& present = file_columns.at(f);
+      if (present.empty()) throw InternalError(fmt::format("{}: no schema for {}", context_, f));
+      std::string select;
+      for (size_t c = 0; c < read_.size(); ++c) {
+        if (!select.empty()) select += ", ";
+        if (present.count(read_[c])) {
+          select += io::QuoteIdent(read_[c]);
+        } else {
+          select += fmt::format("CAST(NULL AS {}) AS {}", io::DuckTypeOf(empty_.columns[c].type),
+                                io::QuoteIdent(read_[c]));
+        }
+      }
+      Run run;
+      run.connection = db_.Connect();
+      // A scan hands over a chunk at a time: no need for DuckDB's ~1 MB read-ahead per run.
+      run.connection->Execute("SET streaming_buffer_size = '32KB'", context_);
+      run.cursor = run.connection->OpenCursor(
+          fmt::format("SELECT {} FROM read_parquet({})", select, io::QuoteLiteral(f)), context_);
+      run.chunk = empty_;
+      runs_.push_back(std::move(run));
+    }
+  }
+
+  Batch Next(const engine::KeySlice& slice) override {
+    Batch out = empty_;
+    // Slices are cut to about equal sizes: room for a little more than the last one, so the
+    // columns do not grow by doubling (up to twice the memory, and a copy of every row).
+    for (Column& c : out.columns) c.Reserve(last_rows_ + last_rows_ / 8);
+    const size_t key = static_cast<size_t>(key_index_ < static_cast<int>(columns_.size())
+                                               ? key_index_
+                                               : static_cast<int>(read_.size()) - 1);
+    for (Run& run : runs_) {
+      while (true) {
+        if (run.pos == run.chunk.num_rows) {
+          if (run.done) break;
+          run.chunk = empty_;
+          run.pos = 0;
+          if (!run.cursor->Next(run.chunk)) {
+            run.done = true;
+            break;
+          }
+        }
+        const Column& k = run.chunk.columns[key];
+        const size_t n = run.chunk.num_rows;
+        // Rows are sorted by the key: skip those below the slice (a skipped slice's), take
+        // those below its upper bound.
+        size_t begin = run.pos;
+        while (begin < n && slice.lo && CompareKey(k, begin, *slice.lo) < 0) ++begin;
+        size_t end = begin;
+        while (end < n && (!slice.hi || CompareKey(k, end, *slice.hi) < 0)) ++end;
+        if (end > begin) {
+          for (size_t c = 0; c < out.columns.size(); ++c) {
+            AppendRange(run.chunk.columns[c], begin, end, out.columns[c]);
+          }
+          out.num_rows += end - begin;
+        }
+        run.pos = end;
+        if (end < n) break;  // the rest belongs to later slices
+      }
+    }
+    if (read_.size() > columns_.size()) {
+      out.columns.pop_back();
+      out.schema.pop_back();
+    }
+    last_rows_ = out.num_rows;
+    return out;
+  }
+
+ private:
+  struct Run {
+    std::unique_ptr<io::DuckDb> connection;
+    std::unique_ptr<io::DuckDb::Cursor> cursor;
+    Batch chunk;     // the chunk being consumed
+    size_t pos = 0;  // its first row not yet returned
+    bool done = false;
+  };
+  io::DuckDb db_;
+  std::vector<std::string> columns_, read_;
+  int key_index_ = 0;
+  std::string context_;
+  Batch empty_;
+  std::vector<Run> runs_;
+  size_t last_rows_ = 0;  // rows of the previous slice
+};
+
+}  // namespace
+
+std::unique_ptr<engine::SliceReader> SegmentReader::ReadSlices(
+    uint32_t bucket, const std::vector<std::string>& columns) {
+  size_t rows = 0;
+  const std::vector<std::string> files = Files(bucket, &rows);
+  if (files.size() <= 1 || manifest_.partition_keys.empty()) {
+    return BucketSource::ReadSlices(bucket, columns);  // nothing to merge
+  }
+  std::string list;
+  for (const std::string& f : files) list += (list.empty() ? "" : ", ") + io::QuoteLiteral(f);
+  std::map<std::string, std::set<std::string>> file_columns;
+  for (const std::string& f : files) file_columns[f];
+  {
+    std::unique_ptr<io::DuckDb> db = Borrow();
+    const Batch names = db->Query(
+        fmt::format("SELECT file_name, name FROM parquet_schema([{}])", list), Context(bucket));
+    Return(std::move(db));
+    const Column& file = names.Get("file_name");
+    const Column& name = names.Get("name");
+    for (size_t r = 0; r < names.num_rows; ++r) file_columns[file.str[r]].insert(name.str[r]);
+  }
+  return std::make_unique<MergingSliceReader>(files, file_columns, manifest_.schema, columns,
+                                              manifest_.partition_keys[0], Context(bucket));
 }
 
 std::vector<engine::KeySlice> SegmentReader::Slices(uint32_t bucket, size_t max_rows) {

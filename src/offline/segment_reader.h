@@ -29,6 +29,11 @@ class SegmentReader : public engine::BucketSource {
   // A filter on the first partition key, which DuckDB pushes down to the row groups.
   Batch Read(uint32_t bucket, const std::vector<std::string>& columns,
              const engine::KeySlice& slice) override;
+  // Merges on read: one streaming scan per segment of the bucket (each sorted by the key),
+  // each advanced up to the slice's upper bound, so every row is read once however many runs
+  // the bucket has. Memory holds a chunk per segment besides the slice.
+  std::unique_ptr<engine::SliceReader> ReadSlices(uint32_t bucket,
+                                                  const std::vector<std::string>& columns) override;
 
  private:
   // The bucket's segment files (checked to exist) and their rows in all.

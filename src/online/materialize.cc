@@ -121,8 +121,11 @@ std::vector<ViewMaterialized> Materialize(const repo::RepoDefinition& repo, Stor
       offline::SegmentReader reader(log.dir(), part);
       // A large bucket a key slice at a time (engine/bucket_source.h): bounded memory. Keys
       // never straddle slices, so a key's rebuild reads only its slice of the whole bucket.
-      for (const engine::KeySlice& slice : reader.Slices(bucket, engine::SliceRows())) {
-        const Batch rows = reader.Read(bucket, view.columns(), slice);
+      const std::vector<engine::KeySlice> slices = reader.Slices(bucket, engine::SliceRows());
+      const std::unique_ptr<engine::SliceReader> sliced =
+          reader.ReadSlices(bucket, view.columns());  // each row read once
+      for (const engine::KeySlice& slice : slices) {
+        const Batch rows = sliced->Next(slice);
         rows_read += static_cast<int64_t>(rows.num_rows);
         std::vector<std::pair<std::string, std::string>> puts;
         const UpdateStats st = UpdateRecords(
