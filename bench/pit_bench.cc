@@ -1,7 +1,7 @@
 // bench/pit: sluice against DuckDB SQL on the same files, in one run (issues #3, #4).
 //
 //   pit_bench [--events N] [--keys K] [--entities M] [--dir DIR] [--sluice PATH] [--all]
-//             [--tz] [--suite] [--skip-dataset] [--skip-peer-dataset]
+//             [--tz] [--suite] [--skip-dataset] [--skip-peer-dataset] [--repeat R]
 //
 // Generates N events over K keys and M entity rows (Parquet, via DuckDB), then times, each in a
 // child process (so peak RSS is per run):
@@ -17,7 +17,13 @@
 // and entity rows alike. --suite adds a check suite of 10 rules on the events (every delivery
 // is judged at ingest). --skip-dataset times the ingest only; --skip-peer-dataset times
 // sluice's dataset without DuckDB's (whose window join needs ~0.25 GB per million events).
+// --repeat R runs the ingest step R times, DuckDB's and sluice's interleaved, and prints the
+// median time of each (peak RSS: the largest), for machines whose speed drifts between runs.
+// The page cache is written back (sync) before every timed step, so that neither side waits
+// for the other's (or the generator's) dirty pages.
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <fmt/ranges.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -141,6 +147,17 @@ void PrintRow(const char* name, const Measure& ours, const Measure& duck) {
               ours.seconds / duck.seconds, ours.peak_rss_kb / 1024.0, duck.peak_rss_kb / 1024.0);
 }
 
+// The run of median time, with the largest peak RSS of all.
+Measure Median(std::vector<Measure> runs) {
+  long rss = 0;
+  for (const Measure& m : runs) rss = std::max(rss, m.peak_rss_kb);
+  std::sort(runs.begin(), runs.end(),
+            [](const Measure& a, const Measure& b) { return a.seconds < b.seconds; });
+  Measure m = runs[runs.size() / 2];
+  m.peak_rss_kb = rss;
+  return m;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -156,6 +173,7 @@ int main(int argc, char** argv) {
   const bool suite = HasFlag(argc, argv, "--suite");
   const bool skip_dataset = HasFlag(argc, argv, "--skip-dataset");
   const bool skip_peer_dataset = HasFlag(argc, argv, "--skip-peer-dataset");
+  const int repeat = std::max(1, std::stoi(Arg(argc, argv, "--repeat", "1")));
 
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -200,8 +218,21 @@ int main(int argc, char** argv) {
       (dir / "duck_dataset.parquet").string(), window_cte, last_values, windows,
       all ? "LEFT JOIN w ON w.rn = e.rn " : "");
 
-  const Measure duck_ingest = RunChild({SelfPath(), "--sql", (dir / "ingest.sql").string()}, dir);
-  const Measure our_ingest = RunChild({sluice, "ingest", "events"}, dir);
+  std::vector<Measure> duck_ingests, our_ingests;
+  for (int i = 0; i < repeat; ++i) {
+    if (i > 0) {  // a fresh log: the same delivery again would be a no-op
+      fs::remove_all(dir / ".sluice");
+      RunChild({sluice, "apply"}, dir);
+    }
+    ::sync();
+    duck_ingests.push_back(RunChild({SelfPath(), "--sql", (dir / "ingest.sql").string()}, dir));
+    ::sync();
+    our_ingests.push_back(RunChild({sluice, "ingest", "events"}, dir));
+  }
+  const Measure duck_ingest = Median(duck_ingests);
+  const Measure our_ingest = Median(our_ingests);
+  if (repeat > 1) std::printf("ingest: median of %d interleaved runs\n", repeat);
+  ::sync();
   if (skip_dataset) {
     PrintHeader();
     PrintRow("ingest", our_ingest, duck_ingest);
