@@ -24,7 +24,7 @@ struct KeySlice {
   bool Contains(const Column& key, size_t row) const;
 };
 
-// Source rows the engine and materialize read at once, about: the slice size (default 2^20;
+// Source rows the engine and materialize read at once, about: the slice size (default 2^18;
 // SLUICE_SLICE_ROWS overrides, docs/guide.md "Environment").
 size_t SliceRows();
 

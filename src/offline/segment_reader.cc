@@ -259,6 +259,10 @@ std::unique_ptr<engine::SliceReader> SegmentReader::ReadSlices(
 std::vector<engine::KeySlice> SegmentReader::Slices(uint32_t bucket, size_t max_rows) {
   size_t rows = 0;
   const std::vector<std::string> files = Files(bucket, &rows);
+  // Reading slices holds a little per run besides the slice (ReadSlices): a bucket of many
+  // runs is cut finer, so that the two together stay about what 8 runs and a full slice take.
+  constexpr size_t kRuns = 8;
+  if (files.size() > kRuns) max_rows = std::max<size_t>(4096, max_rows * kRuns / files.size());
   if (rows <= max_rows || manifest_.partition_keys.empty()) return {engine::KeySlice{}};
   const std::string& key = manifest_.partition_keys[0];
   const int k = FindField(manifest_.schema, key);

@@ -24,7 +24,8 @@ class SegmentReader : public engine::BucketSource {
   // Throws InputError naming the segment files when they are missing or corrupt.
   Batch Read(uint32_t bucket, const std::vector<std::string>& columns) override;
   // Cuts from the Parquet row groups' statistics of the first partition key (the footers of
-  // the bucket's segments; no data is read).
+  // the bucket's segments; no data is read); finer than `max_rows` when the bucket has more
+  // than 8 segments (ReadSlices holds a little per segment).
   std::vector<engine::KeySlice> Slices(uint32_t bucket, size_t max_rows) override;
   // A filter on the first partition key, which DuckDB pushes down to the row groups.
   Batch Read(uint32_t bucket, const std::vector<std::string>& columns,
