@@ -47,6 +47,8 @@ Batch BucketSource::Read(uint32_t bucket, const std::vector<std::string>& column
   return all.Gather(rows);
 }
 
+bool BucketSource::MergesSlices(uint32_t) { return false; }
+
 std::unique_ptr<SliceReader> BucketSource::ReadSlices(uint32_t bucket,
                                                       const std::vector<std::string>& columns) {
   class ByRead : public SliceReader {

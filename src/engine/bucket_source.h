@@ -62,6 +62,9 @@ class BucketSource {
   // one thread.
   virtual std::unique_ptr<SliceReader> ReadSlices(uint32_t bucket,
                                                   const std::vector<std::string>& columns);
+  // Whether ReadSlices does better than a Read per slice for `bucket` (then its slices are
+  // worth taking in order on one worker; else they are spread over the workers). Default: no.
+  virtual bool MergesSlices(uint32_t bucket);
 };
 
 }  // namespace sluice::engine

@@ -424,12 +424,18 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
     }
   }
 
-  // Parts are independent and write disjoint entity rows of `out`, so buckets run on parallel
-  // workers; a bucket's slices go to one worker in key order, read by one SliceReader (each
-  // source row read once).
-  std::vector<std::pair<size_t, size_t>> bucket_parts;  // [first, end) of parts per bucket
+  // Parts are independent and write disjoint entity rows of `out`, so they run on parallel
+  // workers. A bucket whose source merges slices on read gives its slices to one worker in
+  // key order, read by one SliceReader (each source row read once); other parts go alone.
+  std::vector<std::pair<size_t, size_t>> bucket_parts;  // [first, end) of parts per work item
+  bool merges = false;  // whether the current bucket's slices go together
   for (size_t i = 0; i < parts.size(); ++i) {
-    if (i == 0 || parts[i].bucket != parts[i - 1].bucket) bucket_parts.push_back({i, i});
+    if (i == 0 || parts[i].bucket != parts[i - 1].bucket) {
+      merges = bucketed && source.MergesSlices(parts[i].bucket);
+      bucket_parts.push_back({i, i});
+    } else if (!merges) {
+      bucket_parts.push_back({i, i});
+    }
     bucket_parts.back().second = i + 1;
   }
   std::mutex progress_mutex;
@@ -468,7 +474,7 @@ std::vector<Column> ComputeLastValues(const LastValueSpec& spec, BucketSource& s
     const auto [first, end] = bucket_parts[bi];
     const uint32_t b = parts[first].bucket;
     std::unique_ptr<SliceReader> slices;
-    if (bucketed && end - first > 1) slices = source.ReadSlices(b, columns);
+    if (end - first > 1) slices = source.ReadSlices(b, columns);
     for (size_t pi = first; pi < end; ++pi) {
       if (progress) {
         std::lock_guard<std::mutex> lock(progress_mutex);

@@ -30,11 +30,13 @@ class SegmentReader : public engine::BucketSource {
   // A filter on the first partition key, which DuckDB pushes down to the row groups.
   Batch Read(uint32_t bucket, const std::vector<std::string>& columns,
              const engine::KeySlice& slice) override;
-  // Merges on read: one streaming scan per segment of the bucket (each sorted by the key),
-  // each advanced up to the slice's upper bound, so every row is read once however many runs
-  // the bucket has. Memory holds a chunk per segment besides the slice.
+  // A bucket of 5 segments or more is merged on read: one streaming scan per segment (each
+  // sorted by the key), each advanced up to the slice's upper bound, so every row is read once
+  // however many runs the bucket has; memory holds a chunk per segment besides the slice.
+  // Fewer segments are read by a filter per slice (Read).
   std::unique_ptr<engine::SliceReader> ReadSlices(uint32_t bucket,
                                                   const std::vector<std::string>& columns) override;
+  bool MergesSlices(uint32_t bucket) override;
 
  private:
   // The bucket's segment files (checked to exist) and their rows in all.

@@ -123,7 +123,7 @@ std::vector<ViewMaterialized> Materialize(const repo::RepoDefinition& repo, Stor
       // never straddle slices, so a key's rebuild reads only its slice of the whole bucket.
       const std::vector<engine::KeySlice> slices = reader.Slices(bucket, engine::SliceRows());
       const std::unique_ptr<engine::SliceReader> sliced =
-          reader.ReadSlices(bucket, view.columns());  // each row read once
+          reader.ReadSlices(bucket, view.columns());  // many runs: merged, each row read once
       for (const engine::KeySlice& slice : slices) {
         const Batch rows = sliced->Next(slice);
         rows_read += static_cast<int64_t>(rows.num_rows);

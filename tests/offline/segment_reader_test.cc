@@ -30,8 +30,8 @@ Value Key(bool strings, int64_t k) {
   return strings ? Value::String(fmt::format("k{:04d}", k)) : Value::Int(k);
 }
 
-// Three sorted runs in bucket 0 over overlapping key ranges, the last written after a column
-// was added (the earlier runs lack it). The merging reader must give each slice exactly the
+// Five sorted runs in bucket 0 over overlapping key ranges (enough to be merged on read), two
+// written after a column was added (the others lack it). The merging reader must give each slice exactly the
 // rows the filtered read gives, slices skipped or not, the key column asked for or not.
 void CheckMergingReader(bool strings) {
   TempDir dir;
@@ -50,9 +50,13 @@ void CheckMergingReader(bool strings) {
     int64_t first, last, step;
     bool has_added;
   };
-  const RunSpec specs[] = {{0, 99, 1, false}, {50, 149, 1, false}, {0, 149, 3, true}};
+  const RunSpec specs[] = {{0, 99, 1, false},
+                           {50, 149, 1, false},
+                           {0, 149, 3, true},
+                           {20, 80, 2, false},
+                           {100, 149, 1, true}};
   io::DuckDb db;
-  for (int r = 0; r < 3; ++r) {
+  for (int r = 0; r < 5; ++r) {
     const RunSpec& s = specs[r];
     Batch b;
     Column k(key_type), ts(DataType::kTimestamp), v(DataType::kFloat64), added(DataType::kString);
@@ -80,6 +84,7 @@ void CheckMergingReader(bool strings) {
     m.segments.push_back(seg);
   }
   SegmentReader reader(dir.path(), m);
+  ASSERT_TRUE(reader.MergesSlices(0));
   // Slices in key order; the third is skipped (no entity rows in it, say).
   std::vector<engine::KeySlice> slices = {
       {std::nullopt, Key(strings, 30)},
@@ -100,8 +105,9 @@ void CheckMergingReader(bool strings) {
       EXPECT_EQ(Lines(got), Lines(want)) << "slice " << i << (strings ? " (strings)" : "");
       rows += got.num_rows;
     }
-    // Slice 2 holds keys 61..89: 29 keys of runs 0 and 1, and 9 of run 2 (multiples of 3), two rows each.
-    EXPECT_EQ(rows, 2u * (100 + 100 + 50) - 2u * (29 + 29 + 9));
+    // Slice 2 holds keys 61..89: 29 of runs 0 and 1, 9 of run 2 (multiples of 3), 10 of run 3
+    // (even keys to 80), none of run 4; two rows each.
+    EXPECT_EQ(rows, 2u * (100 + 100 + 50 + 31 + 50) - 2u * (29 + 29 + 9 + 10));
   }
 }
 
