@@ -6,10 +6,6 @@
 #include "sluice/error.h"
 
 namespace sluice::engine {
-namespace {
-
-// -1, 0, 1: row `row` of `key` against `v` (same type; int64 numerically, strings bytewise,
-// the order segments are sorted in).
 int CompareKey(const Column& key, size_t row, const Value& v) {
   if (key.type == DataType::kString) {
     const int c = key.str[row].compare(v.s);
@@ -17,8 +13,6 @@ int CompareKey(const Column& key, size_t row, const Value& v) {
   }
   return (key.i64[row] > v.i) - (key.i64[row] < v.i);
 }
-
-}  // namespace
 
 size_t SliceRows() {
   static const size_t rows = static_cast<size_t>(PositiveEnv("SLUICE_SLICE_ROWS", 1 << 18));

@@ -24,6 +24,10 @@ struct KeySlice {
   bool Contains(const Column& key, size_t row) const;
 };
 
+// -1, 0, 1: row `row` of `key` against `v` (same type; int64 numerically, strings bytewise:
+// the order segments are sorted in).
+int CompareKey(const Column& key, size_t row, const Value& v);
+
 // Source rows the engine and materialize read at once, about: the slice size (default 2^18;
 // SLUICE_SLICE_ROWS overrides, docs/guide.md "Environment").
 size_t SliceRows();

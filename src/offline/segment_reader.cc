@@ -118,15 +118,6 @@ void AppendRange(const Column& src, size_t begin, size_t end, Column& dst) {
   }
 }
 
-// -1, 0, 1: row `row` of `key` against `v`, in the order segments are sorted in.
-int CompareKey(const Column& key, size_t row, const Value& v) {
-  if (key.type == DataType::kString) {
-    const int c = key.str[row].compare(v.s);
-    return (c > 0) - (c < 0);
-  }
-  return (key.i64[row] > v.i) - (key.i64[row] < v.i);
-}
-
 // The slices of one bucket in key order, each segment scanned once (SegmentReader::ReadSlices).
 class MergingSliceReader : public engine::SliceReader {
  public:
@@ -192,9 +183,9 @@ class MergingSliceReader : public engine::SliceReader {
         // Rows are sorted by the key: skip those below the slice (a skipped slice's), take
         // those below its upper bound.
         size_t begin = run.pos;
-        while (begin < n && slice.lo && CompareKey(k, begin, *slice.lo) < 0) ++begin;
+        while (begin < n && slice.lo && engine::CompareKey(k, begin, *slice.lo) < 0) ++begin;
         size_t end = begin;
-        while (end < n && (!slice.hi || CompareKey(k, end, *slice.hi) < 0)) ++end;
+        while (end < n && (!slice.hi || engine::CompareKey(k, end, *slice.hi) < 0)) ++end;
         if (end > begin) {
           for (size_t c = 0; c < out.columns.size(); ++c) {
             AppendRange(run.chunk.columns[c], begin, end, out.columns[c]);
