@@ -358,8 +358,6 @@ void RegisterRowsFunction(duckdb_connection con) {
   if (state == DuckDBError) throw InternalError("duckdb: cannot register sluice_rows");
 }
 
-// Converts a DuckDB result into Batches of at most `chunk_rows` rows handed to `sink`;
-// `reserve_rows` > 0 pre-sizes the first batch (a materialized result knows its row count).
 // The sluice schema of a result; InputError naming a column of a type sluice cannot read.
 Schema ResultSchema(duckdb_result* rp, std::string_view context) {
   Schema schema;
@@ -405,6 +403,8 @@ void ExecuteStreaming(duckdb_connection con, const std::string& sql, std::string
   }
 }
 
+// Converts a DuckDB result into Batches of at most `chunk_rows` rows handed to `sink`;
+// `reserve_rows` > 0 pre-sizes the first batch (a materialized result knows its row count).
 void ConvertResult(duckdb_result& result, const std::function<void(Batch&&)>& sink,
                    std::string_view context, size_t chunk_rows, size_t reserve_rows) {
   duckdb_result* rp = &result;
