@@ -127,9 +127,9 @@ class MergingSliceReader : public engine::SliceReader {
                      const std::string& key, std::string context)
       : db_(io::DuckDbOptions{1}), columns_(std::move(columns)), context_(std::move(context)) {
     // The key column is read too (dropped from the result when not asked for).
-    key_index_ = static_cast<int>(std::find(columns_.begin(), columns_.end(), key) - columns_.begin());
     read_ = columns_;
-    if (key_index_ == static_cast<int>(columns_.size())) read_.push_back(key);
+    key_index_ = static_cast<size_t>(std::find(read_.begin(), read_.end(), key) - read_.begin());
+    if (key_index_ == read_.size()) read_.push_back(key);
     for (const std::string& c : read_) {
       const int i = FindField(schema, c);
       empty_.AddColumn(c, Column(i >= 0 ? schema[i].type : DataType::kInt64));
@@ -164,9 +164,6 @@ class MergingSliceReader : public engine::SliceReader {
     // Slices are cut to about equal sizes: room for a little more than the last one, so the
     // columns do not grow by doubling (up to twice the memory, and a copy of every row).
     for (Column& c : out.columns) c.Reserve(last_rows_ + last_rows_ / 8);
-    const size_t key = static_cast<size_t>(key_index_ < static_cast<int>(columns_.size())
-                                               ? key_index_
-                                               : static_cast<int>(read_.size()) - 1);
     for (Run& run : runs_) {
       while (true) {
         if (run.pos == run.chunk.num_rows) {
@@ -178,7 +175,7 @@ class MergingSliceReader : public engine::SliceReader {
             break;
           }
         }
-        const Column& k = run.chunk.columns[key];
+        const Column& k = run.chunk.columns[key_index_];
         const size_t n = run.chunk.num_rows;
         // Rows are sorted by the key: skip those below the slice (a skipped slice's), take
         // those below its upper bound.
@@ -214,7 +211,7 @@ class MergingSliceReader : public engine::SliceReader {
   };
   io::DuckDb db_;
   std::vector<std::string> columns_, read_;
-  int key_index_ = 0;
+  size_t key_index_ = 0;  // of the key column in read_
   std::string context_;
   Batch empty_;
   std::vector<Run> runs_;
