@@ -17,10 +17,16 @@
 // purges at once): the next bucket reuses pages already faulted in, and peak RSS stays the
 // peak of live memory (another ~10% off `dataset create`). A long-running `serve` should turn
 // decay back on through mallctl("arenas.dirty_decay_ms").
+// One arena for every thread (thread caches in front of it): with one arena per thread group
+// (jemalloc's default is 4 per CPU), memory a pipeline stage or a short-lived worker freed sat
+// in its own arena while the next phase's threads faulted in fresh pages. `ingest` of
+// bench/pit's 10M tz events, 5 interleaved pairs: 4.39 s, 0.34 GB, 35k page faults → 3.99 s,
+// 0.31 GB, 33k faults.
 extern "C" {
 // NOLINTNEXTLINE(readability-identifier-naming): jemalloc reads this exact symbol.
 const char* malloc_conf =
-    "thp:always,metadata_thp:auto,oversize_threshold:0,dirty_decay_ms:-1,muzzy_decay_ms:-1";
+    "narenas:1,thp:always,metadata_thp:auto,oversize_threshold:0,dirty_decay_ms:-1,"
+    "muzzy_decay_ms:-1";
 }
 #endif
 
