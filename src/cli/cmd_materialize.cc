@@ -9,6 +9,7 @@
 #include "cli/output.h"
 #include "common/alloc.h"
 #include "common/fs.h"
+#include "common/json.h"
 #include "online/materialize.h"
 #include "online/store.h"
 #include "server/http.h"
@@ -61,7 +62,7 @@ json PostMaterialize(const repo::RepoDefinition& repo, int port,
   if (!o.views.empty()) body["views"] = o.views;
   if (o.until) body["until"] = FormatTimestamp(*o.until);
   const std::string& token = repo.config.server.auth_token;
-  const server::HttpResponse res = server::HttpPost("127.0.0.1", port, "/materialize", body.dump(),
+  const server::HttpResponse res = server::HttpPost("127.0.0.1", port, "/materialize", JsonText(body),
                                                     token.empty() ? "" : "Bearer " + token);
   json out;
   try {

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "common/json.h"
 #include "offline/ingest.h"
 #include "offline/snapshot.h"
 #include "quality/profile.h"
@@ -53,7 +54,7 @@ std::string CellText(const json& v) {
   if (v.is_null()) return "";
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number_float()) return fmt::format("{:.6g}", v.get<double>());
-  return v.dump();
+  return JsonText(v);
 }
 
 // The most frequent values "value (count), …", cut after about 40 characters.

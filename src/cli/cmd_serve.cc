@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "common/alloc.h"
 #include "common/fs.h"
+#include "common/json.h"
 #include "online/store.h"
 #include "server/server.h"
 
@@ -19,7 +20,9 @@ using nlohmann::json;
 namespace {
 
 struct ServeOptions {
-  std::string host = "0.0.0.0";
+  // Loopback unless asked: /push and /materialize write, so the network sees the server only
+  // when the user says so (--host 0.0.0.0), ideally with server.auth_token set.
+  std::string host = "127.0.0.1";
   int port = -1;    // -1: server.port of sluice.yaml
   int threads = 0;  // 0: DefaultThreads(repo)
 };
@@ -29,12 +32,17 @@ CLI::App* RegisterServe(CLI::App& app, ServeOptions& o) {
       "serve",
       "Serve online features over HTTP (Feast's /get-online-features, /push; /health, /metrics)");
   cmd->add_option("--port", o.port,
-                  "Port (default: server.port in sluice.yaml, 6566; 0: any free port)");
-  cmd->add_option("--host", o.host, "Address to listen on")->capture_default_str();
+                  "Port (default: server.port in sluice.yaml, 6566; 0: any free port)")
+      ->check(CLI::Range(0, 65535))
+      ->option_text("PORT");
+  cmd->add_option("--host", o.host,
+                  "Address or name to listen on (0.0.0.0 or :: for every interface)")
+      ->capture_default_str();
   cmd->add_option("--threads", o.threads,
                   "Event-loop threads (default: one per core; more for a Redis store, whose "
                   "reads wait on the network)")
-      ->check(CLI::Range(1, 4096));
+      ->check(CLI::Range(1, 4096))
+      ->option_text("N");
   return cmd;
 }
 
@@ -56,17 +64,38 @@ int DefaultThreads(const repo::RepoDefinition& repo) {
   return repo.config.online_store.type == "redis" ? 4 * cores : cores;
 }
 
+// Whether `host` names this machine only (a loopback address or localhost).
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
 // The one line that says the server listens (JSON: docs/json.md), flushed for whoever waits.
 void AnnounceListening(const GlobalOptions& g, const std::string& host, int port,
-                       const std::string& store_name) {
+                       const std::string& store_name, bool auth) {
   if (g.json) {
-    std::printf("%s\n", json{{"host", host}, {"port", port}, {"store", store_name}}.dump().c_str());
+    std::printf("%s\n", JsonText(json{{"host", host},
+                                      {"port", port},
+                                      {"store", store_name},
+                                      {"auth", auth}})
+                            .c_str());
   } else {
-    std::printf("serving on http://%s:%d (online store: %s)\n", host.c_str(), port,
-                store_name.c_str());
+    // An IPv6 address goes in brackets in a URL.
+    const std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    std::printf("serving on http://%s:%d (online store: %s; %s)\n", shown.c_str(), port,
+                store_name.c_str(),
+                auth ? "bearer token required" : "no auth: server.auth_token is not set");
   }
   std::fflush(stdout);
 }
+
+// Stops the signal waiter however RunServe ends (a listener that fails throws).
+struct WaiterStop {
+  std::thread& waiter;
+  ~WaiterStop() {
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+  }
+};
 
 int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   SetFreedMemoryDecay(1000);  // a long-running process gives freed memory back
@@ -83,22 +112,28 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
     sigwait(&stop_signals, &sig);
     srv.Stop();
   });
+  const WaiterStop stop_waiter{waiter};
   const bool embedded = repo.config.online_store.type == "rocksdb";
+  const bool auth = !repo.config.server.auth_token.empty();
   const std::filesystem::path info_path = online::ServerInfoPath(repo);
   srv.Run(o.host, port, threads, [&](int bound) {
     if (embedded) {
       // Lets `sluice materialize` find this server while it holds the store.
-      WriteFileAtomic(info_path, json{{"pid", ::getpid()}, {"port", bound}}.dump());
+      WriteFileAtomic(info_path, JsonText(json{{"pid", ::getpid()}, {"port", bound}}));
     }
-    AnnounceListening(g, o.host, bound, store_name);
+    if (!auth && !IsLoopback(o.host)) {
+      std::fprintf(stderr,
+                   "warning: serving on %s without a token: anyone who reaches this port can "
+                   "push rows and run materialize (set server.auth_token in sluice.yaml)\n",
+                   o.host.c_str());
+    }
+    AnnounceListening(g, o.host, bound, store_name, auth);
   });
-  // Run returned: stopped by a signal (or the listener failed).
+  // Run returned: stopped by a signal.
   if (embedded) {
     std::error_code ignored;
     std::filesystem::remove(info_path, ignored);
   }
-  pthread_kill(waiter.native_handle(), SIGTERM);
-  waiter.join();
   return 0;
 }
 

@@ -1,10 +1,19 @@
 // sluice: the command-line entry point. Errors are caught here, once; each kind carries its exit
 // code (include/sluice/error.h): 0 success, 1 failed check or mismatch, 2 bad usage or bad
 // input, 3 internal, 4 a store unavailable.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <regex>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "common/parallel.h"
+#include "common/text.h"
 #include "sluice/error.h"
 
 #ifdef SLUICE_JEMALLOC
@@ -59,6 +68,65 @@ void AddCommands(CLI::App& app, const sluice::cli::GlobalOptions& g, sluice::cli
   AddQuarantineShowCommand(quarantine, g, action);
 }
 
+// The subcommand of `app` the command line names next (after `from`), or "" when it names
+// none; `unknown` gets the first word that is not one (`sluice injest`).
+const CLI::App* NextCommand(const CLI::App& app, const std::vector<std::string>& words,
+                            size_t& from, std::string& unknown) {
+  for (; from < words.size(); ++from) {
+    const std::string& w = words[from];
+    if (w == "--repo") {  // the one global option with a value
+      ++from;
+      continue;
+    }
+    if (w.starts_with("-")) continue;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      if (sub->get_name() == w) {
+        ++from;
+        return sub;
+      }
+    }
+    unknown = w;
+    return nullptr;
+  }
+  return nullptr;
+}
+
+// What a command line that does not parse gets: "error: …" with a hint (the closest command
+// for an unknown one), exit 2; with --json also the JSON error object of every command.
+int ReportParseError(const CLI::App& app, const CLI::ParseError& e, int argc, char** argv) {
+  const std::vector<std::string> words(argv + 1, argv + argc);
+  std::string message = e.what();
+  // The command named, down the groups (`dataset create`), and a word that names none.
+  const CLI::App* at = &app;
+  std::string path = "sluice", unknown;
+  size_t from = 0;
+  while (const CLI::App* next = NextCommand(*at, words, from, unknown)) {
+    at = next;
+    path += " " + next->get_name();
+  }
+  std::vector<std::string> names;
+  for (const CLI::App* sub : at->get_subcommands([](const CLI::App*) { return true; })) {
+    names.push_back(sub->get_name());
+  }
+  if (!unknown.empty() && !names.empty()) {
+    const std::string near = sluice::ClosestName(unknown, names);
+    message = fmt::format("unknown command '{}' for `{}`{}", unknown, path,
+                          near.empty() ? "" : "; did you mean '" + near + "'?");
+  } else if (!names.empty() && at->get_subcommands().empty()) {
+    message = fmt::format("`{}` needs a command: {}", path, fmt::join(names, ", "));
+  }
+  // A value echoed back is cut short (a 300-digit number is not worth reading back).
+  static const std::regex kLongWord("([^\\s]{40})[^\\s]{8,}");
+  message = std::regex_replace(message, kLongWord, "$1...");
+  const bool json = std::find(words.begin(), words.end(), "--json") != words.end();
+  if (json) {
+    sluice::cli::PrintJson({{"error", {{"message", message}, {"exit_code", 2}}}});
+  }
+  std::fprintf(stderr, "error: %s\nRun `%s --help` for more information.\n", message.c_str(),
+               path.c_str());
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -86,10 +154,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
+    return ReportParseError(app, e, argc, argv);
   }
   try {
+    DefaultThreads();  // SLUICE_THREADS that is not a number fails here, before any work
     return action ? action() : 2;
   } catch (const Error& e) {
     if (g.json) {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/json.h"
+
 namespace sluice::cli {
 
 void PrintTable(const std::vector<std::string>& header,
@@ -40,7 +42,7 @@ void PrintBatch(const Batch& batch) {
   PrintTable(header, rows);
 }
 
-void PrintJson(const nlohmann::json& j) { std::printf("%s\n", j.dump(2).c_str()); }
+void PrintJson(const nlohmann::json& j) { std::printf("%s\n", JsonText(j, 2).c_str()); }
 
 void PrintChecks(const std::vector<quality::CheckResult>& checks) {
   std::string delivery;

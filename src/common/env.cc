@@ -1,13 +1,28 @@
 #include "common/env.h"
 
+#include <fmt/format.h>
+
+#include <charconv>
 #include <cstdlib>
+#include <string_view>
+
+#include "sluice/error.h"
 
 namespace sluice {
 
 int64_t PositiveEnv(const char* name, int64_t fallback) {
   const char* env = std::getenv(name);
-  const long long v = env ? std::atoll(env) : 0;
-  return v > 0 ? static_cast<int64_t>(v) : fallback;
+  if (env == nullptr || *env == '\0') return fallback;
+  const std::string_view text(env);
+  int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 1) {
+    const std::string shown = text.size() > 40 ? std::string(text.substr(0, 40)) + "..."
+                                               : std::string(text);
+    throw InputError(fmt::format("environment variable {}={}: must be a positive integer{}", name,
+                                 shown, ec == std::errc::result_out_of_range ? " (too large)" : ""));
+  }
+  return v;
 }
 
 }  // namespace sluice

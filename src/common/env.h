@@ -5,8 +5,9 @@
 
 namespace sluice {
 
-// The positive integer in environment variable `name`, or `fallback` when it is unset, not a
-// number or not positive.
+// The positive integer in environment variable `name`, or `fallback` when it is unset or
+// empty. Throws InputError naming the variable when it holds anything else (`abc`, `0`, `-3`,
+// `12x`, a number beyond int64): a knob set by hand is never ignored in silence.
 int64_t PositiveEnv(const char* name, int64_t fallback);
 
 }  // namespace sluice

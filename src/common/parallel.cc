@@ -1,5 +1,6 @@
 #include "common/parallel.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <exception>
@@ -7,15 +8,14 @@
 #include <thread>
 #include <vector>
 
+#include "common/env.h"
+
 namespace sluice {
 
 int DefaultThreads() {
-  if (const char* env = std::getenv("SLUICE_THREADS")) {
-    const int n = std::atoi(env);
-    if (n >= 1) return n;
-  }
   const unsigned hw = std::thread::hardware_concurrency();
-  return hw == 0 ? 1 : static_cast<int>(hw);
+  const int64_t n = PositiveEnv("SLUICE_THREADS", hw == 0 ? 1 : static_cast<int64_t>(hw));
+  return static_cast<int>(std::min<int64_t>(n, 4096));
 }
 
 void ParallelFor(size_t n, int threads, const std::function<void(size_t, int)>& fn) {

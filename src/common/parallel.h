@@ -12,7 +12,8 @@
 
 namespace sluice {
 
-// Worker threads to use by default: SLUICE_THREADS if set (>= 1), else the hardware's.
+// Worker threads to use by default: SLUICE_THREADS if set (a positive integer; anything else
+// is an InputError), else the hardware's.
 int DefaultThreads();
 
 // Calls fn(i, worker) for every i in [0, n) on up to `threads` threads (worker in

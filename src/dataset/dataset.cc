@@ -10,6 +10,7 @@
 #include "common/canonical.h"
 #include "common/fs.h"
 #include "common/hash.h"
+#include "common/json.h"
 #include "common/text.h"
 #include "common/time.h"
 #include "common/trace.h"
@@ -296,7 +297,7 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
                    {"columns", repo::SchemaToJson(out.schema)},
                    {"row_count", out.num_rows},
                    {"content_hash", content_hash.get()}};
-  WriteFileAtomic(tmp / "manifest.json", manifest.dump(2));
+  WriteFileAtomic(tmp / "manifest.json", JsonText(manifest, 2));
   FsyncDir(tmp);
   if (fs::exists(dir)) {
     const fs::path old =

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/fs.h"
+#include "common/json.h"
 #include "common/time.h"
 #include "repo/definitions.h"
 #include "sluice/error.h"
@@ -132,7 +133,7 @@ void SourceLog::Commit(const SnapshotManifest& m) const {
     throw InternalError(
         fmt::format("snapshot {} of source '{}' already exists", m.snapshot, source_));
   }
-  WriteFileAtomic(p, m.ToJson().dump(1));
+  WriteFileAtomic(p, JsonText(m.ToJson(), 1));
 }
 
 }  // namespace sluice::offline

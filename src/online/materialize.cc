@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fs.h"
+#include "common/json.h"
 #include "common/parallel.h"
 #include "common/text.h"
 #include "common/time.h"
@@ -54,11 +55,11 @@ int64_t MaterializedSnapshot(Store& store, const OnlineView& view) {
 }
 
 std::pair<std::string, std::string> ProgressEntry(const OnlineView& view, int64_t snapshot) {
-  return {ProgressKey(view.def().name), json{{"view_version", view.version()},
-                                             {"source", view.def().source},
-                                             {"snapshot", snapshot},
-                                             {"materialized_at", FormatTimestamp(NowMicros())}}
-                                            .dump()};
+  return {ProgressKey(view.def().name),
+          JsonText(json{{"view_version", view.version()},
+                        {"source", view.def().source},
+                        {"snapshot", snapshot},
+                        {"materialized_at", FormatTimestamp(NowMicros())}})};
 }
 
 std::vector<ViewMaterialized> Materialize(const repo::RepoDefinition& repo, Store& store,

@@ -282,7 +282,8 @@ std::string FeastResponse(const OnlineResult& result, const std::vector<Field>& 
     first = false;
     const Column& c = entities.at(k.name);
     column([&](size_t r) { AppendValue(c.Get(r), out); },
-           [](size_t) { return std::string_view("PRESENT"); }, [](size_t) { return Micros{0}; });
+           [&c](size_t r) { return std::string_view(c.IsNull(r) ? "NULL_VALUE" : "PRESENT"); },
+           [](size_t) { return Micros{0}; });
   }
   for (size_t f = 0; f < result.feature_names.size(); ++f) {
     if (!first) out += ',';

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <optional>
 
+#include "common/json.h"
 #include "common/time.h"
 #include "quality/report_text.h"
 #include "quality/rules/rule_table.h"
@@ -106,9 +107,9 @@ std::string Truncate(const std::string& s, size_t max_chars) {
 }
 
 // An example value: strings as they are, other JSON values as JSON.
-std::string JsonText(const json& v) {
+std::string ExampleText(const json& v) {
   if (v.is_string()) return v.get<std::string>();
-  return v.dump(-1, ' ', false, json::error_handler_t::replace);
+  return sluice::JsonText(v);
 }
 
 struct Counts {
@@ -227,13 +228,13 @@ void ChecksTable(std::string& out, const std::vector<const CheckResult*>& checks
       for (const json& e : c->examples) {
         const json row = e.is_object() ? e.value("row", json()) : json();
         const json value = e.is_object() ? e.value("value", json()) : e;
-        std::string text = JsonText(value);
+        std::string text = ExampleText(value);
         std::string cell = value.is_null() ? "<span class=\"empty\">null</span>"
                            : value.is_string() && text.empty()
                                ? "<span class=\"empty\">empty string</span>"
                                : HtmlEscape(text);
         fmt::format_to(it, "<tr><td class=\"num\">{}</td><td>{}</td></tr>",
-                       HtmlEscape(JsonText(row)), cell);
+                       HtmlEscape(ExampleText(row)), cell);
       }
       out += "</table></details>";
     }

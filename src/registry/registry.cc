@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/json.h"
 #include "common/time.h"
 #include "sluice/error.h"
 
@@ -154,7 +155,7 @@ std::vector<PlanEntry> Registry::Apply(const repo::RepoDefinition& repo) {
       Statement(db_,
                 "INSERT OR IGNORE INTO versions (kind, name, version, definition, applied_at) "
                 "VALUES (?, ?, ?, ?, ?)")
-          .Bind(1, v.kind).Bind(2, v.name).Bind(3, v.version).Bind(4, v.definition.dump())
+          .Bind(1, v.kind).Bind(2, v.name).Bind(3, v.version).Bind(4, JsonText(v.definition))
           .Bind(5, now)
           .Step();
     }
@@ -169,7 +170,7 @@ std::vector<PlanEntry> Registry::Apply(const repo::RepoDefinition& repo) {
       if (e.action != "unchanged") j.push_back({{"kind", e.kind}, {"name", e.name}, {"action", e.action}});
     }
     Statement(db_, "INSERT INTO applies (applied_at, plan) VALUES (?, ?)")
-        .Bind(1, now).Bind(2, j.dump())
+        .Bind(1, now).Bind(2, JsonText(j))
         .Step();
     Exec(db_, "COMMIT");
   } catch (...) {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/hash.h"
+#include "common/json.h"
 #include "sluice/error.h"
 
 namespace sluice::repo {
@@ -41,7 +42,7 @@ FeatureDef FeatureFromJson(const json& j) {
   return f;
 }
 
-std::string ShortHash(const json& j) { return Sha256Hex(j.dump()).substr(0, 16); }
+std::string ShortHash(const json& j) { return Sha256Hex(JsonText(j)).substr(0, 16); }
 
 }  // namespace
 
@@ -184,7 +185,7 @@ Schema SchemaFromJson(const json& j) {
   Schema s;
   for (const json& f : j) {
     auto type = ParseTypeName(f.at("type").get<std::string>());
-    if (!type) throw InputError("unknown type in stored schema: " + f.at("type").dump());
+    if (!type) throw InputError("unknown type in stored schema: " + JsonText(f.at("type")));
     s.push_back({f.at("name"), *type});
   }
   return s;

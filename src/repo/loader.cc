@@ -200,7 +200,13 @@ ProjectConfig LoadProjectConfig(const Doc& doc, const YAML::Node& root) {
   if (const YAML::Node sv = root["server"]) {
     doc.ExpectMap(sv, "server");
     doc.CheckKeys(sv, "server", {"port", "auth_token", "max_request_bytes"});
-    if (sv["auth_token"]) c.server.auth_token = doc.Str(sv, "auth_token", "server");
+    if (sv["auth_token"]) {
+      c.server.auth_token = doc.Str(sv, "auth_token", "server");
+      if (c.server.auth_token.empty()) {
+        doc.Fail(sv["auth_token"], "server.auth_token is empty",
+                 "set a token, or remove the key to serve without one");
+      }
+    }
     for (const char* key : {"port", "max_request_bytes"}) {
       if (!sv[key]) continue;
       int64_t n = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdio>
 #include <optional>
 #include <thread>
 
@@ -90,7 +91,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     // The handler may take long (a materialize run through the server): no timeout until the
     // answer is written.
     stream_.expires_never();
-    handler_(std::move(req), Responder(shared_from_this()));
+    try {
+      handler_(std::move(req), Responder(shared_from_this()));
+    } catch (const std::exception& e) {
+      // The handler answers its own errors; one that escapes it must not reach the event loop
+      // (it would end the server for every client). The request may be half answered: close.
+      std::fprintf(stderr, "sluice serve: internal error answering a request: %s\n", e.what());
+      Close();
+    }
   }
 
   void Write(HttpResponse r) {
@@ -187,16 +195,30 @@ HttpServer::~HttpServer() {
 int HttpServer::Listen() {
   Impl& s = *impl_;
   const std::string where = fmt::format("{}:{}", s.options.host, s.options.port);
+  if (s.options.host.empty()) throw InputError("cannot listen: the host is empty (--host)");
+  if (s.options.port < 0 || s.options.port > 65535) {
+    throw InputError(fmt::format("cannot listen on {}: the port must be 0-65535", where));
+  }
+  // A name (localhost) or an address; the first address it resolves to is bound.
   beast::error_code ec;
-  const auto address = asio::ip::make_address(s.options.host, ec);
-  if (ec) throw InputError(fmt::format("cannot listen on {}: bad address ({})", where, ec.message()));
-  const tcp::endpoint endpoint(address, static_cast<unsigned short>(s.options.port));
+  tcp::resolver resolver(*s.loops[0]);
+  const auto found = resolver.resolve(s.options.host, std::to_string(s.options.port),
+                                      tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || found.empty()) {
+    throw InputError(fmt::format("cannot listen on {}: the host is not an address or a known name "
+                                 "({})",
+                                 where, ec ? ec.message() : "no address"));
+  }
+  const tcp::endpoint endpoint = found.begin()->endpoint();
   s.acceptor.emplace(*s.loops[0]);
   s.acceptor->open(endpoint.protocol(), ec);
   if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) s.acceptor->bind(endpoint, ec);
   if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) throw InputError(fmt::format("cannot listen on {}: {}", where, ec.message()));
+  if (ec) {
+    s.acceptor.reset();
+    throw InputError(fmt::format("cannot listen on {}: {}", where, ec.message()));
+  }
   s.Accept();
   return s.acceptor->local_endpoint().port();
 }

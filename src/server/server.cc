@@ -5,11 +5,15 @@
 
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
+#include "common/json.h"
 #include "common/text.h"
 #include "common/time.h"
 #include "online/push.h"
@@ -99,8 +103,35 @@ const char* StatusText(int status) {
   }
 }
 
+// A request value quoted in an error answer: short, and an array or object only named (a
+// deep or large value is never written back whole).
+std::string Quote(const json& v) {
+  if (v.is_array()) return fmt::format("an array of {}", v.size());
+  if (v.is_object()) return "an object";
+  std::string text = JsonText(v);
+  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  return text;
+}
+
+// Whether an Authorization header carries `token` as a bearer token. The scheme is
+// case-insensitive (RFC 9110 §11.1); the token is compared in constant time.
+bool BearerMatches(std::string_view header, const std::string& token) {
+  constexpr std::string_view kScheme = "bearer";
+  if (header.size() <= kScheme.size() || header[kScheme.size()] != ' ') return false;
+  for (size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return false;
+  }
+  std::string_view given = header.substr(kScheme.size() + 1);
+  while (!given.empty() && given.front() == ' ') given.remove_prefix(1);
+  unsigned char diff = given.size() == token.size() ? 0 : 1;
+  for (size_t i = 0; i < token.size(); ++i) {
+    diff |= static_cast<unsigned char>(token[i] ^ (i < given.size() ? given[i] : 0));
+  }
+  return diff == 0;
+}
+
 std::string ErrorBody(const std::string& message) {
-  return json{{"error", {{"message", message}}}}.dump();
+  return JsonText(json{{"error", {{"message", message}}}});
 }
 
 // A JSON array of values as a column of `type`; throws HttpError 400 naming what is wrong.
@@ -111,7 +142,7 @@ Column ToColumn(const json& values, DataType type, const std::string& what) {
     const json& v = values[i];
     auto wrong = [&] {
       return HttpError{400, fmt::format("{} must hold {} values; value {} is {}", what,
-                                        TypeName(type), i, v.dump())};
+                                        TypeName(type), i, Quote(v))};
     };
     if (v.is_null()) {
       c.Append(Value::Null(type));
@@ -120,6 +151,10 @@ Column ToColumn(const json& values, DataType type, const std::string& what) {
     switch (type) {
       case DataType::kInt64:
         if (!v.is_number_integer()) throw wrong();
+        if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{INT64_MAX}) {
+          throw HttpError{400, fmt::format("{}: value {} ({}) is out of the int64 range", what, i,
+                                           Quote(v))};
+        }
         c.Append(Value::Int(v.get<int64_t>()));
         break;
       case DataType::kFloat64:
@@ -194,10 +229,11 @@ PushRequest ParsePush(const std::string& body, const repo::RepoDefinition& defs)
       if (x.type == repo::SourceType::kPush) names.push_back(x.name);
     }
     const std::string near = ClosestName(out.source, names);
-    throw HttpError{
-        404, fmt::format("unknown push source '{}'{}", out.source,
-                         near.empty() ? fmt::format(" (push sources: {})", fmt::join(names, ", "))
-                                      : "; did you mean '" + near + "'?")};
+    throw HttpError{404, fmt::format("unknown push source '{}'{}", out.source,
+                                     !near.empty()    ? "; did you mean '" + near + "'?"
+                                     : names.empty() ? " (no push source is defined)"
+                                                     : fmt::format(" (push sources: {})",
+                                                                   fmt::join(names, ", ")))};
   }
   if (src->type != repo::SourceType::kPush) {
     throw HttpError{400, fmt::format("source '{}' is a {} source, not a push source (type: push)",
@@ -341,6 +377,14 @@ Server::~Server() {
 std::pair<int, std::string> Server::GetOnlineFeatures(const std::string& body) {
   try {
     json req = ParseObject(body);
+    for (const auto& [k, v] : req.items()) {
+      if (k != "features" && k != "feature_service" && k != "entities" && k != "request_data" &&
+          k != "full_feature_names") {
+        throw HttpError{400, fmt::format("unknown field \"{}\" (features or feature_service, "
+                                         "entities, request_data, full_feature_names)",
+                                         k)};
+      }
+    }
     const bool by_service = req.contains("feature_service");
     if (by_service == req.contains("features")) {
       throw HttpError{400, "give exactly one of \"features\" or \"feature_service\""};
@@ -379,6 +423,7 @@ std::pair<int, std::string> Server::GetOnlineFeatures(const std::string& body) {
     for (const auto& [name, values] : ents.items()) {
       const int k = FindField(keys, name), f = FindField(fields, name);
       if (k >= 0) {
+        // A null key is a row of its own: NOT_FOUND features, NULL_VALUE as its key status.
         entities.emplace(name, ToColumn(values, keys[k].type, "entity key '" + name + "'"));
       } else if (f >= 0) {
         request.emplace(name, ToColumn(values, fields[f].type, "request field '" + name + "'"));
@@ -394,7 +439,12 @@ std::pair<int, std::string> Server::GetOnlineFeatures(const std::string& body) {
       if (f < 0) throw HttpError{400, fmt::format("unknown request field '{}'", name)};
       request.emplace(name, ToColumn(values, fields[f].type, "request field '" + name + "'"));
     }
-    const bool full = req.value("full_feature_names", false);
+    const json& full_names = req.contains("full_feature_names") ? req["full_feature_names"]
+                                                                 : json(false);
+    if (!full_names.is_boolean()) {
+      throw HttpError{400, "\"full_feature_names\" must be true or false"};
+    }
+    const bool full = full_names.get<bool>();
     // Missing keys or fields and unequal lengths are InputErrors (400); a failing store is
     // an UnavailableError (503).
     const online::OnlineResult result = fs.Get(*plan, entities, request, NowMicros(), full);
@@ -429,6 +479,19 @@ void Server::Run(const std::string& host, int port, int threads,
 }
 
 void Server::Handle(HttpRequest&& req, const Responder& reply) {
+  // Every handler answers its own errors; what escapes one is a bug, answered 500 here so the
+  // server keeps serving (Push and Materialize answer later, from the writer: their errors
+  // after the hand-over are the writer's to answer).
+  const std::string path = req.path;
+  try {
+    Route(std::move(req), reply);
+  } catch (const std::exception& e) {
+    impl_->Count(path, 500);
+    reply.Send({500, ErrorBody(std::string("internal error: ") + e.what())});
+  }
+}
+
+void Server::Route(HttpRequest&& req, const Responder& reply) {
   Impl& s = *impl_;
   const bool known = req.path == "/get-online-features" || req.path == "/push" ||
                      req.path == "/materialize" || req.path == "/health" || req.path == "/metrics";
@@ -440,7 +503,7 @@ void Server::Handle(HttpRequest&& req, const Responder& reply) {
   auto error = [&](int status, const std::string& message) { send({status, ErrorBody(message)}); };
   if (req.error_status != 0) return error(req.error_status, req.error);
   const std::string& token = s.config.auth_token;
-  if (!token.empty() && req.path != "/health" && req.authorization != "Bearer " + token) {
+  if (!token.empty() && req.path != "/health" && !BearerMatches(req.authorization, token)) {
     HttpResponse r{401, ErrorBody("missing or wrong bearer token")};
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return send(std::move(r));
@@ -492,7 +555,7 @@ void Server::Push(std::string body, const Responder& reply) {
                     {"batched_rows", batched},
                     {"late_rows_dropped", r.late_rows_dropped}};
         if (r.snapshot > 0) out["snapshot"] = r.snapshot;
-        answer(200, out.dump());
+        answer(200, JsonText(out));
       },
       [answer](int status, const std::string& error) {
         // Nothing of this batch is acknowledged (a failing store or log: 503).
@@ -515,9 +578,8 @@ void Server::Materialize(std::string body, const Responder& reply) {
   s.writer->Materialize(
       std::move(o),
       [&s, answer](const std::vector<online::ViewMaterialized>& results) {
-        answer(200,
-               json{{"store", s.store->Describe()}, {"views", online::MaterializedJson(results)}}
-                   .dump());
+        answer(200, JsonText(json{{"store", s.store->Describe()},
+                                  {"views", online::MaterializedJson(results)}}));
       },
       [answer](int status, const std::string& error) { answer(status, ErrorBody(error)); });
 }

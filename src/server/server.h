@@ -40,7 +40,9 @@ class Server {
   std::pair<int, std::string> GetOnlineFeatures(const std::string& body);
 
  private:
+  // Answers one request: Route, with a last answer (500) for whatever escapes it.
   void Handle(HttpRequest&& request, const Responder& reply);
+  void Route(HttpRequest&& request, const Responder& reply);
   void Push(std::string body, const Responder& reply);
   void Materialize(std::string body, const Responder& reply);
   struct Impl;

@@ -78,13 +78,13 @@ bool Pings(int port) {
 
 }  // namespace
 
-SluiceServer::SluiceServer(const std::filesystem::path& repo) {
+SluiceServer::SluiceServer(const std::filesystem::path& repo, const std::string& host) {
   const std::string out = (dir_.path() / "out").string(), err = (dir_.path() / "err").string();
   const pid_t pid = fork();
   if (pid == 0) {
     if (chdir(repo.c_str()) != 0) _exit(127);
     if (!freopen(out.c_str(), "w", stdout) || !freopen(err.c_str(), "w", stderr)) _exit(127);
-    execl(SLUICE_BINARY, SLUICE_BINARY, "--json", "serve", "--port", "0", "--host", "127.0.0.1",
+    execl(SLUICE_BINARY, SLUICE_BINARY, "--json", "serve", "--port", "0", "--host", host.c_str(),
           "--threads", "8", static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -94,7 +94,8 @@ SluiceServer::SluiceServer(const std::filesystem::path& repo) {
     std::ifstream in(out);
     std::string line;
     if (std::getline(in, line) && !line.empty()) {
-      port_ = nlohmann::json::parse(line).at("port").get<int>();
+      started_ = nlohmann::json::parse(line);
+      port_ = started_.at("port").get<int>();
     }
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {

@@ -35,11 +35,14 @@ class ScratchRepo {
 // when destroyed, which must end it with exit code 0.
 class SluiceServer {
  public:
-  explicit SluiceServer(const std::filesystem::path& repo);
+  // `host` is passed as --host.
+  explicit SluiceServer(const std::filesystem::path& repo, const std::string& host = "127.0.0.1");
   ~SluiceServer();
   SluiceServer(const SluiceServer&) = delete;
   SluiceServer& operator=(const SluiceServer&) = delete;
   int port() const { return port_; }
+  // The line the server printed when it listened (`serve --json`: host, port, store, auth).
+  const nlohmann::json& started() const { return started_; }
   // Ends the server with SIGKILL (no clean stop), as a crash would.
   void Kill();
 
@@ -47,6 +50,7 @@ class SluiceServer {
   TempDir dir_;
   int pid_ = -1;
   int port_ = 0;
+  nlohmann::json started_;
 };
 
 // A real redis-server (the Debian package) on a free loopback port, with its files in a temp

@@ -77,6 +77,8 @@ TEST(ServeE2E, AnswersAsGetOnlineDoes) {
   // The null key is a fourth row: NOT_FOUND everywhere, with the empty window values.
   EXPECT_EQ(got["results"][2]["statuses"][3], "NOT_FOUND");
   EXPECT_EQ(got["results"][2]["values"][3], 0);
+  EXPECT_EQ(got["results"][0]["statuses"][3], "NULL_VALUE");
+  EXPECT_EQ(got["results"][0]["values"][3], nullptr);
   for (auto& col : got["results"]) {
     for (const char* k : {"values", "statuses", "event_timestamps"}) col[k].erase(3);
   }
@@ -192,6 +194,144 @@ TEST(ServeE2E, BadRequestsGet4xxAndTheServerKeepsServing) {
        }) {
     EXPECT_NE(m.find(line + "\n"), std::string::npos) << line << "\n" << m;
   }
+}
+
+
+// Bodies that once took the server down or answered 500: a string that is not UTF-8 (the
+// error answer quoted it), fields of the wrong type, numbers beyond int64, unknown fields,
+// very deep nesting. Each gets 400 naming the field, and the server keeps serving.
+TEST(ServeE2E, BodiesOfAnyShapeGet400AndTheServerKeepsServing) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  SluiceServer server(repo.root());
+  httplib::Client http("127.0.0.1", server.port());
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  struct Case {
+    std::string body;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"{\"features\": [\"\xB4\xB4\"], \"entities\": {\"user_id\": [1]}}",
+       "ill-formed UTF-8 byte"},
+      {"{\"feature_service\": \"svc\", \"entities\": {\"user_id\": [1]}, \"x\": \"\xC3\"}",
+       "ill-formed UTF-8 byte"},
+      {R"({"feature_service": "svc", "entities": {"user_id": [1]}, "full_feature_names": "yes"})",
+       "\"full_feature_names\" must be true or false"},
+      {R"({"feature_service": "svc", "entities": {"user_id": [18446744073709551615]}})",
+       "entity key 'user_id': value 0 (18446744073709551615) is out of the int64 range"},
+      {R"({"feature_service": "svc", "entities": {"user_id": [1]}, "entites": {}})",
+       "unknown field \"entites\""},
+      {R"({"feature_service": 7, "entities": {"user_id": [1]}})",
+       "\"feature_service\" must be a string"},
+      {R"({"feature_service": "svc", "entities": {"user_id": [1]}, "request_data": []})",
+       "\"request_data\" must be an object"},
+      {R"({"feature_service": "svc", "entities": {"user_id": )" + deep + "}}",
+       "entity key 'user_id' must hold int64 values; value 0 is an array of 1"},
+      {deep, "the body must be a JSON object"},
+      {R"({"feature_service": "svc", "entities": {"user_id": ["x)" + std::string(500, 'y') +
+           "\"]}}",
+       "value 0 is \"xyyyyyyyyy"},
+  };
+  for (const Case& c : cases) {
+    auto res = http.Post("/get-online-features", c.body, "application/json");
+    ASSERT_TRUE(res) << "the server is down after " << c.body.substr(0, 80);
+    EXPECT_EQ(res->status, 400) << c.body.substr(0, 80) << " → " << res->body;
+    EXPECT_LT(res->body.size(), 400u) << "an error answer quotes a value whole";
+    ASSERT_TRUE(nlohmann::json::accept(res->body)) << res->body;
+    const std::string message = nlohmann::json::parse(res->body)["error"]["message"];
+    EXPECT_NE(message.find(c.message), std::string::npos) << message;
+  }
+  // Push bodies: the same rules.
+  for (const std::string& body :
+       {std::string("{\"push_source_name\": \"\xB4\", \"df\": {}}"),
+        std::string(R"({"push_source_name": "nope", "df": {}})"), deep}) {
+    auto res = http.Post("/push", body, "application/json");
+    ASSERT_TRUE(res) << "the server is down after " << body.substr(0, 80);
+    EXPECT_GE(res->status, 400) << res->body;
+    EXPECT_LT(res->status, 500) << res->body;
+  }
+  auto res = http.Post("/push", R"({"push_source_name": "nope", "df": {}})", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+  EXPECT_NE(res->body.find("unknown push source 'nope' (no push source is defined)"),
+            std::string::npos)
+      << res->body;
+  res = http.Post("/get-online-features",
+                  R"({"feature_service": "svc", "entities": {"user_id": [1]}})",
+                  "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  res = http.Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body.find("status=\"500\""), std::string::npos) << res->body;
+}
+
+// RFC 9110: the auth scheme is case-insensitive; the token is not.
+TEST(ServeE2E, BearerSchemeIsCaseInsensitiveTheTokenIsNot) {
+  ScratchRepo repo;
+  MakeRepo(repo, "server: {auth_token: s3cret}\n");
+  SluiceServer server(repo.root());
+  EXPECT_EQ(server.started()["auth"], true);
+  httplib::Client http("127.0.0.1", server.port());
+  const std::string good = R"({"feature_service": "svc", "entities": {"user_id": [1]}})";
+  for (const auto& [header, status] : std::vector<std::pair<std::string, int>>{
+           {"Bearer s3cret", 200}, {"bearer s3cret", 200}, {"BEARER s3cret", 200},
+           {"Bearer S3CRET", 401}, {"Bearer s3cre", 401}, {"Bearer s3cret2", 401},
+           {"Basic s3cret", 401}, {"s3cret", 401}, {"Bearer", 401}, {"", 401}}) {
+    auto res = http.Post("/get-online-features", {{"Authorization", header}}, good,
+                         "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, status) << "Authorization: " << header << " → " << res->body;
+  }
+}
+
+// A server that cannot listen says why and exits 2 (it aborted with no message before).
+TEST(ServeE2E, CannotListenIsExit2WithTheReason) {
+  ScratchRepo first, second;
+  MakeRepo(first);
+  MakeRepo(second);
+  SluiceServer server(first.root());
+  const std::string port = std::to_string(server.port());
+  RunResult r = second.Run("serve --host 127.0.0.1 --port " + port, 2);
+  EXPECT_NE(r.err.find("error: cannot listen on 127.0.0.1:" + port + ": Address already in use"),
+            std::string::npos)
+      << r.err;
+  const nlohmann::json j = second.Json("serve --host 127.0.0.1 --port " + port, 2);
+  EXPECT_EQ(j["error"]["exit_code"], 2);
+  EXPECT_NE(j["error"]["message"].get<std::string>().find("Address already in use"),
+            std::string::npos);
+  r = second.Run("serve --host 256.1.1.1 --port 0", 2);
+  EXPECT_NE(r.err.find("cannot listen on 256.1.1.1:0: the host is not an address or a known name"),
+            std::string::npos)
+      << r.err;
+  r = second.Run("serve --host '' --port 0", 2);
+  EXPECT_NE(r.err.find("cannot listen: the host is empty (--host)"), std::string::npos) << r.err;
+  r = second.Run("serve --port 70000", 2);
+  EXPECT_NE(r.err.find("--port: Value 70000 not in range 0 to 65535"), std::string::npos) << r.err;
+  // And the first server still serves.
+  httplib::Client http("127.0.0.1", server.port());
+  auto res = http.Get("/health");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+}
+
+// A host name resolves; the start-up line says whether a token is needed; no token on an
+// address other than loopback warns.
+TEST(ServeE2E, ListensOnANameAndSaysWhetherAuthIsOn) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  {
+    SluiceServer server(repo.root(), "localhost");
+    EXPECT_EQ(server.started()["host"], "localhost");
+    EXPECT_EQ(server.started()["auth"], false);
+    httplib::Client http("localhost", server.port());
+    auto res = http.Get("/health");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+  }
+  repo.Write("sluice.yaml", "project: s\nserver: {auth_token: \"\"}\n");
+  const RunResult r = repo.Run("serve --port 0", 2);
+  EXPECT_NE(r.err.find("server.auth_token is empty"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -1,0 +1,58 @@
+// The command line's own errors: an unknown or missing command, values out of range, a bad
+// environment knob. Each is "error: …" with a hint and exit 2, and JSON with --json.
+#include <gtest/gtest.h>
+
+#include "e2e/e2e_util.h"
+
+namespace sluice {
+namespace {
+
+TEST(CliE2E, UnknownCommandSuggestsTheClosest) {
+  ScratchRepo repo;
+  RunResult r = repo.Run("injest", 2);
+  EXPECT_EQ(r.err,
+            "error: unknown command 'injest' for `sluice`; did you mean 'ingest'?\n"
+            "Run `sluice --help` for more information.\n");
+  r = repo.Run("--repo . dataset creat x", 2);
+  EXPECT_EQ(r.err,
+            "error: unknown command 'creat' for `sluice dataset`; did you mean 'create'?\n"
+            "Run `sluice dataset --help` for more information.\n");
+  r = repo.Run("quarantine", 2);
+  EXPECT_EQ(r.err,
+            "error: `sluice quarantine` needs a command: list, show\n"
+            "Run `sluice quarantine --help` for more information.\n");
+  const nlohmann::json j = repo.Json("zzzzzz", 2);
+  EXPECT_EQ(j["error"]["exit_code"], 2);
+  EXPECT_EQ(j["error"]["message"], "unknown command 'zzzzzz' for `sluice`");
+}
+
+TEST(CliE2E, ValuesOutOfRangeAreShortErrors) {
+  ScratchRepo repo;
+  const std::string huge(300, '9');
+  RunResult r = repo.Run("serve --threads " + huge, 2);
+  EXPECT_NE(r.err.find("error: --threads: Value " + std::string(40, '9') + "... not in range"),
+            std::string::npos)
+      << r.err;
+  EXPECT_LT(r.err.size(), 200u) << r.err;
+  r = repo.Run("serve --help");
+  EXPECT_NE(r.out.find("--port PORT"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("-1"), std::string::npos) << r.out;
+}
+
+TEST(CliE2E, AnEnvironmentKnobThatIsNotANumberIsAnError) {
+  ScratchRepo repo;
+  for (const std::string v : {"abc", "0", "-2", "4x", "99999999999999999999999"}) {
+    const RunResult r = repo.Run("list", 2, "SLUICE_THREADS=" + v);
+    EXPECT_NE(r.err.find("environment variable SLUICE_THREADS=" + v +
+                         ": must be a positive integer"),
+              std::string::npos)
+        << r.err;
+  }
+  // Empty is unset: the error is then the missing repository's.
+  const RunResult r = repo.Run("list", 2, "SLUICE_THREADS=");
+  EXPECT_EQ(r.err.find("SLUICE_THREADS"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sluice.yaml"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace sluice
