@@ -665,7 +665,12 @@ std::string ReadFunction(std::string_view format, const std::vector<std::string>
   list += "]";
   if (format == "parquet") return "read_parquet(" + list + ")";
   if (format == "csv") return "read_csv(" + list + ", header = true)";
-  if (format == "json") return "read_json(" + list + ", format = 'newline_delimited')";
+  // Types inferred 3 levels deep at most (a list of numbers needs 2; deeper is JSON, which
+  // sluice reports as unsupported): DuckDB's type inference and type names recurse once per
+  // level, and a file nested ~15,000 deep overflowed the stack.
+  if (format == "json") {
+    return "read_json(" + list + ", format = 'newline_delimited', maximum_depth = 3)";
+  }
   throw InternalError("unknown file format " + std::string(format));
 }
 

@@ -163,6 +163,11 @@ class IngestRun {
  public:
   IngestRun(const repo::RepoDefinition& repo, const repo::SourceDef& src,
             const IngestOptions& options);
+  // Removes the scratch space (the spill directory) and, when nothing was committed (an
+  // error, a rejection), the quarantine parts written under temporary names.
+  ~IngestRun();
+  IngestRun(const IngestRun&) = delete;
+  IngestRun& operator=(const IngestRun&) = delete;
 
   IngestResult Run();
 
@@ -179,7 +184,7 @@ class IngestRun {
   void WriteSegments();
   // Phase 4: quarantine parts and profiles made durable, then the manifest: the commit point.
   void Commit();
-  // Removes what a run that commits nothing leaves behind (quarantine parts).
+  // Removes what a run that commits nothing leaves behind: every file under a temporary name.
   void Discard();
 
   std::string Context(size_t d) const;
@@ -210,7 +215,22 @@ class IngestRun {
   std::vector<Batch> quarantined_;
   std::vector<std::vector<std::string>> quarantine_parts_;
   std::vector<Segment> written_;
+  bool committed_run_ = false;  // the manifest of this run is written
 };
+
+IngestRun::~IngestRun() {
+  try {
+    if (!committed_run_) Discard();
+    // DuckDB's temporary files and the bucket spill go with their owners, then their directory.
+    spill_.reset();
+    quarantine_db_.reset();
+    db_.reset();
+    std::error_code ignored;
+    fs::remove_all(log_.dir() / "spill", ignored);
+  } catch (const std::exception&) {
+    // Best effort: the next ingest removes what is left.
+  }
+}
 
 IngestRun::IngestRun(const repo::RepoDefinition& repo, const repo::SourceDef& src,
                      const IngestOptions& options)
@@ -242,8 +262,7 @@ IngestResult IngestRun::Run() {
     result_.delivery_names.push_back(x.file.empty() ? "query" : x.file);
   }
   result_.profiles = profiles_;
-  if (result_.rejected || options_.validate_only) {
-    Discard();
+  if (result_.rejected || options_.validate_only) {  // the destructor discards
     result_.rows_committed = 0;
     return result_;
   }
@@ -319,13 +338,7 @@ void IngestRun::StartSnapshot() {
       spill_dir / "buckets", src_.schema, m_.bucket_count,
       static_cast<uint32_t>(std::clamp<int64_t>(SegmentRows() / 8, 1, UINT32_MAX)));
   if (src_.type != repo::SourceType::kFile) HashSchema(src_.schema, query_hash_);
-  // Leftovers of an ingest that crashed before its commit.
-  std::error_code ignored;
-  for (const char* dir : {"quarantine", "segments"}) {
-    for (const auto& e : fs::directory_iterator(log_.dir() / dir, ignored)) {
-      if (e.path().extension() == ".tmp") fs::remove(e.path(), ignored);
-    }
-  }
+  Discard();  // leftovers of an ingest that crashed before its commit
   profiles_.assign(deliveries_.size(), quality::Profile(src_.schema));
   quarantined_.resize(deliveries_.size());
   quarantine_parts_.resize(deliveries_.size());
@@ -590,16 +603,20 @@ void IngestRun::Commit() {
   }
   CrashPoint("ingest:before-commit");
   log_.Commit(m_);
+  committed_run_ = true;
   CrashPoint("ingest:after-commit");
   result_.snapshot = m_.snapshot;
   result_.rows_committed = result_.rows_read - result_.rows_quarantined;
 }
 
 void IngestRun::Discard() {
-  // The spill files go with the spill directory.
+  // Segments and quarantine parts not committed yet have temporary names; the lock makes them
+  // this run's or a crashed run's. (The spill files go with the spill directory.)
   std::error_code ignored;
-  for (const auto& parts : quarantine_parts_) {
-    for (const std::string& rel : parts) fs::remove(log_.dir() / (rel + ".tmp"), ignored);
+  for (const char* dir : {"quarantine", "segments"}) {
+    for (const auto& e : fs::directory_iterator(log_.dir() / dir, ignored)) {
+      if (e.path().extension() == ".tmp") fs::remove(e.path(), ignored);
+    }
   }
 }
 

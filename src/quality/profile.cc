@@ -254,7 +254,12 @@ nlohmann::json Profile::ToJson(size_t top_n) const {
 
 Profile ProfileFile(const std::string& path) {
   io::DuckDb db;
-  const std::string from = "SELECT * FROM " + io::QuoteLiteral(path);
+  // JSON through sluice's own reader (its nesting depth bounded: DuckDB's type inference
+  // recurses per level); other files as DuckDB reads them by their extension.
+  const bool json = path.ends_with(".jsonl") || path.ends_with(".ndjson") ||
+                    path.ends_with(".jsonl.gz");
+  const std::string from =
+      "SELECT * FROM " + (json ? io::ReadFunction("json", {path}) : io::QuoteLiteral(path));
   const std::string context = "reading " + path;
   Schema schema;
   std::string select;

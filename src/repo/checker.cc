@@ -217,7 +217,10 @@ std::string SourceSql(const SourceDef& source, const fs::path& root,
     from = "(" + source.query + ")";
   }
   const std::string raw = "SELECT * FROM " + from;
-  const std::string context = "source '" + source.name + "'";
+  // One file read (an ingest's delivery): the error names it.
+  const std::string context =
+      "source '" + source.name + "'" +
+      (files_in.size() == 1 ? " (" + fs::relative(files_in[0], root).string() + ")" : "");
   return "SELECT " + io::CanonicalSelect(db.Describe(raw, context), context) + " FROM " + from;
 }
 

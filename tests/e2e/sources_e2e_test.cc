@@ -95,5 +95,44 @@ TEST(SourcesE2E, HelpIsAvailableOnEveryCommand) {
   }
 }
 
+
+// JSON nested ~15,000 deep once overflowed the stack in DuckDB's type inference (apply,
+// ingest and profile segfaulted). Now: a clear error naming the file and the column, exit 2,
+// no scratch directory or temporary file left behind; profile skips the column.
+TEST(SourcesE2E, DeeplyNestedJsonIsAClearError) {
+  ScratchRepo repo;
+  repo.Write("sluice.yaml", "project: j\n");
+  repo.Write("defs.yaml", R"yaml(entities:
+  - {name: user, join_keys: [user_id]}
+sources:
+  - {name: tx, type: file, path: data/*.jsonl, timestamp_field: ts}
+)yaml");
+  const std::string deep = std::string(15000, '[') + std::string(15000, ']');
+  repo.Write("data/a.jsonl", "{\"user_id\": 1, \"ts\": \"2026-01-01 00:00:00\", \"l\": [1.5]}\n");
+  repo.Run("apply");
+  repo.Run("ingest tx");
+  repo.Write("data/b.jsonl",
+             "{\"user_id\": 2, \"ts\": \"2026-01-02 00:00:00\", \"l\": " + deep + "}\n");
+  RunResult r = repo.Run("ingest tx", 2);
+  EXPECT_NE(r.err.find("source 'tx' (data/b.jsonl): column 'l' has type JSON[][], which sluice "
+                       "does not support"),
+            std::string::npos)
+      << r.err;
+  const std::filesystem::path log = repo.root() / ".sluice/offline/tx";
+  EXPECT_FALSE(std::filesystem::exists(log / "spill"));
+  for (const auto& e : std::filesystem::recursive_directory_iterator(log)) {
+    EXPECT_NE(e.path().extension(), ".tmp") << e.path();
+  }
+  EXPECT_EQ(repo.Json("snapshots tx").size(), 1u);  // the first delivery stays committed
+  r = repo.Run("profile data/b.jsonl");
+  EXPECT_NE(r.out.find("user_id"), std::string::npos) << r.out;
+  // Deep nesting in a file read at apply: the same error at apply.
+  repo.Write("data/a.jsonl",
+             "{\"user_id\": 1, \"ts\": \"2026-01-01 00:00:00\", \"x\": " + deep + "}\n");
+  std::filesystem::remove(repo.root() / "data/b.jsonl");
+  r = repo.Run("apply", 2);
+  EXPECT_NE(r.err.find("column 'x' has type JSON[][]"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace sluice
