@@ -1,4 +1,6 @@
 // `sluice dataset list`: the datasets of the repository.
+#include <cstdio>
+
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "dataset/dataset.h"
@@ -18,7 +20,15 @@ int RunDatasetList(const GlobalOptions& g, const DatasetListOptions&) {
   const auto all = dataset::List(RepoRoot(g));
   json j = json::array();
   std::vector<std::vector<std::string>> rows;
-  for (const json& m : all) {
+  for (const dataset::ListedDataset& d : all) {
+    if (!d.problem.empty()) {
+      // Listed, marked; the others still show.
+      j.push_back({{"name", d.name}, {"error", d.problem}});
+      rows.push_back({d.name, "BROKEN", "", "", ""});
+      std::fprintf(stderr, "warning: %s\n", d.problem.c_str());
+      continue;
+    }
+    const json& m = d.manifest;
     j.push_back({{"name", m["name"]},
                  {"created_at", m["created_at"]},
                  {"service", m["definitions"]["service"]["name"]},

@@ -1,5 +1,7 @@
 // `sluice gc --keep N`: delete old snapshots and unreferenced segments, never what a dataset
 // names.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <map>
 #include <set>
@@ -11,6 +13,7 @@
 #include "offline/ingest.h"
 #include "offline/snapshot.h"
 #include "repo/loader.h"
+#include "sluice/error.h"
 
 namespace sluice::cli {
 namespace fs = std::filesystem;
@@ -42,7 +45,13 @@ fs::path OfflineRootOf(const GlobalOptions& g) {
 // The snapshots each dataset's manifest names, per source: gc keeps them.
 std::map<std::string, std::set<int64_t>> SnapshotsNamedByDatasets(const fs::path& root) {
   std::map<std::string, std::set<int64_t>> pinned;
-  for (const json& m : dataset::List(root)) {
+  for (const dataset::ListedDataset& d : dataset::List(root)) {
+    if (!d.problem.empty()) {
+      throw InputError(fmt::format("{}; gc cannot tell which snapshots dataset '{}' needs: "
+                                   "repair or remove datasets/{}, then run gc again",
+                                   d.problem, d.name, d.name));
+    }
+    const json& m = d.manifest;
     for (const json& s : m.at("definitions").at("sources")) {
       pinned[s.at("definition").at("name")].insert(s.at("snapshot").at("snapshot").get<int64_t>());
     }
@@ -53,6 +62,8 @@ std::map<std::string, std::set<int64_t>> SnapshotsNamedByDatasets(const fs::path
 int RunGc(const GlobalOptions& g, const GcOptions& o) {
   const auto pinned = SnapshotsNamedByDatasets(RepoRoot(g));
   const auto results = offline::CollectGarbage(OfflineRootOf(g), o.keep, pinned);
+  // Directories a killed `dataset create` left (its process is gone).
+  const int abandoned = dataset::RemoveAbandoned(RepoRoot(g));
   json j = json::array();
   for (const auto& r : results) {
     j.push_back({{"source", r.source},
@@ -68,7 +79,12 @@ int RunGc(const GlobalOptions& g, const GcOptions& o) {
           static_cast<long long>(r.deleted_segments), WithThousands(r.deleted_bytes).c_str());
     }
   }
-  if (g.json) PrintJson(j);
+  if (g.json) {
+    PrintJson(j);
+  } else if (abandoned > 0) {
+    std::printf("removed %d temporary dataset director%s left by an interrupted dataset create\n",
+                abandoned, abandoned == 1 ? "y" : "ies");
+  }
   return 0;
 }
 

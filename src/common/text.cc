@@ -1,6 +1,9 @@
 #include "common/text.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 
@@ -28,6 +31,41 @@ std::string ClosestName(std::string_view word, const std::vector<std::string>& c
     }
   }
   return best;
+}
+
+std::string NameRule(NameKind kind) {
+  return kind == NameKind::kDefinition
+             ? fmt::format("a name is 1-{} letters, digits and '_', not starting with a digit",
+                           kMaxNameLength)
+             : fmt::format("a dataset name is 1-{} letters, digits, '_', '-' and '.', not "
+                           "starting with '.' or '-'",
+                           kMaxNameLength);
+}
+
+std::string NameProblem(std::string_view name, NameKind kind) {
+  if (name.empty()) return "is empty";
+  if (name.size() > kMaxNameLength) {
+    return fmt::format("is {} characters long (at most {})", name.size(), kMaxNameLength);
+  }
+  const auto allowed = [&](char c) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') return true;
+    return kind == NameKind::kDataset && (c == '-' || c == '.');
+  };
+  for (const char c : name) {
+    if (allowed(c)) continue;
+    const auto u = static_cast<unsigned char>(c);
+    if (c == ' ') return "holds a space";
+    if (u < 0x20 || u == 0x7f) return fmt::format("holds the control character 0x{:02x}", u);
+    if (u >= 0x80) return "holds a character outside ASCII";
+    return fmt::format("holds '{}'", c);
+  }
+  if (kind == NameKind::kDefinition && std::isdigit(static_cast<unsigned char>(name[0]))) {
+    return "starts with a digit";
+  }
+  if (kind == NameKind::kDataset && (name[0] == '.' || name[0] == '-')) {
+    return fmt::format("starts with '{}'", name[0]);
+  }
+  return "";
 }
 
 std::optional<Value> ParseScalar(std::string_view text, DataType type) {

@@ -1,9 +1,12 @@
 #include "dataset/dataset.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <future>
 #include <set>
 
@@ -144,7 +147,14 @@ Batch Build(const BuildPlan& plan, const Batch& entities, const std::string& ts_
   repo::OnDemandFeatures(d).Evaluate(plan.features, request, entities.num_rows, values);
   Batch out = entities;
   for (const repo::FeatureRef& r : plan.outputs) {
-    out.AddColumn(r.view + "__" + r.feature, values.at(r.view + "." + r.feature));
+    const std::string name = r.view + "__" + r.feature;
+    if (out.Find(name) >= 0) {
+      throw InputError(fmt::format(
+          "{}: column '{}' has the name of a feature the dataset adds (is it an earlier "
+          "dataset?); keep the entity keys, the timestamp and request columns only",
+          entity_file, name));
+    }
+    out.AddColumn(name, values.at(r.view + "." + r.feature));
   }
   out.num_rows = entities.num_rows;
   return out;
@@ -160,9 +170,14 @@ std::string ContentHash(const Batch& b) {
 fs::path DatasetsDir(const fs::path& root) { return root / "datasets"; }
 
 void CheckName(const std::string& name) {
-  if (name.empty() || name.find_first_of("/\\") != std::string::npos || name.starts_with(".")) {
-    throw UsageError("dataset name '" + name + "' must be a plain name (no '/' or leading '.')");
+  const std::string problem = NameProblem(name, NameKind::kDataset);
+  if (problem.empty()) return;
+  std::string shown = name.size() > 40 ? name.substr(0, 40) + "..." : name;
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20) c = '?';
   }
+  throw UsageError(fmt::format("dataset name '{}' {} ({})", shown, problem,
+                               NameRule(NameKind::kDataset)));
 }
 
 json DefinitionsJson(const BuildPlan& plan) {
@@ -269,6 +284,14 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
   const fs::path tmp = DatasetsDir(repo.root) / fmt::format(".{}.tmp-{}", options.name, ::getpid());
   fs::remove_all(tmp);
   fs::create_directories(tmp);
+  // Whatever fails from here on, the temporary directory goes (a kill leaves it to `gc`).
+  struct RemoveUnlessRenamed {
+    const fs::path& path;
+    ~RemoveUnlessRenamed() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  } remove_tmp{tmp};
   // The content hash reads the same columns as the writer: compute it alongside.
   std::future<std::string> content_hash =
       std::async(std::launch::async, [&out] { return ContentHash(out); });
@@ -328,8 +351,28 @@ json Show(const fs::path& root, const std::string& name) {
   }
 }
 
-std::vector<json> List(const fs::path& root) {
-  std::vector<json> out;
+int RemoveAbandoned(const fs::path& root) {
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(DatasetsDir(root), ec)) {
+    const std::string n = e.path().filename().string();
+    if (!e.is_directory(ec) || !n.starts_with(".")) continue;
+    const size_t dash = n.rfind('-');
+    if (dash == std::string::npos) continue;
+    const std::string_view kind = std::string_view(n).substr(0, dash);
+    if (!kind.ends_with(".tmp") && !kind.ends_with(".old")) continue;
+    int pid = 0;
+    const auto [end, perr] = std::from_chars(n.data() + dash + 1, n.data() + n.size(), pid);
+    if (perr != std::errc() || end != n.data() + n.size() || pid <= 0) continue;
+    if (::kill(pid, 0) == 0 || errno == EPERM) continue;  // its process still runs
+    fs::remove_all(e.path(), ec);
+    if (!ec) ++removed;
+  }
+  return removed;
+}
+
+std::vector<ListedDataset> List(const fs::path& root) {
+  std::vector<ListedDataset> out;
   std::error_code ec;
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(DatasetsDir(root), ec)) {
@@ -339,7 +382,41 @@ std::vector<json> List(const fs::path& root) {
     }
   }
   std::sort(names.begin(), names.end());
-  for (const std::string& n : names) out.push_back(Show(root, n));
+  for (const std::string& n : names) {
+    ListedDataset d{n, nullptr, ""};
+    try {
+      json m = Show(root, n);
+      // The fields a listing and gc read, with their types.
+      const bool ok = m.is_object() && m.value("name", json()).is_string() &&
+                      m.value("created_at", json()).is_string() &&
+                      m.value("row_count", json()).is_number_integer() &&
+                      m.value("content_hash", json()).is_string() &&
+                      m.value("definitions", json()).is_object() &&
+                      m["definitions"].value("service", json()).is_object() &&
+                      m["definitions"]["service"].value("name", json()).is_string() &&
+                      m["definitions"].value("sources", json()).is_array();
+      if (!ok) {
+        d.problem = fmt::format("corrupt dataset manifest {}: a field is missing or of the wrong "
+                                "type (name, created_at, row_count, content_hash, definitions)",
+                                (DatasetsDir(root) / n / "manifest.json").string());
+      } else {
+        for (const json& src : m["definitions"]["sources"]) {
+          const bool src_ok = src.is_object() && src.contains("definition") &&
+                              src["definition"].value("name", json()).is_string() &&
+                              src.contains("snapshot") &&
+                              src["snapshot"].value("snapshot", json()).is_number_integer();
+          if (!src_ok) {
+            d.problem = fmt::format("corrupt dataset manifest {}: a source has no name or snapshot",
+                                    (DatasetsDir(root) / n / "manifest.json").string());
+          }
+        }
+      }
+      if (d.problem.empty()) d.manifest = std::move(m);
+    } catch (const Error& e) {
+      d.problem = e.what();
+    }
+    out.push_back(std::move(d));
+  }
   return out;
 }
 

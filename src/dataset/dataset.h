@@ -66,8 +66,21 @@ struct ReproduceResult {
 ReproduceResult Reproduce(const std::filesystem::path& root, const std::string& name,
                           const std::function<void(double)>& progress = {});
 
-// Manifests of every dataset under `root`/datasets, by name.
-std::vector<nlohmann::json> List(const std::filesystem::path& root);
+// A dataset found under `root`/datasets: its manifest, or why it cannot be read (one broken
+// manifest does not hide the others).
+struct ListedDataset {
+  std::string name;
+  nlohmann::json manifest;  // null when broken
+  std::string problem;      // "" when the manifest is readable and has its fields
+};
+
+// Every dataset under `root`/datasets, by name.
+std::vector<ListedDataset> List(const std::filesystem::path& root);
+// Removes the temporary directories (`.NAME.tmp-PID`, `.NAME.old-PID`) that a `dataset
+// create` killed before its rename left under `root`/datasets, those of a live process
+// excepted. Returns how many it removed.
+int RemoveAbandoned(const std::filesystem::path& root);
+
 // One dataset's manifest; throws InputError when absent.
 nlohmann::json Show(const std::filesystem::path& root, const std::string& name);
 

@@ -188,6 +188,34 @@ Schema OutputSchema(const RepoDefinition& repo, const std::string& view) {
   return out;
 }
 
+// A feature's output name (a dataset column, a full feature name online) is
+// `<view>__<feature>`: two features must not share one (`user_txn` + `last__amount` and
+// `user_txn__last` + `amount`), whichever views they are in.
+void CheckOutputNames(const RepoDefinition& repo) {
+  struct Owner {
+    std::string view;
+    const FeatureDef* feature;
+  };
+  std::map<std::string, Owner> seen;
+  auto add = [&](const std::string& view, const FeatureDef& f) {
+    const std::string out = view + "__" + f.name;
+    const auto [it, fresh] = seen.emplace(out, Owner{view, &f});
+    if (fresh) return;
+    Fail(f.loc,
+         fmt::format("feature '{}' of view '{}' and feature '{}' of view '{}' both have the output "
+                     "name '{}' (a dataset column, a full feature name)",
+                     f.name, view, it->second.feature->name, it->second.view, out),
+         fmt::format("rename one of them (the other is at {}:{})", it->second.feature->loc.file,
+                     it->second.feature->loc.line));
+  };
+  for (const FeatureViewDef& v : repo.feature_views) {
+    for (const FeatureDef& f : v.features) add(v.name, f);
+  }
+  for (const OnDemandViewDef& v : repo.on_demand_views) {
+    for (const FeatureDef& f : v.features) add(v.name, f);
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> SourceFiles(const SourceDef& source, const fs::path& root) {
@@ -305,6 +333,7 @@ void CheckRepo(RepoDefinition& repo, io::DuckDb& db) {
       done[i] = true;
     }
   }
+  CheckOutputNames(repo);
   for (const FeatureServiceDef& s : repo.feature_services) {
     for (const FeatureRef& r : s.features) {
       const bool is_fv = repo.FindFeatureView(r.view) != nullptr;

@@ -29,7 +29,7 @@ void LoadFeatures(const Doc& doc, const YAML::Node& list, const std::string& own
     doc.CheckKeys(f, "a feature of " + owner,
                   {"name", "expr", "aggregate", "window", "hop", "where", "description"});
     FeatureDef def;
-    def.name = doc.Str(f, "name", "a feature of " + owner);
+    def.name = doc.Name(f, "name", "a feature of " + owner);
     const std::string what = fmt::format("feature '{}' of {}", def.name, owner);
     def.expr = doc.Str(f, "expr", what, false);
     def.aggregate = doc.Str(f, "aggregate", what, false);
@@ -67,7 +67,7 @@ void LoadDefinitionFile(const Doc& doc, const YAML::Node& root, const RuleParser
   each("entities", [&](const YAML::Node& n) {
     doc.CheckKeys(n, "an entity", {"name", "join_keys", "description"});
     EntityDef e;
-    e.name = doc.Str(n, "name", "an entity");
+    e.name = doc.Name(n, "name", "an entity");
     e.join_keys = doc.StrList(n, "join_keys", "entity '" + e.name + "'");
     e.loc = doc.Loc(n);
     repo.entities.push_back(std::move(e));
@@ -77,7 +77,7 @@ void LoadDefinitionFile(const Doc& doc, const YAML::Node& root, const RuleParser
                   {"name", "type", "path", "query", "timestamp_field", "created_timestamp_field",
                    "schema", "description"});
     SourceDef s;
-    s.name = doc.Str(n, "name", "a source");
+    s.name = doc.Name(n, "name", "a source");
     const std::string what = "source '" + s.name + "'";
     const std::string type = doc.Str(n, "type", what);
     const std::optional<SourceType> parsed = ParseSourceType(type);
@@ -111,7 +111,7 @@ void LoadDefinitionFile(const Doc& doc, const YAML::Node& root, const RuleParser
     doc.CheckKeys(n, "a feature view",
                   {"name", "entities", "source", "ttl", "features", "description", "online"});
     FeatureViewDef v;
-    v.name = doc.Str(n, "name", "a feature view");
+    v.name = doc.Name(n, "name", "a feature view");
     const std::string what = "feature view '" + v.name + "'";
     v.entities = doc.StrList(n, "entities", what);
     v.source = doc.Str(n, "source", what);
@@ -123,7 +123,7 @@ void LoadDefinitionFile(const Doc& doc, const YAML::Node& root, const RuleParser
   each("on_demand_views", [&](const YAML::Node& n) {
     doc.CheckKeys(n, "an on-demand view", {"name", "inputs", "request", "features", "description"});
     OnDemandViewDef v;
-    v.name = doc.Str(n, "name", "an on-demand view");
+    v.name = doc.Name(n, "name", "an on-demand view");
     const std::string what = "on-demand view '" + v.name + "'";
     v.inputs = doc.StrList(n, "inputs", what);
     if (n["request"]) v.request = doc.SchemaMap(n["request"], what + " request");
@@ -134,7 +134,7 @@ void LoadDefinitionFile(const Doc& doc, const YAML::Node& root, const RuleParser
   each("feature_services", [&](const YAML::Node& n) {
     doc.CheckKeys(n, "a feature service", {"name", "features", "description"});
     FeatureServiceDef s;
-    s.name = doc.Str(n, "name", "a feature service");
+    s.name = doc.Name(n, "name", "a feature service");
     for (const std::string& ref : doc.StrList(n, "features", "feature service '" + s.name + "'")) {
       const size_t colon = ref.find(':');
       if (colon == std::string::npos) {
@@ -149,7 +149,7 @@ void LoadDefinitionFile(const Doc& doc, const YAML::Node& root, const RuleParser
   each("checks", [&](const YAML::Node& n) {
     doc.CheckKeys(n, "a check suite", {"name", "source", "dataset", "rules", "description"});
     CheckSuiteDef c;
-    c.name = doc.Str(n, "name", "a check suite");
+    c.name = doc.Name(n, "name", "a check suite");
     const std::string what = "check suite '" + c.name + "'";
     if (n["source"].IsDefined() == n["dataset"].IsDefined()) {
       doc.Fail(n, what + " needs exactly one of source and dataset",

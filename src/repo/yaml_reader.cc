@@ -46,6 +46,21 @@ std::string YamlReader::Str(const YAML::Node& parent, const std::string& key,
   return n.as<std::string>();
 }
 
+std::string YamlReader::Name(const YAML::Node& parent, const std::string& key,
+                             const std::string& what) const {
+  std::string name = Str(parent, key, what);
+  const std::string problem = NameProblem(name, NameKind::kDefinition);
+  if (!problem.empty()) {
+    std::string shown = name.size() > 40 ? name.substr(0, 40) + "..." : name;
+    for (char& c : shown) {
+      if (static_cast<unsigned char>(c) < 0x20) c = '?';
+    }
+    Fail(parent[key], fmt::format("the name '{}' of {} {}", shown, what, problem),
+         NameRule(NameKind::kDefinition));
+  }
+  return name;
+}
+
 std::vector<std::string> YamlReader::StrList(const YAML::Node& parent, const std::string& key,
                                              const std::string& what) const {
   const YAML::Node n = parent[key];

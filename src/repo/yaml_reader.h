@@ -36,6 +36,9 @@ struct YamlReader {
   std::string Str(const YAML::Node& parent, const std::string& key, const std::string& what,
                   bool required = true) const;
 
+  // parent[key] (required) as the name of a definition: NameProblem's rule (common/text.h).
+  std::string Name(const YAML::Node& parent, const std::string& key, const std::string& what) const;
+
   // parent[key]: a non-empty list of scalars (required).
   std::vector<std::string> StrList(const YAML::Node& parent, const std::string& key,
                                    const std::string& what) const;

@@ -1,0 +1,158 @@
+// Names and what a failed command leaves: names are checked once, for every object kind, at
+// apply (definitions) or on the command line (datasets); two features with one output name
+// are refused at apply; a failed `dataset create` leaves no temporary directory, and `gc`
+// removes one a killed run left; one corrupt dataset manifest does not hide the others.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "e2e/e2e_util.h"
+
+namespace sluice {
+namespace {
+
+constexpr const char* kDefs = R"(entities:
+  - {name: user, join_keys: [user_id]}
+sources:
+  - {name: tx, type: file, path: data/*.csv, timestamp_field: ts}
+feature_views:
+  - name: user_txn
+    entities: [user]
+    source: tx
+    features:
+      - {name: amount, expr: amount}
+feature_services:
+  - {name: svc, features: [user_txn]}
+)";
+
+void MakeRepo(const ScratchRepo& repo) {
+  repo.Write("sluice.yaml", "project: t\nbucket_count: 2\n");
+  repo.Write("defs.yaml", kDefs);
+  repo.Write("data/d1.csv", "user_id,ts,amount\n1,2026-01-01T00:00:00,10.0\n");
+  repo.Write("entities.csv", "user_id,event_timestamp\n1,2026-01-02T00:00:00\n");
+}
+
+std::vector<std::string> Hidden(const ScratchRepo& repo) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(repo.root() / "datasets", ec)) {
+    if (e.path().filename().string().starts_with(".")) out.push_back(e.path().filename());
+  }
+  return out;
+}
+
+TEST(NamesE2E, TwoFeaturesWithOneOutputNameAreRefusedAtApply) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  // Adds `last__amount` to user_txn: the same output name as user_txn__last's `amount`.
+  std::string defs = std::string(kDefs);
+  defs.replace(defs.find("      - {name: amount, expr: amount}\n"), 0,
+               "      - {name: last__amount, expr: amount}\n");
+  repo.Write("more.yaml", R"(feature_views:
+  - name: user_txn__last
+    entities: [user]
+    source: tx
+    features:
+      - {name: amount, expr: amount}
+)");
+  repo.Write("defs.yaml", defs);
+  const RunResult r = repo.Run("apply", 2);
+  EXPECT_NE(r.err.find("feature 'amount' of view 'user_txn__last' and feature 'last__amount' of "
+                       "view 'user_txn' both have the output name 'user_txn__last__amount'"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("more.yaml:"), std::string::npos) << r.err;
+}
+
+TEST(NamesE2E, EveryKindOfNameIsChecked) {
+  struct Case {
+    std::string from, to, message;
+  };
+  const std::vector<Case> cases = {
+      {"{name: amount, expr: amount}", "{name: last amount, expr: amount}",
+       "the name 'last amount' of a feature of feature view 'user_txn' holds a space"},
+      {"{name: user, join_keys", "{name: \"us\\ner\", join_keys",
+       "the name 'us?er' of an entity holds the control character 0x0a"},
+      {"{name: tx, type", "{name: 1tx, type", "the name '1tx' of a source starts with a digit"},
+      {"- name: user_txn", "- name: user.txn", "the name 'user.txn' of a feature view holds '.'"},
+      {"{name: svc,", "{name: \"\",", "the name '' of a feature service is empty"},
+      {"{name: svc,", "{name: " + std::string(129, 's') + ",",
+       "of a feature service is 129 characters long (at most 128)"},
+  };
+  for (const Case& c : cases) {
+    ScratchRepo repo;
+    MakeRepo(repo);
+    std::string defs = kDefs;
+    defs.replace(defs.find(c.from), c.from.size(), c.to);
+    repo.Write("defs.yaml", defs);
+    const RunResult r = repo.Run("apply", 2);
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.to << "\n" << r.err;
+    EXPECT_NE(r.err.find("a name is 1-128 letters, digits and '_'"), std::string::npos) << r.err;
+  }
+}
+
+TEST(NamesE2E, DatasetNamesAreCheckedAndAFailedCreateLeavesNothing) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  repo.Run("apply");
+  repo.Run("ingest tx");
+  RunResult r = repo.Run("dataset create " + std::string(300, 'd') +
+                             " --service svc --entities entities.csv",
+                         2);
+  EXPECT_NE(r.err.find("is 300 characters long (at most 128)"), std::string::npos) << r.err;
+  r = repo.Run("dataset create \"$(printf 'a\\nb')\" --service svc --entities entities.csv", 2);
+  EXPECT_NE(r.err.find("dataset name 'a?b' holds the control character 0x0a"), std::string::npos)
+      << r.err;
+  r = repo.Run("dataset show ../x", 2);
+  EXPECT_NE(r.err.find("dataset name '../x' holds '/'"), std::string::npos) << r.err;
+  repo.Run("dataset create train-2026.v1 --service svc --entities entities.csv");
+  // An earlier dataset as the entity file: its feature column clashes.
+  r = repo.Run(
+      "dataset create again --service svc --entities datasets/train-2026.v1/data.parquet", 2);
+  EXPECT_NE(r.err.find("column 'user_txn__amount' has the name of a feature the dataset adds"),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(Hidden(repo).empty());
+  EXPECT_FALSE(std::filesystem::exists(repo.root() / "datasets/again"));
+}
+
+TEST(NamesE2E, GcRemovesWhatAKilledCreateLeftAndOneCorruptManifestHidesNothing) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  repo.Run("apply");
+  repo.Run("ingest tx");
+  repo.Run("dataset create a --service svc --entities entities.csv");
+  repo.Run("dataset create b --service svc --entities entities.csv");
+  // A killed create's directory (no such process) and a running one's (this process).
+  const std::filesystem::path dead = repo.root() / "datasets/.c.tmp-999999999";
+  const std::filesystem::path live =
+      repo.root() / ("datasets/.d.tmp-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dead);
+  std::filesystem::create_directories(live);
+  RunResult r = repo.Run("gc --keep 1");
+  EXPECT_NE(r.out.find("removed 1 temporary dataset directory"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dead));
+  EXPECT_TRUE(std::filesystem::exists(live));
+
+  std::ofstream(repo.root() / "datasets/a/manifest.json") << "{\"name\": \"a\", \"row_cou";
+  const nlohmann::json list = repo.Json("dataset list");
+  ASSERT_EQ(list.size(), 2u) << list.dump();
+  EXPECT_EQ(list[0]["name"], "a");
+  EXPECT_NE(list[0]["error"].get<std::string>().find("corrupt dataset manifest"),
+            std::string::npos);
+  EXPECT_EQ(list[1]["name"], "b");
+  EXPECT_EQ(list[1]["rows"], 1);
+  r = repo.Run("dataset list");
+  EXPECT_NE(r.out.find("BROKEN"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("warning: corrupt dataset manifest"), std::string::npos) << r.err;
+  r = repo.Run("gc --keep 1", 2);
+  EXPECT_NE(r.err.find("gc cannot tell which snapshots dataset 'a' needs"), std::string::npos)
+      << r.err;
+  // A manifest that parses but lacks a field is broken too, not an internal error.
+  std::ofstream(repo.root() / "datasets/a/manifest.json") << "{\"name\": \"a\"}";
+  EXPECT_EQ(repo.Json("dataset list")[0]["error"].is_string(), true);
+}
+
+}  // namespace
+}  // namespace sluice
