@@ -1,10 +1,14 @@
 // `sluice plan` and `sluice apply`: check the repository's definitions and compare them with
 // (plan) or record them in (apply) the registry.
+#include <fmt/format.h>
+
 #include <cstdio>
 
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "io/duckdb.h"
+#include "offline/ingest.h"
+#include "offline/snapshot.h"
 #include "quality/rules/rule_table.h"
 #include "registry/registry.h"
 #include "repo/checker.h"
@@ -35,6 +39,26 @@ repo::RepoDefinition LoadChecked(const GlobalOptions& g) {
   repo::CheckRepo(repo, db);
   quality::CheckSuites(repo);
   return repo;
+}
+
+// What plan and apply should tell beside the changes: settings that do not take effect.
+std::vector<std::string> PlanWarnings(const repo::RepoDefinition& repo) {
+  std::vector<std::string> out;
+  const auto root = offline::OfflineRoot(repo);
+  for (const repo::SourceDef& src : repo.sources) {
+    const auto latest = offline::SourceLog(root, src.name).Latest();
+    if (latest && latest->bucket_count != static_cast<uint32_t>(repo.config.bucket_count)) {
+      out.push_back(fmt::format(
+          "bucket_count is {} in sluice.yaml, but source '{}' keeps the {} buckets of its first "
+          "ingest (bucket_count applies to sources not ingested yet)",
+          repo.config.bucket_count, src.name, latest->bucket_count));
+    }
+  }
+  return out;
+}
+
+void PrintWarnings(const std::vector<std::string>& warnings) {
+  for (const std::string& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
 }
 
 json PlanJson(const std::vector<registry::PlanEntry>& plan) {
@@ -75,10 +99,12 @@ int RunPlan(const GlobalOptions& g, const PlanOptions&) {
   const repo::RepoDefinition repo = LoadChecked(g);
   registry::Registry reg(RegistryPath(repo.root, repo.config));
   const auto plan = reg.Plan(repo);
+  const auto warnings = PlanWarnings(repo);
   if (g.json) {
-    PrintJson({{"plan", PlanJson(plan)}});
+    PrintJson({{"plan", PlanJson(plan)}, {"warnings", warnings}});
   } else {
     PrintPlan(plan);
+    PrintWarnings(warnings);
   }
   return 0;
 }
@@ -87,10 +113,12 @@ int RunApply(const GlobalOptions& g, const ApplyOptions&) {
   const repo::RepoDefinition repo = LoadChecked(g);
   registry::Registry reg(RegistryPath(repo.root, repo.config));
   const auto plan = reg.Apply(repo);
+  const auto warnings = PlanWarnings(repo);
   if (g.json) {
-    PrintJson({{"applied", true}, {"plan", PlanJson(plan)}});
+    PrintJson({{"applied", true}, {"plan", PlanJson(plan)}, {"warnings", warnings}});
   } else {
     PrintPlan(plan);
+    PrintWarnings(warnings);
     std::printf("Applied to %s.\n", RegistryPath(repo.root, repo.config).c_str());
   }
   return 0;

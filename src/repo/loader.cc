@@ -48,8 +48,10 @@ void LoadFeatures(const Doc& doc, const YAML::Node& list, const std::string& own
   }
 }
 
+// Loads one file's objects into `repo`. An object with an error is skipped and its error
+// added to `errors`, so that one run reports every broken object, not only the first.
 void LoadDefinitionFile(const Doc& doc, const YAML::Node& root, const RuleParser& parse_rule,
-                        RepoDefinition& repo) {
+                        RepoDefinition& repo, std::vector<DefinitionError>& errors) {
   if (root.IsNull()) return;
   doc.ExpectMap(root, "a definition file");
   doc.CheckKeys(root, "a definition file",
@@ -60,8 +62,12 @@ void LoadDefinitionFile(const Doc& doc, const YAML::Node& root, const RuleParser
     if (!list) return;
     if (!list.IsSequence()) doc.Fail(list, std::string(key) + " must be a list", "");
     for (const auto& item : list) {
-      doc.ExpectMap(item, std::string("an item of ") + key);
-      fn(item);
+      try {
+        doc.ExpectMap(item, std::string("an item of ") + key);
+        fn(item);
+      } catch (const DefinitionError& e) {
+        errors.push_back(e);
+      }
     }
   };
   each("entities", [&](const YAML::Node& n) {
@@ -293,9 +299,20 @@ RepoDefinition LoadRepo(const fs::path& root_in, const RuleParser& parse_rule) {
     }
   }
   std::sort(files.begin(), files.end());
+  std::vector<DefinitionError> errors;
   for (const fs::path& p : files) {
     const std::string rel = fs::relative(p, repo.root).string();
-    LoadDefinitionFile(Doc{rel}, ParseYaml(p, rel), parse_rule, repo);
+    try {
+      LoadDefinitionFile(Doc{rel}, ParseYaml(p, rel), parse_rule, repo, errors);
+    } catch (const DefinitionError& e) {  // the file as a whole (invalid YAML, not a mapping)
+      errors.push_back(e);
+    }
+  }
+  if (errors.size() == 1) throw errors.front();
+  if (!errors.empty()) {
+    std::string all;
+    for (const DefinitionError& e : errors) all += (all.empty() ? "" : "\n") + std::string(e.what());
+    throw InputError(fmt::format("{}\n{} errors in the definitions", all, errors.size()));
   }
   CheckUnique(repo.entities, "entity");
   CheckUnique(repo.sources, "source");

@@ -81,12 +81,26 @@ std::optional<Micros> YamlReader::Duration(const YAML::Node& parent, const std::
                                            const std::string& what) const {
   const YAML::Node n = parent[key];
   if (!n) return std::nullopt;
-  const std::string text = n.IsScalar() ? n.as<std::string>() : "";
+  const char* kHint = "write an integer and a unit: ms, s, m, h, d or w (e.g. 30d, 1h, 90s)";
+  if (!n.IsScalar()) {
+    Fail(n, fmt::format("'{}' of {} must be a duration, not a {}", key, what,
+                        n.IsSequence() ? "list" : "mapping"),
+         kHint);
+  }
+  const std::string text = n.as<std::string>();
   if (text == "0") return 0;
   auto d = ParseDuration(text);
   if (!d) {
-    Fail(n, fmt::format("bad duration '{}' for '{}' of {}", text, key, what),
-         "write an integer and a unit: ms, s, m, h, d or w (e.g. 30d, 1h, 90s)");
+    // Digits and a known unit that do not fit: say so rather than "bad".
+    const size_t digits = text.find_first_not_of("0123456789");
+    const std::string unit = digits == std::string::npos ? "" : text.substr(digits);
+    const bool known = unit == "ms" || unit == "s" || unit == "m" || unit == "h" || unit == "d" ||
+                       unit == "w";
+    if (digits != 0 && digits != std::string::npos && known) {
+      Fail(n, fmt::format("duration '{}' for '{}' of {} is too large", text, key, what),
+           "durations go up to about 292,000 years (9,223,372,036,854 s)");
+    }
+    Fail(n, fmt::format("bad duration '{}' for '{}' of {}", text, key, what), kHint);
   }
   return d;
 }

@@ -154,5 +154,49 @@ TEST(NamesE2E, GcRemovesWhatAKilledCreateLeftAndOneCorruptManifestHidesNothing) 
   EXPECT_EQ(repo.Json("dataset list")[0]["error"].is_string(), true);
 }
 
+
+// Every broken object of every file is reported in one run; a duration says why it is bad.
+TEST(NamesE2E, EveryBrokenObjectIsReportedAndDurationsSayWhy) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  std::string defs = kDefs;
+  defs.replace(defs.find("{name: user, join"), 17, "{name: us er, join");
+  defs.replace(defs.find("    source: tx\n"), 15, "    source: tx\n    ttl: [1, 2]\n");
+  repo.Write("defs.yaml", defs);
+  repo.Write("more.yaml", R"(feature_views:
+  - {name: w, entities: [user], source: tx, ttl: 99999999999999999999d, features: [{name: a, expr: amount}]}
+  - {name: w2, entities: [user], source: tx, ttl: 5 days, features: [{name: a, expr: amount}]}
+)");
+  const RunResult r = repo.Run("plan", 2);
+  for (const std::string& m : {
+           std::string("defs.yaml:2: the name 'us er' of an entity holds a space"),
+           std::string("defs.yaml:9: 'ttl' of feature view 'user_txn' must be a duration, not a "
+                       "list"),
+           std::string("more.yaml:2: duration '99999999999999999999d' for 'ttl' of feature view "
+                       "'w' is too large"),
+           std::string("more.yaml:3: bad duration '5 days' for 'ttl' of feature view 'w2'"),
+           std::string("4 errors in the definitions"),
+       }) {
+    EXPECT_NE(r.err.find(m), std::string::npos) << m << "\n" << r.err;
+  }
+}
+
+// bucket_count is fixed by a source's first ingest: a later change is named, not ignored.
+TEST(NamesE2E, PlanWarnsThatAChangedBucketCountDoesNotApply) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  repo.Run("apply");
+  repo.Run("ingest tx");
+  repo.Write("sluice.yaml", "project: t\nbucket_count: 8\n");
+  const RunResult r = repo.Run("plan");
+  EXPECT_NE(r.err.find("warning: bucket_count is 8 in sluice.yaml, but source 'tx' keeps the 2 "
+                       "buckets of its first ingest"),
+            std::string::npos)
+      << r.err;
+  const nlohmann::json j = repo.Json("apply");
+  ASSERT_EQ(j["warnings"].size(), 1u) << j.dump();
+  EXPECT_EQ(repo.Json("ingest tx")["unchanged"], true);
+}
+
 }  // namespace
 }  // namespace sluice
