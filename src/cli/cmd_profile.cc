@@ -63,7 +63,7 @@ std::string TopValuesText(const json& column) {
   if (!column.contains("top")) return top;
   for (const auto& t : column["top"]) {
     if (top.size() > 40) break;
-    top += (top.empty() ? "" : ", ") + t["value"].get<std::string>() + " (" +
+    top += (top.empty() ? "" : ", ") + CellText(t["value"]) + " (" +
            std::to_string(t["count"].get<int64_t>()) + ")";
   }
   return top;

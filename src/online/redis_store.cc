@@ -5,6 +5,7 @@
 #include <hiredis/hiredis.h>
 
 #include <charconv>
+#include <cstdio>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -156,11 +157,34 @@ class Connection {
   redisContext* c_ = nullptr;
 };
 
+// A Redis that evicts keys under memory pressure silently drops features (a get answers
+// NOT_FOUND for an entity that has values): say so once when the store opens. A server that
+// refuses CONFIG (a managed Redis) is not judged.
+void WarnIfEvicting(Connection& c) {
+  try {
+    ReplyGuard reply{c.Command({"CONFIG", "GET", "maxmemory-policy"})};
+    const redisReply* r = reply.r;
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[1]->type != REDIS_REPLY_STRING) {
+      return;
+    }
+    const std::string policy(r->element[1]->str, r->element[1]->len);
+    if (policy != "noeviction") {
+      std::fprintf(stderr,
+                   "warning: the Redis online store evicts keys under memory pressure "
+                   "(maxmemory-policy %s): features may be lost; set maxmemory-policy noeviction\n",
+                   policy.c_str());
+    }
+  } catch (const Error&) {
+  }
+}
+
 class RedisStore final : public Store {
  public:
   RedisStore(std::string url, const std::string& project)
       : url_(std::move(url)), where_(ParseUrl(url_)), prefix_("sluice:" + project + ":") {
     idle_.push_back(std::make_unique<Connection>(url_, where_));  // fails early on a bad server
+    WarnIfEvicting(*idle_.back());
   }
 
   std::vector<std::optional<std::string>> MultiGet(const std::vector<std::string>& keys) override {

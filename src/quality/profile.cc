@@ -1,5 +1,6 @@
 #include "quality/profile.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -18,7 +19,7 @@ namespace sluice::quality {
 namespace {
 
 // 2: the KLL sketches carry their sampler's state. Format 1 (without it) is still read.
-constexpr uint8_t kFormat = 2;
+constexpr uint8_t kFormat = 3;  // 3: exact int64 min/max
 
 // The distinct-count hash of a non-null cell: XXH3 of the value's bytes, seeded by its type
 // (-0.0 counts as 0.0). Stored profiles merge only with profiles of the same hash (formats 1
@@ -91,6 +92,13 @@ void Profile::Update(const Batch& batch, const std::vector<uint8_t>* skip) {
         for (uint32_t r : rows) numbers.push_back(static_cast<double>(c.i64[r]));
       }
       p.moments.UpdateBatch(numbers);
+      if ((c.type == DataType::kInt64 || c.type == DataType::kTimestamp) && !rows.empty()) {
+        const auto [lo, hi] = std::minmax_element(
+            rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) { return c.i64[a] < c.i64[b]; });
+        p.int_min = p.has_int_range ? std::min(p.int_min, c.i64[*lo]) : c.i64[*lo];
+        p.int_max = p.has_int_range ? std::max(p.int_max, c.i64[*hi]) : c.i64[*hi];
+        p.has_int_range = true;
+      }
       if (p.type != DataType::kBool) {
         for (double x : numbers) p.quantiles.Update(x);
       }
@@ -149,6 +157,11 @@ void Profile::Merge(const Profile& other) {
     a.quantiles.Merge(b.quantiles);
     a.distinct.Merge(b.distinct);
     a.top.Merge(b.top);
+    if (b.has_int_range) {
+      a.int_min = a.has_int_range ? std::min(a.int_min, b.int_min) : b.int_min;
+      a.int_max = a.has_int_range ? std::max(a.int_max, b.int_max) : b.int_max;
+      a.has_int_range = true;
+    }
   }
   rows_ += other.rows_;
 }
@@ -174,6 +187,9 @@ std::string Profile::Serialize() const {
     c.quantiles.Serialize(out);
     c.distinct.Serialize(out);
     c.top.Serialize(out);
+    PutRaw<uint8_t>(out, c.has_int_range ? 1 : 0);
+    PutRaw(out, c.int_min);
+    PutRaw(out, c.int_max);
   }
   return out;
 }
@@ -182,7 +198,7 @@ Profile Profile::Deserialize(std::string_view in, const std::string& what) {
   const char* w = what.c_str();
   Profile p;
   const auto format = TakeRaw<uint8_t>(in, w);
-  if (format != kFormat && format != 1) {
+  if (format < 1 || format > kFormat) {
     throw InputError(fmt::format("{}: unknown profile format {} (this sluice reads {})", what,
                                  format, kFormat));
   }
@@ -203,6 +219,11 @@ Profile Profile::Deserialize(std::string_view in, const std::string& what) {
     c.quantiles = sketch::KllSketch::Deserialize(in, w, format >= 2);
     c.distinct = sketch::HyperLogLog::Deserialize(in, w);
     c.top = sketch::TopK::Deserialize(in, w);
+    if (format >= 3) {
+      c.has_int_range = TakeRaw<uint8_t>(in, w) != 0;
+      c.int_min = TakeRaw<int64_t>(in, w);
+      c.int_max = TakeRaw<int64_t>(in, w);
+    }
     p.columns_.push_back(std::move(c));
   }
   if (!in.empty()) throw InputError(fmt::format("{}: {} trailing bytes", what, in.size()));
@@ -217,15 +238,24 @@ nlohmann::json Profile::ToJson(size_t top_n) const {
                         {"count", c.count},
                         {"nulls", c.nulls},
                         {"null_rate", c.count ? static_cast<double>(c.nulls) / c.count : 0.0},
-                        {"distinct", c.distinct.Estimate()}};
+                        // An estimate: never more than the non-null values counted.
+                        {"distinct", std::min(c.distinct.Estimate(), c.count - c.nulls)}};
     const bool time = c.type == DataType::kTimestamp;
+    const bool integer = c.type == DataType::kInt64;
+    // A value of the column's own type: timestamps as text, int64 as integers.
     auto number = [&](double x) -> nlohmann::json {
       if (time) return FormatTimestamp(static_cast<Micros>(std::llround(x)));
-      return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+      if (!std::isfinite(x)) return nullptr;
+      if (integer) return static_cast<int64_t>(std::llround(x));
+      return x;
+    };
+    auto exact = [&](int64_t v) -> nlohmann::json {
+      if (time) return FormatTimestamp(v);
+      return v;
     };
     if (c.numeric() && c.moments.count > 0) {
-      j["min"] = number(c.moments.min);
-      j["max"] = number(c.moments.max);
+      j["min"] = c.has_int_range ? exact(c.int_min) : number(c.moments.min);
+      j["max"] = c.has_int_range ? exact(c.int_max) : number(c.moments.max);
       if (!time) {
         j["mean"] = c.moments.mean;
         j["stddev"] = c.moments.Stddev();
@@ -242,7 +272,16 @@ nlohmann::json Profile::ToJson(size_t top_n) const {
     if (c.categorical() && c.top.n() > 0 && top_n > 0) {
       nlohmann::json top = nlohmann::json::array();
       for (const sketch::TopK::Item& item : c.top.Items(top_n)) {
-        top.push_back({{"value", item.value}, {"count", item.count}});
+        // Counted as text; shown as values of the column's type.
+        nlohmann::json value = item.value;
+        int64_t i = 0;
+        if (integer && std::from_chars(item.value.data(), item.value.data() + item.value.size(), i)
+                               .ec == std::errc()) {
+          value = i;
+        } else if (c.type == DataType::kBool) {
+          value = item.value == "true";
+        }
+        top.push_back({{"value", value}, {"count", item.count}});
       }
       j["top"] = top;
       j["top_exact"] = c.top.exact();

@@ -31,6 +31,12 @@ struct ColumnProfile {
   sketch::KllSketch quantiles;
   sketch::HyperLogLog distinct;
   sketch::TopK top;
+  // int64 and timestamp columns: the exact least and greatest value (moments hold them as
+  // doubles, exact only below 2^53). has_int_range is false until a value is seen, and in
+  // profiles stored before format 3.
+  bool has_int_range = false;
+  int64_t int_min = 0;
+  int64_t int_max = 0;
   bool numeric() const;  // has moments and quantiles
   bool categorical() const;  // has top values
 };

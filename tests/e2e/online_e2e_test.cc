@@ -3,6 +3,7 @@
 // the same entities and times (SPEC §6: online values equal dataset values).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
 #include <httplib.h>
 
 #include <memory>
@@ -334,9 +335,23 @@ TEST(OnlineE2E, RedisStoreServesTheSameValues) {
   repo.Write("data/a.csv", Rows(rng, 600, 0, 3));
   repo.Run("apply");
   repo.Run("ingest tx");
-  nlohmann::json m = repo.Json("materialize");
+  RunResult r = repo.Run("--json materialize");
+  EXPECT_EQ(r.err.find("evicts keys"), std::string::npos) << r.err;  // noeviction: no warning
+  nlohmann::json m = nlohmann::json::parse(r.out);
   EXPECT_EQ(m["store"], "redis at " + redis.url());
   EXPECT_EQ(m["views"][0]["full"], true);
+  // A Redis that evicts keys is used, with a warning.
+  {
+    redisContext* c = redisConnect("127.0.0.1", redis.port());
+    ASSERT_TRUE(c && !c->err);
+    freeReplyObject(redisCommand(c, "CONFIG SET maxmemory-policy allkeys-lru"));
+    redisFree(c);
+  }
+  r = repo.Run("get-online --service svc --entity user_id=1");
+  EXPECT_NE(r.err.find("warning: the Redis online store evicts keys under memory pressure "
+                       "(maxmemory-policy allkeys-lru)"),
+            std::string::npos)
+      << r.err;
   ExpectOnlineEqualsDataset(repo, "2026-05-04T00:00:00");
   repo.Write("data/b.csv", Rows(rng, 600, 2, 3));  // partly late
   repo.Run("ingest tx");

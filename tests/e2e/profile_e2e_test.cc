@@ -21,7 +21,7 @@ const nlohmann::json& Col(const nlohmann::json& profile, const std::string& name
   return none;
 }
 
-nlohmann::json Top(std::initializer_list<std::pair<const char*, int>> items) {
+nlohmann::json Top(std::initializer_list<std::pair<nlohmann::json, int>> items) {
   nlohmann::json top = nlohmann::json::array();
   for (const auto& [v, n] : items) top.push_back({{"value", v}, {"count", n}});
   return top;
@@ -70,7 +70,7 @@ TEST(ProfileE2E, CsvFileJsonIsExact) {
   EXPECT_DOUBLE_EQ(id["mean"].get<double>(), 3.5);
   EXPECT_DOUBLE_EQ(id["stddev"].get<double>(), Stddev({1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(id["quantiles"]["p50"].get<double>(), 3.0);
-  EXPECT_EQ(id["top"], Top({{"1", 1}, {"2", 1}, {"3", 1}, {"4", 1}, {"5", 1}, {"6", 1}}));
+  EXPECT_EQ(id["top"], Top({{1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}, {6, 1}}));
   EXPECT_EQ(id["top_exact"], true);
 
   const nlohmann::json& score = Col(p, "score");
@@ -102,7 +102,7 @@ TEST(ProfileE2E, CsvFileJsonIsExact) {
   EXPECT_EQ(active["nulls"], 0);
   EXPECT_EQ(active["distinct"], 2);
   EXPECT_DOUBLE_EQ(active["mean"].get<double>(), 4.0 / 6);
-  EXPECT_EQ(active["top"], Top({{"true", 4}, {"false", 2}}));
+  EXPECT_EQ(active["top"], Top({{true, 4}, {false, 2}}));
 
   const nlohmann::json& ts = Col(p, "ts");
   EXPECT_EQ(ts["type"], "timestamp");
@@ -116,7 +116,7 @@ TEST(ProfileE2E, CsvFileJsonIsExact) {
   // --top limits the top values.
   const nlohmann::json top1 = repo.Json("profile data.csv --top 1");
   EXPECT_EQ(Col(top1, "name")["top"], Top({{"ann", 3}}));
-  EXPECT_EQ(Col(top1, "active")["top"], Top({{"true", 4}}));
+  EXPECT_EQ(Col(top1, "active")["top"], Top({{true, 4}}));
 }
 
 TEST(ProfileE2E, CsvFileHumanTable) {
@@ -211,13 +211,13 @@ TEST(ProfileE2E, SourceProfileCoversTheCommittedRowsOfEachSnapshot) {
   EXPECT_EQ(txn["max"].get<double>(), 10.0);
   EXPECT_DOUBLE_EQ(txn["mean"].get<double>(), 6.0);
   EXPECT_NEAR(txn["stddev"].get<double>(), Stddev({1, 3, 5, 6, 8, 9, 10}), 1e-12);
-  EXPECT_EQ(txn["top"], Top({{"1", 1}, {"10", 1}, {"3", 1}, {"5", 1}, {"6", 1}, {"8", 1},
-                             {"9", 1}}));
+  EXPECT_EQ(txn["top"], Top({{1, 1}, {10, 1}, {3, 1}, {5, 1}, {6, 1}, {8, 1},
+                             {9, 1}}));
   EXPECT_EQ(txn["top_exact"], true);
 
   const nlohmann::json& user = Col(p, "user_id");
   EXPECT_EQ(user["distinct"], 5);
-  EXPECT_EQ(user["top"], Top({{"3", 2}, {"5", 2}, {"1", 1}, {"2", 1}, {"4", 1}}));
+  EXPECT_EQ(user["top"], Top({{3, 2}, {5, 2}, {1, 1}, {2, 1}, {4, 1}}));
   EXPECT_EQ(user["max"].get<double>(), 5.0);
 
   const nlohmann::json& amount = Col(p, "amount");
@@ -254,7 +254,7 @@ TEST(ProfileE2E, SourceProfileCoversTheCommittedRowsOfEachSnapshot) {
   EXPECT_EQ(txn1["min"].get<double>(), 1.0);
   EXPECT_EQ(txn1["max"].get<double>(), 5.0);
   EXPECT_DOUBLE_EQ(txn1["mean"].get<double>(), 3.0);
-  EXPECT_EQ(txn1["top"], Top({{"1", 1}, {"3", 1}, {"5", 1}}));
+  EXPECT_EQ(txn1["top"], Top({{1, 1}, {3, 1}, {5, 1}}));
   const nlohmann::json& amount1 = Col(p1, "amount");
   EXPECT_EQ(amount1["count"], 3);
   EXPECT_EQ(amount1["nulls"], 1);

@@ -96,7 +96,7 @@ void ExpectJsonNear(const nlohmann::json& a, const nlohmann::json& b, const std:
   }
 }
 
-nlohmann::json Top(std::initializer_list<std::pair<const char*, int>> items) {
+nlohmann::json Top(std::initializer_list<std::pair<nlohmann::json, int>> items) {
   nlohmann::json top = nlohmann::json::array();
   for (const auto& [v, n] : items) top.push_back({{"value", v}, {"count", n}});
   return top;
@@ -146,10 +146,12 @@ TEST(Profile, EveryTypeIsExactOnASmallBatch) {
   EXPECT_EQ(ji["quantiles"], (nlohmann::json{{"p01", 1.0}, {"p05", 1.0}, {"p25", 1.0},
                                             {"p50", 3.0}, {"p75", 5.0}, {"p95", 9.0},
                                             {"p99", 9.0}}));
-  // Count descending, then value ascending (as text: "9" after "6").
-  EXPECT_EQ(ji["top"], Top({{"1", 2}, {"2", 1}, {"3", 1}, {"4", 1}, {"5", 1}, {"6", 1}, {"9", 1}}));
+  // Count descending, then value ascending (as text: "9" after "6"); shown as int64 values.
+  EXPECT_EQ(ji["top"], Top({{1, 2}, {2, 1}, {3, 1}, {4, 1}, {5, 1}, {6, 1}, {9, 1}}));
   EXPECT_EQ(ji["top_exact"], true);
-  EXPECT_EQ(p.ToJson(3)["columns"][0]["top"], Top({{"1", 2}, {"2", 1}, {"3", 1}}));
+  EXPECT_EQ(p.ToJson(3)["columns"][0]["top"], Top({{1, 2}, {2, 1}, {3, 1}}));
+  EXPECT_TRUE(ji["min"].is_number_integer());
+  EXPECT_TRUE(ji["quantiles"]["p50"].is_number_integer());
 
   // float64 with nulls: no top values.
   const nlohmann::json& jx = Col(j, "x");
@@ -197,7 +199,7 @@ TEST(Profile, EveryTypeIsExactOnASmallBatch) {
   EXPECT_DOUBLE_EQ(jf["mean"].get<double>(), 5.0 / 7.0);
   EXPECT_DOUBLE_EQ(jf["stddev"].get<double>(), sf.stddev);
   EXPECT_FALSE(jf.contains("quantiles"));
-  EXPECT_EQ(jf["top"], Top({{"true", 5}, {"false", 2}}));
+  EXPECT_EQ(jf["top"], Top({{true, 5}, {false, 2}}));
   EXPECT_EQ(jf["top_exact"], true);
 
   // timestamp: ISO text for min, max and quantiles; no mean, stddev or top values.
@@ -283,7 +285,7 @@ TEST(Profile, DistinctIsExactBelow256AndTopKnowsWhenItIsNot) {
   const nlohmann::json jq = Col(q.ToJson(3), "i");
   EXPECT_EQ(jq["distinct"], 64);
   EXPECT_EQ(jq["top_exact"], true);
-  EXPECT_EQ(jq["top"], Top({{"1", 10}, {"10", 10}, {"1000", 10}}));
+  EXPECT_EQ(jq["top"], Top({{1, 10}, {10, 10}, {1000, 10}}));
 }
 
 TEST(Profile, SkipMaskExcludesRows) {
@@ -302,7 +304,7 @@ TEST(Profile, SkipMaskExcludesRows) {
   EXPECT_DOUBLE_EQ(ji["mean"].get<double>(), 16.0 / 5);
   EXPECT_DOUBLE_EQ(ji["stddev"].get<double>(), Expected({3, 4, 1, 2, 6}).stddev);
   EXPECT_EQ(ji["distinct"], 5);
-  EXPECT_EQ(ji["top"], Top({{"1", 1}, {"2", 1}, {"3", 1}, {"4", 1}, {"6", 1}}));
+  EXPECT_EQ(ji["top"], Top({{1, 1}, {2, 1}, {3, 1}, {4, 1}, {6, 1}}));
 
   const nlohmann::json& jx = Col(j, "x");
   EXPECT_EQ(jx["count"], 5);
@@ -317,7 +319,7 @@ TEST(Profile, SkipMaskExcludesRows) {
 
   const nlohmann::json& jf = Col(j, "f");
   EXPECT_EQ(jf["nulls"], 0);
-  EXPECT_EQ(jf["top"], Top({{"true", 5}}));
+  EXPECT_EQ(jf["top"], Top({{true, 5}}));
   EXPECT_EQ(jf["mean"].get<double>(), 1.0);
 
   EXPECT_EQ(Col(j, "t")["min"], "2024-01-03T12:30:00Z");
@@ -397,7 +399,7 @@ TEST(Profile, SerializeRoundTripIsByteIdentical) {
   Profile p(b.schema);
   p.Update(b);
   const std::string bytes = p.Serialize();
-  EXPECT_EQ(static_cast<uint8_t>(bytes[0]), 2);  // the format
+  EXPECT_EQ(static_cast<uint8_t>(bytes[0]), 3);  // the format
   const Profile back = Profile::Deserialize(bytes, "p");
   EXPECT_EQ(back.Serialize(), bytes);
   EXPECT_EQ(back.ToJson(), p.ToJson());
@@ -415,30 +417,61 @@ TEST(Profile, SerializeRoundTripIsByteIdentical) {
   EXPECT_EQ(Col(merged.ToJson(), "i")["count"], 16);
 }
 
-TEST(Profile, FormatOneStillReads) {
-  // Format 1 is format 2 without the KLL sampler's 17 bytes per column (written before it).
+TEST(Profile, FormatsOneAndTwoStillRead) {
+  // Format 2 is format 3 without the exact int64 range; format 1 is format 2 without the KLL
+  // sampler's 17 bytes per column (written before it).
   const Batch b = Sample();
   Profile p(b.schema);
   p.Update(b);
-  std::string old;
-  PutRaw<uint8_t>(old, 1);
-  PutRaw<int64_t>(old, p.rows());
-  PutRaw(old, static_cast<uint32_t>(p.columns().size()));
-  for (const ColumnProfile& c : p.columns()) {
-    PutBytes(old, c.name);
-    PutRaw<uint8_t>(old, static_cast<uint8_t>(c.type));
-    PutRaw(old, c.count);
-    PutRaw(old, c.nulls);
-    c.moments.Serialize(old);
-    std::string kll;
-    c.quantiles.Serialize(kll);
-    old += kll.substr(0, kll.size() - 17);
-    c.distinct.Serialize(old);
-    c.top.Serialize(old);
+  for (const uint8_t format : {1, 2}) {
+    std::string old;
+    PutRaw<uint8_t>(old, format);
+    PutRaw<int64_t>(old, p.rows());
+    PutRaw(old, static_cast<uint32_t>(p.columns().size()));
+    for (const ColumnProfile& c : p.columns()) {
+      PutBytes(old, c.name);
+      PutRaw<uint8_t>(old, static_cast<uint8_t>(c.type));
+      PutRaw(old, c.count);
+      PutRaw(old, c.nulls);
+      c.moments.Serialize(old);
+      std::string kll;
+      c.quantiles.Serialize(kll);
+      old += format == 1 ? kll.substr(0, kll.size() - 17) : kll;
+      c.distinct.Serialize(old);
+      c.top.Serialize(old);
+    }
+    const Profile back = Profile::Deserialize(old, "old profile");
+    // Small values: the moments' doubles give the same min and max as the exact range.
+    EXPECT_EQ(back.ToJson(), p.ToJson()) << "format " << int{format};
+    EXPECT_FALSE(back.columns()[0].has_int_range);
   }
-  const Profile back = Profile::Deserialize(old, "old profile");
-  EXPECT_EQ(back.Serialize(), p.Serialize());
-  EXPECT_EQ(back.ToJson(), p.ToJson());
+}
+
+// int64 min and max are exact beyond 2^53 (doubles are not); distinct never exceeds the
+// values counted.
+TEST(Profile, Int64RangeIsExactAndDistinctIsAtMostTheCount) {
+  Batch b;
+  Column big(DataType::kInt64);
+  for (const int64_t v : {INT64_MAX, INT64_MAX - 1, INT64_MIN + 1, int64_t{9007199254740993}}) {
+    big.Append(Value::Int(v));
+  }
+  b.AddColumn("i", std::move(big));
+  Profile p(b.schema);
+  p.Update(b);
+  const nlohmann::json ji = Col(p.ToJson(), "i");
+  EXPECT_EQ(ji["min"].get<int64_t>(), INT64_MIN + 1);
+  EXPECT_EQ(ji["max"].get<int64_t>(), INT64_MAX);
+  const Profile back = Profile::Deserialize(p.Serialize(), "p");
+  EXPECT_EQ(Col(back.ToJson(), "i")["max"].get<int64_t>(), INT64_MAX);
+  for (int n = 100; n <= 5000; n += 100) {
+    Batch many;
+    Column c(DataType::kInt64);
+    for (int i = 0; i < n; ++i) c.Append(Value::Int(i * 7919));
+    many.AddColumn("i", std::move(c));
+    Profile q(many.schema);
+    q.Update(many);
+    EXPECT_LE(Col(q.ToJson(), "i")["distinct"].get<int64_t>(), n) << n;
+  }
 }
 
 TEST(Profile, BadBytesAreInputErrors) {
@@ -457,12 +490,12 @@ TEST(Profile, BadBytesAreInputErrors) {
   }
   // An unknown format byte.
   std::string future = bytes;
-  future[0] = 3;
+  future[0] = 4;
   try {
     Profile::Deserialize(future, "profile x");
-    ADD_FAILURE() << "format 3 was accepted";
+    ADD_FAILURE() << "format 4 was accepted";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown profile format 3"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("unknown profile format 4"), std::string::npos)
         << e.what();
   }
   future[0] = 0;
