@@ -7,7 +7,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <fstream>
 #include <future>
+#include <iterator>
+#include <map>
 #include <set>
 
 #include "common/canonical.h"
@@ -68,9 +71,114 @@ BuildPlan MakePlan(
 }
 
 // Reads the entity file with canonical column types.
+// The first structural problem of a CSV entity file, as DuckDB's sniffer would hide it (an
+// extra field in one row makes it read the whole file as one column; an empty file becomes a
+// column "column0"; a duplicate header is renamed): InputError naming the line. Compressed
+// files are left to DuckDB.
+void CheckCsvShape(const fs::path& path, const std::string& context) {
+  const std::string name = path.filename().string();
+  if (!name.ends_with(".csv") && !name.ends_with(".tsv")) return;
+  const char delim = name.ends_with(".tsv") ? '\t' : ',';
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    throw InputError(fmt::format("{}: the file is empty (expected a header line: the join keys, a "
+                                 "timestamp column, any other columns)",
+                                 context));
+  }
+  // RFC 4180 records: a quoted field may hold the delimiter, newlines and doubled quotes.
+  std::vector<std::string> header, record;
+  std::string field;
+  size_t line = 1, record_line = 1;
+  bool quoted = false, at_field_start = true;
+  const auto end_record = [&] {
+    record.push_back(field);
+    field.clear();
+    at_field_start = true;
+    if (header.empty()) {
+      header = record;
+      std::map<std::string, size_t> seen;
+      for (size_t i = 0; i < header.size(); ++i) {
+        const auto [it, fresh] = seen.emplace(header[i], i);
+        if (!fresh) {
+          throw InputError(fmt::format(
+              "{}: column '{}' appears twice in the header (columns {} and {})", context,
+              header[i], it->second + 1, i + 1));
+        }
+      }
+    } else if (record.size() != header.size() && !(record.size() == 1 && record[0].empty())) {
+      throw InputError(fmt::format("{}: line {} has {} field(s), the header has {}", context,
+                                   record_line, record.size(), header.size()));
+    }
+    record.clear();
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        line += c == '\n';
+        field += c;
+      }
+    } else if (c == '"' && at_field_start) {
+      quoted = true;
+      at_field_start = false;
+    } else if (c == delim) {
+      record.push_back(field);
+      field.clear();
+      at_field_start = true;
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      end_record();
+      record_line = ++line;
+    } else {
+      field += c;
+      at_field_start = false;
+    }
+  }
+  if (quoted) {
+    throw InputError(fmt::format(
+        "{}: line {}: a quoted field is not closed (a '\"' without its closing '\"')", context,
+        record_line));
+  }
+  if (!field.empty() || !record.empty()) end_record();
+}
+
+// An entity column that the reader typed as text but must be `want` (the timestamp column,
+// an int64 join key; JSON lines hold timestamps as text): every value parsed, the first that
+// does not parse named with its row.
+void CoerceEntityColumn(Batch& b, int c, DataType want, const std::string& entity_file,
+                        const std::string& what) {
+  const Column& text = b.columns[c];
+  Column out(want);
+  out.Reserve(text.size());
+  for (size_t r = 0; r < text.size(); ++r) {
+    if (text.IsNull(r)) {
+      out.Append(Value::Null(want));
+      continue;
+    }
+    const std::optional<Value> v = ParseScalar(text.str[r], want);
+    if (!v) {
+      const std::string& raw = text.str[r];
+      throw InputError(fmt::format("{}: row {}: {} '{}' has the value '{}', which is not a valid {}",
+                                   entity_file, r + 1, what, b.schema[c].name,
+                                   raw.size() > 60 ? raw.substr(0, 60) + "..." : raw,
+                                   TypeName(want)));
+    }
+    out.Append(*v);
+  }
+  b.columns[c] = std::move(out);
+  b.schema[c].type = want;
+}
+
 Batch ReadEntities(const fs::path& path, io::DuckDb& db) {
   const std::string from = io::ReadFunction(io::FormatOfPath(path.string()), {path.string()});
   const std::string context = "entity file " + path.string();
+  CheckCsvShape(path, context);
   const auto described = db.Describe("SELECT * FROM " + from, context);
   return db.Query("SELECT " + io::CanonicalSelect(described, context) + " FROM " + from, context);
 }
@@ -81,7 +189,7 @@ std::vector<std::string> ColumnNames(const Batch& b) {
   return names;
 }
 
-Batch Build(const BuildPlan& plan, const Batch& entities, const std::string& ts_column,
+Batch Build(const BuildPlan& plan, Batch entities, const std::string& ts_column,
             const std::string& entity_file, const std::function<void(double)>& progress) {
   const repo::RepoDefinition& d = plan.defs;
   const int ts_index = entities.Find(ts_column);
@@ -93,9 +201,27 @@ Batch Build(const BuildPlan& plan, const Batch& entities, const std::string& ts_
                                    fmt::join(ColumnNames(entities), ", "))
                      : "; did you mean '" + near + "'? (pass --timestamp-column " + near + ")"));
   }
+  if (entities.schema[ts_index].type == DataType::kString) {
+    CoerceEntityColumn(entities, ts_index, DataType::kTimestamp, entity_file, "timestamp column");
+  }
   if (entities.schema[ts_index].type != DataType::kTimestamp) {
     throw InputError(fmt::format("{}: column '{}' has type {}, not timestamp", entity_file,
                                  ts_column, TypeName(entities.schema[ts_index].type)));
+  }
+  // Join keys the reader typed as text that the sources hold as int64 (a dirty value, JSON):
+  // parsed, or the first bad value named.
+  for (const repo::FeatureViewDef* view : plan.views) {
+    const repo::SourceDef& src = *d.FindSource(view->source);
+    for (const std::string& e : view->entities) {
+      for (const std::string& k : d.FindEntity(e)->join_keys) {
+        const int i = entities.Find(k);
+        if (i < 0 || entities.schema[i].type != DataType::kString) continue;
+        const DataType want = src.schema[FindField(src.schema, k)].type;
+        if (want == DataType::kInt64) {
+          CoerceEntityColumn(entities, i, want, entity_file, "join key");
+        }
+      }
+    }
   }
   // Feature values by "view.feature", for outputs and on-demand inputs.
   std::map<std::string, Column> values;
@@ -247,7 +373,8 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
   Batch out;
   {
     ScopedPhase phase("dataset: compute features");
-    out = Build(plan, entities, options.timestamp_column, options.entities_path, options.progress);
+    out = Build(plan, entities, options.timestamp_column, options.entities_path,
+                options.progress);
   }
   // Check suites on the dataset's rows, before anything is written.
   std::vector<quality::CheckResult> checks;

@@ -1,0 +1,98 @@
+// Entity files and source files that are not what they should be: each error names the file,
+// the line or row, and the value; JSON-lines entity files work like CSV ones.
+#include <gtest/gtest.h>
+
+#include "e2e/e2e_util.h"
+
+namespace sluice {
+namespace {
+
+constexpr const char* kDefs = R"(entities:
+  - {name: user, join_keys: [user_id]}
+sources:
+  - {name: tx, type: file, path: data/*.csv, timestamp_field: ts}
+feature_views:
+  - name: v
+    entities: [user]
+    source: tx
+    features:
+      - {name: amount, expr: amount}
+feature_services:
+  - {name: svc, features: [v]}
+)";
+
+void MakeRepo(const ScratchRepo& repo) {
+  repo.Write("sluice.yaml", "project: t\nbucket_count: 2\n");
+  repo.Write("defs.yaml", kDefs);
+  repo.Write("data/d1.csv",
+             "user_id,ts,amount\n1,2026-01-01T00:00:00,10.5\n2,2026-01-01T01:00:00,20.5\n");
+  repo.Run("apply");
+  repo.Run("ingest tx");
+}
+
+TEST(EntityFileE2E, EachBrokenFileNamesLineRowAndValue) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  struct Case {
+    std::string file, text, message;
+  };
+  const std::vector<Case> cases = {
+      {"e.csv", "user_id,event_timestamp\n1,2026-01-02 00:00:00\n2,2026-01-02 00:00:00,x\n",
+       "e.csv: line 3 has 3 field(s), the header has 2"},
+      {"e.csv", "", "e.csv: the file is empty"},
+      {"e.csv", "user_id,event_timestamp\n\"1,2026-01-02 00:00:00\n2,2026-01-02 00:00:00\n",
+       "e.csv: line 2: a quoted field is not closed"},
+      {"e.csv", "user_id,event_timestamp,user_id\n1,2026-01-02 00:00:00,1\n",
+       "e.csv: column 'user_id' appears twice in the header (columns 1 and 3)"},
+      {"e.csv", "user_id,event_timestamp\n1,2026-01-02 00:00:00\n2,yesterday\n",
+       "e.csv: row 2: timestamp column 'event_timestamp' has the value 'yesterday', which is not a "
+       "valid timestamp"},
+      {"e.csv", "user_id,event_timestamp\n1,2026-01-02 00:00:00\n2,2026-01-02\nx1,2026-01-02\n",
+       "e.csv: row 3: join key 'user_id' has the value 'x1', which is not a valid int64"},
+      {"e.jsonl", "{\"user_id\": 1, \"event_timestamp\": \"2026-01-02 00:00:00\"}\n"
+                  "{\"user_id\": 2, \"event_timestamp\": \"soon\"}\n",
+       "e.jsonl: row 2: timestamp column 'event_timestamp' has the value 'soon'"},
+  };
+  for (const Case& c : cases) {
+    repo.Write(c.file, c.text);
+    const RunResult r = repo.Run("dataset create d --service svc --entities " + c.file, 2);
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.text << "\n" << r.err;
+  }
+}
+
+TEST(EntityFileE2E, JsonLinesEntitiesGiveWhatCsvGives) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  repo.Write("e.csv", "user_id,event_timestamp\n1,2026-01-02 00:00:00\n2,2026-01-01 00:30:00\n");
+  repo.Write("e.jsonl",
+             "{\"user_id\": 1, \"event_timestamp\": \"2026-01-02 00:00:00\"}\n"
+             "{\"user_id\": 2, \"event_timestamp\": \"2026-01-01T00:30:00Z\"}\n");
+  const nlohmann::json a = repo.Json("dataset create a --service svc --entities e.csv");
+  const nlohmann::json b = repo.Json("dataset create b --service svc --entities e.jsonl");
+  EXPECT_EQ(a["content_hash"], b["content_hash"]);
+  EXPECT_EQ(repo.Query("SELECT CAST(v__amount AS VARCHAR) FROM 'datasets/b/data.parquet'"),
+            (std::vector<std::string>{"10.5", "null"}));
+}
+
+// One dirty value that makes a source column text: named at apply with its row, not as an
+// expression type error.
+TEST(EntityFileE2E, ADirtyValueThatMakesAColumnTextIsNamedAtApply) {
+  ScratchRepo repo;
+  repo.Write("sluice.yaml", "project: t\n");
+  std::string defs = kDefs;
+  defs.replace(defs.find("{name: amount, expr: amount}"), 28, "{name: amount, expr: amount * 2}");
+  repo.Write("defs.yaml", defs);
+  std::string rows = "user_id,ts,amount\n";
+  for (int i = 0; i < 30; ++i) rows += std::to_string(i) + ",2026-01-01T00:00:00," +
+                                       (i == 17 ? "n/a" : std::to_string(i) + ".5") + "\n";
+  repo.Write("data/d1.csv", rows);
+  const RunResult r = repo.Run("apply", 2);
+  EXPECT_NE(r.err.find("source 'tx': column 'amount' is read as text because of the value 'n/a' "
+                       "(row 18); 29 of its 30 values are numbers"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("schema: {amount: float64, ...}"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace sluice
