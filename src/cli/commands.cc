@@ -14,6 +14,7 @@ CLI::App& AddCommandGroup(CLI::App& parent, const std::string& name,
                           const std::string& description) {
   CLI::App* group = parent.add_subcommand(name, description);
   group->require_subcommand(1);
+  group->footer(kGlobalOptionsHelp);
   return *group;
 }
 

@@ -22,6 +22,13 @@ struct GlobalOptions {
   bool json = false;
 };
 
+// The options every command takes, given before or after the command; shown at the end of
+// each command's --help.
+inline constexpr const char* kGlobalOptionsHelp =
+    "Global options (before or after the command):\n"
+    "  --repo DIR                  Feature repository directory (default: .)\n"
+    "  --json                      Machine-readable JSON output (docs/json.md)";
+
 // What the chosen command does once its arguments are parsed; returns the exit code.
 using Action = std::function<int()>;
 
@@ -35,6 +42,7 @@ void AddCommand(CLI::App& parent, const GlobalOptions& g, Action& action,
   // Shared by the subcommand's callback and the action it sets (CLI11 copies callbacks).
   auto options = std::make_shared<Options>();
   CLI::App* command = register_options(parent, *options);
+  command->footer(kGlobalOptionsHelp);
   command->callback(
       [&g, &action, options, run] { action = [&g, options, run] { return run(g, *options); }; });
 }

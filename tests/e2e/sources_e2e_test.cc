@@ -88,10 +88,16 @@ TEST(SourcesE2E, JsonLinesSqlSourceMultiEntityAndOnDemand) {
 
 TEST(SourcesE2E, HelpIsAvailableOnEveryCommand) {
   ScratchRepo repo;
-  for (const char* cmd : {"", "plan", "apply", "list", "ingest", "snapshots", "gc", "dataset",
-                          "dataset create", "dataset reproduce", "dataset list", "dataset show"}) {
+  for (const char* cmd :
+       {"", "plan", "apply", "list", "ingest", "snapshots", "gc", "dataset", "dataset create",
+        "dataset reproduce", "dataset list", "dataset show", "materialize", "consistency-check",
+        "serve", "get-online", "validate", "profile", "quarantine", "quarantine list",
+        "quarantine show"}) {
     RunResult r = repo.Run(std::string(cmd) + " --help");
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd << ": " << r.out;
+    // The global options are named in every command's help.
+    EXPECT_NE(r.out.find("--repo"), std::string::npos) << cmd << ": " << r.out;
+    EXPECT_NE(r.out.find("--json"), std::string::npos) << cmd << ": " << r.out;
   }
 }
 
