@@ -34,9 +34,16 @@ CLI::App* RegisterMaterialize(CLI::App& app, MaterializeCommandOptions& o) {
   return cmd;
 }
 
-// The port of the `sluice serve` that holds the store, from the file it writes beside the
-// store; throws InputError (quoting `busy`) when no server registered itself there.
-int HoldingServerPort(const repo::RepoDefinition& repo, const online::StoreBusyError& busy) {
+// Where the `sluice serve` that holds the store listens.
+struct HoldingServer {
+  std::string host;  // an address of this machine it accepts connections on
+  int port = 0;
+};
+
+// The `sluice serve` that holds the store, from the file it writes beside the store; throws
+// InputError (quoting `busy`) when no server registered itself there.
+HoldingServer FindHoldingServer(const repo::RepoDefinition& repo,
+                                const online::StoreBusyError& busy) {
   const std::filesystem::path info_path = online::ServerInfoPath(repo);
   json info;
   try {
@@ -47,23 +54,31 @@ int HoldingServerPort(const repo::RepoDefinition& repo, const online::StoreBusyE
                     "other process and run materialize again",
                     busy.what(), info_path.string()));
   }
-  const int port = info.value("port", 0);
+  HoldingServer server{info.value("host", std::string("127.0.0.1")), info.value("port", 0)};
   std::fprintf(stderr,
                "materialize: the online store is held by `sluice serve` (pid %lld, "
                "port %d); materializing through it\n",
-               static_cast<long long>(info.value("pid", 0)), port);
-  return port;
+               static_cast<long long>(info.value("pid", 0)), server.port);
+  return server;
 }
 
 // POST /materialize to the server on `port`; its JSON answer, or InputError when it failed.
-json PostMaterialize(const repo::RepoDefinition& repo, int port,
+json PostMaterialize(const repo::RepoDefinition& repo, const HoldingServer& holder,
                      const online::MaterializeOptions& o) {
+  const int port = holder.port;
   json body = json::object();
   if (!o.views.empty()) body["views"] = o.views;
   if (o.until) body["until"] = FormatTimestamp(*o.until);
-  const std::string& token = repo.config.server.auth_token;
-  const server::HttpResponse res = server::HttpPost("127.0.0.1", port, "/materialize", JsonText(body),
-                                                    token.empty() ? "" : "Bearer " + token);
+  const std::string& token = repo.config.server.any_write_token();
+  if (repo.config.server.auth() && token.empty()) {
+    throw InputError(fmt::format(
+        "the online store is held by `sluice serve` (port {}), which needs a write token for "
+        "materialize: set server.write_token (or server.auth_token) in sluice.yaml",
+        port));
+  }
+  const server::HttpResponse res =
+      server::HttpPost(holder.host, port, "/materialize", JsonText(body),
+                       token.empty() ? "" : "Bearer " + token);
   json out;
   try {
     out = json::parse(res.body);
@@ -99,9 +114,9 @@ std::vector<online::ViewMaterialized> MaterializeThroughServer(const repo::RepoD
                                                                const online::MaterializeOptions& o,
                                                                const online::StoreBusyError& busy,
                                                                std::string& store_name) {
-  const int port = HoldingServerPort(repo, busy);
-  const json out = PostMaterialize(repo, port, o);
-  store_name = out.value("store", "") + fmt::format(" (through sluice serve on port {})", port);
+  const HoldingServer holder = FindHoldingServer(repo, busy);
+  const json out = PostMaterialize(repo, holder, o);
+  store_name = out.value("store", "") + fmt::format(" (through sluice serve on port {})", holder.port);
   std::vector<online::ViewMaterialized> results;
   for (const json& v : out.at("views")) results.push_back(ViewMaterializedFromJson(v));
   return results;

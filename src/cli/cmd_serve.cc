@@ -83,7 +83,7 @@ void AnnounceListening(const GlobalOptions& g, const std::string& host, int port
     const std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
     std::printf("serving on http://%s:%d (online store: %s; %s)\n", shown.c_str(), port,
                 store_name.c_str(),
-                auth ? "bearer token required" : "no auth: server.auth_token is not set");
+                auth ? "bearer token required" : "no auth: no server token is set");
   }
   std::fflush(stdout);
 }
@@ -114,12 +114,15 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   });
   const WaiterStop stop_waiter{waiter};
   const bool embedded = repo.config.online_store.type == "rocksdb";
-  const bool auth = !repo.config.server.auth_token.empty();
+  const bool auth = repo.config.server.auth();
   const std::filesystem::path info_path = online::ServerInfoPath(repo);
   srv.Run(o.host, port, threads, [&](int bound) {
     if (embedded) {
       // Lets `sluice materialize` find this server while it holds the store.
-      WriteFileAtomic(info_path, JsonText(json{{"pid", ::getpid()}, {"port", bound}}));
+      // An address a client on this machine reaches it at (a wildcard is reached on loopback).
+      const std::string reach = o.host == "0.0.0.0" ? "127.0.0.1" : o.host == "::" ? "::1" : o.host;
+      WriteFileAtomic(info_path,
+                      JsonText(json{{"pid", ::getpid()}, {"host", reach}, {"port", bound}}));
     }
     if (!auth && !IsLoopback(o.host)) {
       std::fprintf(stderr,

@@ -6,13 +6,13 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <regex>
+#include <string_view>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "common/parallel.h"
+#include "common/env.h"
 #include "common/text.h"
 #include "sluice/error.h"
 
@@ -115,9 +115,17 @@ int ReportParseError(const CLI::App& app, const CLI::ParseError& e, int argc, ch
   } else if (!names.empty() && at->get_subcommands().empty()) {
     message = fmt::format("`{}` needs a command: {}", path, fmt::join(names, ", "));
   }
-  // A value echoed back is cut short (a 300-digit number is not worth reading back).
-  static const std::regex kLongWord("([^\\s]{40})[^\\s]{8,}");
-  message = std::regex_replace(message, kLongWord, "$1...");
+  // A value echoed back is cut short (a 300-digit number is not worth reading back): each
+  // word of more than 48 characters keeps its first 40.
+  std::string shortened;
+  for (size_t i = 0; i < message.size();) {
+    const size_t end = std::min(message.find_first_of(" \t\n", i), message.size());
+    const std::string_view word(message.data() + i, end - i);
+    shortened += word.size() > 48 ? std::string(word.substr(0, 40)) + "..." : std::string(word);
+    if (end < message.size()) shortened += message[end];
+    i = end + 1;
+  }
+  message = std::move(shortened);
   const bool json = std::find(words.begin(), words.end(), "--json") != words.end();
   if (json) {
     sluice::cli::PrintJson({{"error", {{"message", message}, {"exit_code", 2}}}});
@@ -157,7 +165,7 @@ int main(int argc, char** argv) {
     return ReportParseError(app, e, argc, argv);
   }
   try {
-    DefaultThreads();  // SLUICE_THREADS that is not a number fails here, before any work
+    CheckEnvironment();  // a SLUICE_* knob that is not a number fails here, before any work
     return action ? action() : 2;
   } catch (const Error& e) {
     if (g.json) {

@@ -25,4 +25,11 @@ int64_t PositiveEnv(const char* name, int64_t fallback) {
   return v;
 }
 
+void CheckEnvironment() {
+  for (const char* name : {"SLUICE_THREADS", "SLUICE_QUARANTINE_PART_ROWS", "SLUICE_KEY_SET_LIMIT",
+                           "SLUICE_SEGMENT_ROWS", "SLUICE_SLICE_ROWS"}) {
+    PositiveEnv(name, 1);
+  }
+}
+
 }  // namespace sluice

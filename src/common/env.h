@@ -10,4 +10,9 @@ namespace sluice {
 // `12x`, a number beyond int64): a knob set by hand is never ignored in silence.
 int64_t PositiveEnv(const char* name, int64_t fallback);
 
+// Reads every numeric SLUICE_* knob once (docs/guide.md, "Environment"), so that a bad value
+// is an error before a command does any work rather than midway, on whichever thread first
+// reads it. Throws InputError as PositiveEnv does.
+void CheckEnvironment();
+
 }  // namespace sluice

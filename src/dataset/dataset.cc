@@ -79,6 +79,9 @@ void CheckCsvShape(const fs::path& path, const std::string& context) {
   const std::string name = path.filename().string();
   if (!name.ends_with(".csv") && !name.ends_with(".tsv")) return;
   const char delim = name.ends_with(".tsv") ? '\t' : ',';
+  std::error_code ec;
+  // A file this large is left to DuckDB's own errors rather than read twice.
+  if (fs::file_size(path, ec) > (size_t{512} << 20) || ec) return;
   std::ifstream in(path, std::ios::binary);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -86,10 +89,24 @@ void CheckCsvShape(const fs::path& path, const std::string& context) {
                                  "timestamp column, any other columns)",
                                  context));
   }
+  // Blank lines before the header are skipped (as DuckDB does); a header without the
+  // delimiter but with another one (`;`, `|`, a tab in a .csv) is another dialect: DuckDB's.
+  size_t first = 0, line = 1;
+  while (first < text.size() && (text[first] == '\n' || text[first] == '\r' ||
+                                 text[first] == ' ' || text[first] == '\t')) {
+    line += text[first] == '\n';
+    ++first;
+  }
+  const std::string_view head(text.data() + first,
+                              std::min(text.find('\n', first), text.size()) - first);
+  if (head.find(delim) == std::string_view::npos &&
+      head.find_first_of(";|\t") != std::string_view::npos) {
+    return;
+  }
   // RFC 4180 records: a quoted field may hold the delimiter, newlines and doubled quotes.
   std::vector<std::string> header, record;
   std::string field;
-  size_t line = 1, record_line = 1;
+  size_t record_line = line;
   bool quoted = false, at_field_start = true;
   const auto end_record = [&] {
     record.push_back(field);
@@ -112,7 +129,7 @@ void CheckCsvShape(const fs::path& path, const std::string& context) {
     }
     record.clear();
   };
-  for (size_t i = 0; i < text.size(); ++i) {
+  for (size_t i = first; i < text.size(); ++i) {
     const char c = text[i];
     if (quoted) {
       if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
@@ -295,6 +312,7 @@ std::string ContentHash(const Batch& b) {
 
 fs::path DatasetsDir(const fs::path& root) { return root / "datasets"; }
 
+// The name of a dataset to create: NameProblem's rule.
 void CheckName(const std::string& name) {
   const std::string problem = NameProblem(name, NameKind::kDataset);
   if (problem.empty()) return;
@@ -370,10 +388,11 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
     ScopedPhase phase("dataset: read entities");
     entities = ReadEntities(entity_path, db);
   }
+  const size_t entity_rows = entities.num_rows;
   Batch out;
   {
     ScopedPhase phase("dataset: compute features");
-    out = Build(plan, entities, options.timestamp_column, options.entities_path,
+    out = Build(plan, std::move(entities), options.timestamp_column, options.entities_path,
                 options.progress);
   }
   // Check suites on the dataset's rows, before anything is written.
@@ -442,7 +461,7 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
                      {"copy", copy_name},
                      {"sha256", entity_sha},
                      {"timestamp_column", options.timestamp_column},
-                     {"rows", entities.num_rows}}},
+                     {"rows", entity_rows}}},
                    {"definitions", DefinitionsJson(plan)},
                    {"columns", repo::SchemaToJson(out.schema)},
                    {"row_count", out.num_rows},
@@ -465,7 +484,12 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
 }
 
 json Show(const fs::path& root, const std::string& name) {
-  CheckName(name);
+  // Datasets created before names were checked may have other characters: reading one needs
+  // only a name that stays inside datasets/.
+  if (name.empty() || name.size() > 255 || name.find_first_of("/\\") != std::string::npos ||
+      name.find('\0') != std::string::npos || name.starts_with(".")) {
+    CheckName(name);  // the error of the rule
+  }
   const fs::path p = DatasetsDir(root) / name / "manifest.json";
   if (!fs::exists(p)) {
     throw NotFoundError(fmt::format("no dataset '{}' in {} (see `sluice dataset list`)", name,
@@ -492,6 +516,15 @@ int RemoveAbandoned(const fs::path& root) {
     const auto [end, perr] = std::from_chars(n.data() + dash + 1, n.data() + n.size(), pid);
     if (perr != std::errc() || end != n.data() + n.size() || pid <= 0) continue;
     if (::kill(pid, 0) == 0 || errno == EPERM) continue;  // its process still runs
+    if (kind.ends_with(".old")) {
+      // A replaced dataset, renamed aside before its successor took the name: when the
+      // process died between the two renames it is the only copy, and goes back.
+      const fs::path name = DatasetsDir(root) / std::string(kind.substr(1, kind.size() - 5));
+      if (!fs::exists(name)) {
+        fs::rename(e.path(), name, ec);
+        continue;
+      }
+    }
     fs::remove_all(e.path(), ec);
     if (!ec) ++removed;
   }
@@ -541,6 +574,9 @@ std::vector<ListedDataset> List(const fs::path& root) {
       if (d.problem.empty()) d.manifest = std::move(m);
     } catch (const Error& e) {
       d.problem = e.what();
+    } catch (const json::exception& e) {
+      d.problem = fmt::format("corrupt dataset manifest {}: {}",
+                              (DatasetsDir(root) / n / "manifest.json").string(), e.what());
     }
     out.push_back(std::move(d));
   }
@@ -604,8 +640,8 @@ ReproduceResult Reproduce(const fs::path& root, const std::string& name,
                                    copy.string()));
     }
     io::DuckDb db;
-    Batch entities = ReadEntities(copy, db);
-    Batch out = Build(plan, entities, ef.at("timestamp_column"), copy.string(), progress);
+    Batch out = Build(plan, ReadEntities(copy, db), ef.at("timestamp_column"), copy.string(),
+                      progress);
     ReproduceResult r;
     r.name = name;
     r.rows = static_cast<int64_t>(out.num_rows);

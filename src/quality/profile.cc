@@ -151,13 +151,18 @@ void Profile::Merge(const Profile& other) {
   for (size_t i = 0; i < columns_.size(); ++i) {
     ColumnProfile& a = columns_[i];
     const ColumnProfile& b = other.columns_[i];
+    const bool a_values = a.moments.count > 0, b_values = b.moments.count > 0;
     a.count += b.count;
     a.nulls += b.nulls;
     a.moments.Merge(b.moments);
     a.quantiles.Merge(b.quantiles);
     a.distinct.Merge(b.distinct);
     a.top.Merge(b.top);
-    if (b.has_int_range) {
+    // The exact range holds only when every part that saw values kept one (a profile stored
+    // before format 3 did not): otherwise the moments' min and max stand for the whole.
+    if ((a_values && !a.has_int_range) || (b_values && !b.has_int_range)) {
+      a.has_int_range = false;
+    } else if (b.has_int_range) {
       a.int_min = a.has_int_range ? std::min(a.int_min, b.int_min) : b.int_min;
       a.int_max = a.has_int_range ? std::max(a.int_max, b.int_max) : b.int_max;
       a.has_int_range = true;
@@ -244,9 +249,16 @@ nlohmann::json Profile::ToJson(size_t top_n) const {
     const bool integer = c.type == DataType::kInt64;
     // A value of the column's own type: timestamps as text, int64 as integers.
     auto number = [&](double x) -> nlohmann::json {
-      if (time) return FormatTimestamp(static_cast<Micros>(std::llround(x)));
+      if (time) {
+        return FormatTimestamp(static_cast<Micros>(
+            std::llround(std::clamp(x, -9223372036854775808.0, 9223372036854774784.0))));
+      }
       if (!std::isfinite(x)) return nullptr;
-      if (integer) return static_cast<int64_t>(std::llround(x));
+      if (integer) {  // doubles of int64 values: within range but for the rounding at 2^63
+        if (x >= 9223372036854775807.0) return INT64_MAX;
+        if (x <= -9223372036854775808.0) return INT64_MIN;
+        return static_cast<int64_t>(std::llround(x));
+      }
       return x;
     };
     auto exact = [&](int64_t v) -> nlohmann::json {

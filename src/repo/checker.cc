@@ -2,7 +2,10 @@
 
 #include <glob.h>
 
+#include <cctype>
+#include <map>
 #include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -42,12 +45,25 @@ std::vector<std::string> NamesOf(const std::vector<T>& items) {
   return out;
 }
 
-// A column inferred as text though nearly every value is a number is one dirty value away
-// from numeric: name that value and its row, rather than fail later on an expression's types
-// (`amount * 2` on a string). Judged on the first 100,000 rows (what the reader's type
-// inference sees too).
-void CheckDirtyText(const SourceDef& s, const fs::path& root, io::DuckDb& db,
-                    const Schema& inferred) {
+// Why a source column is text though nearly every value is a number: one dirty value. The
+// note (column → why) is added to the error of an expression that then fails on the column's
+// type (`amount * 2` on a string), so that the error names the value and its row. Judged on
+// the first 100,000 rows.
+using DirtyNotes = std::map<std::string, std::string>;
+
+// Whether `text` holds `word` as a whole identifier (not inside a longer one).
+bool MentionsWord(std::string_view text, std::string_view word) {
+  const auto ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (size_t at = text.find(word); at != std::string_view::npos; at = text.find(word, at + 1)) {
+    const size_t end = at + word.size();
+    if ((at == 0 || !ident(text[at - 1])) && (end == text.size() || !ident(text[end]))) return true;
+  }
+  return false;
+}
+
+DirtyNotes DirtyText(const SourceDef& s, const fs::path& root, io::DuckDb& db,
+                     const Schema& inferred) {
+  DirtyNotes notes;
   std::vector<std::string> text;
   for (const Field& f : inferred) {
     if (f.type == DataType::kString && f.name != s.timestamp_field &&
@@ -55,7 +71,7 @@ void CheckDirtyText(const SourceDef& s, const fs::path& root, io::DuckDb& db,
       text.push_back(f.name);
     }
   }
-  if (text.empty()) return;
+  if (text.empty()) return notes;
   const std::string sample = "(SELECT row_number() OVER () AS __row, * FROM (" +
                              SourceSql(s, root, {}, db) + ") LIMIT 100000)";
   std::string counts;
@@ -76,21 +92,19 @@ void CheckDirtyText(const SourceDef& s, const fs::path& root, io::DuckDb& db,
     if (bad.num_rows == 0) continue;
     std::string value = bad.columns[1].str[0];
     if (value.size() > 60) value = value.substr(0, 60) + "...";
-    Fail(s.loc,
-         fmt::format("source '{}': column '{}' is read as text because of the value '{}' (row "
-                     "{}); {} of its {} values are numbers",
-                     s.name, text[i], value, bad.columns[0].i64[0], numbers, values),
-         fmt::format("fix the value, or declare the column (schema: {{{}: float64, ...}}): ingest "
-                     "then rejects or quarantines the rows that do not parse",
-                     text[i]));
+    notes[text[i]] = fmt::format(
+        "column '{}' of source '{}' is read as text because of the value '{}' (row {}); {} of "
+        "its {} values are numbers",
+        text[i], s.name, value, bad.columns[0].i64[0], numbers, values);
   }
+  return notes;
 }
 
-void InferSourceSchema(SourceDef& s, const fs::path& root, io::DuckDb& db) {
-  if (s.type == SourceType::kPush) return;  // declared (the loader requires it)
+DirtyNotes InferSourceSchema(SourceDef& s, const fs::path& root, io::DuckDb& db) {
+  if (s.type == SourceType::kPush) return {};  // declared (the loader requires it)
   if (s.type == SourceType::kFile) {
     if (SourceFiles(s, root).empty()) {
-      if (!s.schema.empty()) return;  // declared; data may arrive later
+      if (!s.schema.empty()) return {};  // declared; data may arrive later
       Fail(s.loc, fmt::format("source '{}': no file matches '{}'", s.name, s.path),
            "add data files, or declare the columns with schema: {col: type, ...}");
     }
@@ -104,7 +118,8 @@ void InferSourceSchema(SourceDef& s, const fs::path& root, io::DuckDb& db) {
   }
   Schema inferred;
   for (const auto& c : described) inferred.push_back({c.name, *c.type});
-  if (s.schema.empty()) CheckDirtyText(s, root, db, inferred);
+  DirtyNotes notes;
+  if (s.schema.empty()) notes = DirtyText(s, root, db, inferred);
   if (s.schema.empty()) {
     // JSON (and CSV whose sniffer gave up) carries times as strings: the timestamp fields are
     // timestamps by definition, parsed at ingest, where a value that does not parse rejects
@@ -116,7 +131,7 @@ void InferSourceSchema(SourceDef& s, const fs::path& root, io::DuckDb& db) {
       }
     }
     s.schema = inferred;
-    return;
+    return notes;
   }
   for (const Field& f : s.schema) {
     const int i = FindField(inferred, f.name);
@@ -130,6 +145,7 @@ void InferSourceSchema(SourceDef& s, const fs::path& root, io::DuckDb& db) {
            "fix the declared type in schema:");
     }
   }
+  return notes;
 }
 
 void CheckTimestampField(const SourceDef& s, const std::string& field, const char* key) {
@@ -146,7 +162,7 @@ void CheckTimestampField(const SourceDef& s, const std::string& field, const cha
 }
 
 void CheckFeatures(std::vector<FeatureDef>& features, const Schema& input,
-                   const std::string& owner) {
+                   const std::string& owner, const DirtyNotes& notes = {}) {
   std::set<std::string> seen;
   for (FeatureDef& f : features) {
     if (!seen.insert(f.name).second) {
@@ -154,7 +170,21 @@ void CheckFeatures(std::vector<FeatureDef>& features, const Schema& input,
     }
     const expr::TextPosition pos{f.loc.file, f.loc.line};
     std::optional<DataType> input_type;
-    if (!f.expr.empty()) input_type = expr::Expression::Compile(f.expr, input, pos).type();
+    try {
+      if (!f.expr.empty()) input_type = expr::Expression::Compile(f.expr, input, pos).type();
+    } catch (const DefinitionError& e) {
+      // A type error on a column that one dirty value made text: name that value.
+      for (const auto& [column, note] : notes) {
+        if (MentionsWord(f.expr, column)) {
+          throw DefinitionError(e.file(), e.line(), e.message() + "; " + note,
+                                fmt::format("fix the value, or declare the column's type "
+                                            "(schema: {{{}: float64, ...}}): ingest then rejects "
+                                            "or quarantines the rows that do not parse",
+                                            column));
+        }
+      }
+      throw;
+    }
     if (f.aggregate.empty()) {
       f.type = *input_type;
       continue;
@@ -305,10 +335,11 @@ std::optional<DataType> AggregateResultType(std::string_view fn, std::optional<D
 }
 
 void CheckRepo(RepoDefinition& repo, io::DuckDb& db) {
+  std::map<std::string, DirtyNotes> dirty;  // per source
   const auto entity_names = NamesOf(repo.entities);
   const auto source_names = NamesOf(repo.sources);
   for (SourceDef& s : repo.sources) {
-    InferSourceSchema(s, repo.root, db);
+    dirty[s.name] = InferSourceSchema(s, repo.root, db);
     CheckTimestampField(s, s.timestamp_field, "timestamp_field");
     if (!s.created_timestamp_field.empty()) {
       CheckTimestampField(s, s.created_timestamp_field, "created_timestamp_field");
@@ -343,7 +374,7 @@ void CheckRepo(RepoDefinition& repo, io::DuckDb& db) {
       }
     }
     if (v.ttl_us && *v.ttl_us <= 0) Fail(v.loc, owner + " has a ttl of zero", "omit ttl for no limit");
-    CheckFeatures(v.features, source->schema, owner);
+    CheckFeatures(v.features, source->schema, owner, dirty[source->name]);
   }
   CheckOnDemandCycles(repo);
   std::vector<std::string> view_names = NamesOf(repo.feature_views);

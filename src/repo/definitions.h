@@ -139,8 +139,18 @@ struct OnlineStoreConfig {
 // `server:` in sluice.yaml (SPEC §6, §9).
 struct ServerConfig {
   int64_t port = 6566;
-  std::string auth_token;              // "" = no authentication
+  // Bearer tokens ("" = not set). auth_token and write_token allow every path; read_token
+  // allows the read paths only (/get-online-features, /metrics). With none set, no token is
+  // needed; with only read_token, the write paths (/push, /materialize) are refused.
+  std::string auth_token;
+  std::string write_token;
+  std::string read_token;
   int64_t max_request_bytes = 1 << 20;  // larger bodies get 413
+  bool auth() const { return !auth_token.empty() || !write_token.empty() || !read_token.empty(); }
+  // The token a client of the write paths sends (`sluice materialize` through a server).
+  const std::string& any_write_token() const {
+    return write_token.empty() ? auth_token : write_token;
+  }
 };
 
 // sluice.yaml. Paths are relative to the repository root.

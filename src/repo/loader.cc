@@ -3,7 +3,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -205,13 +207,31 @@ ProjectConfig LoadProjectConfig(const Doc& doc, const YAML::Node& root) {
   }
   if (const YAML::Node sv = root["server"]) {
     doc.ExpectMap(sv, "server");
-    doc.CheckKeys(sv, "server", {"port", "auth_token", "max_request_bytes"});
-    if (sv["auth_token"]) {
-      c.server.auth_token = doc.Str(sv, "auth_token", "server");
-      if (c.server.auth_token.empty()) {
-        doc.Fail(sv["auth_token"], "server.auth_token is empty",
-                 "set a token, or remove the key to serve without one");
+    doc.CheckKeys(sv, "server",
+                  {"port", "auth_token", "write_token", "read_token", "max_request_bytes"});
+    for (auto [key, token] : {std::pair{"auth_token", &c.server.auth_token},
+                              std::pair{"write_token", &c.server.write_token},
+                              std::pair{"read_token", &c.server.read_token}}) {
+      if (!sv[key]) continue;
+      *token = doc.Str(sv, key, "server");
+      if (token->empty()) {
+        doc.Fail(sv[key], fmt::format("server.{} is empty", key),
+                 "set a token, or remove the key");
       }
+      // A bearer token is token68 (RFC 9110 §11.2): one with a space could never match.
+      const bool ok = std::all_of(token->begin(), token->end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) ||
+               std::string_view("-._~+/=").find(c) != std::string_view::npos;
+      });
+      if (!ok) {
+        doc.Fail(sv[key], fmt::format("server.{} holds a character a bearer token cannot", key),
+                 "use letters, digits and - . _ ~ + / =");
+      }
+    }
+    if (!c.server.read_token.empty() &&
+        (c.server.read_token == c.server.write_token || c.server.read_token == c.server.auth_token)) {
+      doc.Fail(sv["read_token"], "server.read_token equals a token that may write",
+               "use a different token for reads");
     }
     for (const char* key : {"port", "max_request_bytes"}) {
       if (!sv[key]) continue;

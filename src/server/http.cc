@@ -98,6 +98,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       // (it would end the server for every client). The request may be half answered: close.
       std::fprintf(stderr, "sluice serve: internal error answering a request: %s\n", e.what());
       Close();
+    } catch (...) {
+      std::fprintf(stderr, "sluice serve: internal error answering a request\n");
+      Close();
     }
   }
 

@@ -115,8 +115,13 @@ bool BearerMatches(std::string_view header, const std::string& token) {
   return diff == 0;
 }
 
+// An error answer. Messages quote request text (a parse error its token, an unknown name the
+// name): one is cut at 300 bytes so that no answer echoes a large request back.
 std::string ErrorBody(const std::string& message) {
-  return JsonText(json{{"error", {{"message", message}}}});
+  constexpr size_t kMax = 300;
+  return JsonText(json{
+      {"error",
+       {{"message", message.size() <= kMax ? message : message.substr(0, kMax) + "..."}}}});
 }
 
 }  // namespace
@@ -297,12 +302,17 @@ void Server::Handle(HttpRequest&& req, const Responder& reply) {
   // Every handler answers its own errors; what escapes one is a bug, answered 500 here so the
   // server keeps serving (Push and Materialize answer later, from the writer: their errors
   // after the hand-over are the writer's to answer).
-  const std::string path = req.path;
+  const bool known = req.path == "/get-online-features" || req.path == "/push" ||
+                     req.path == "/materialize" || req.path == "/health" || req.path == "/metrics";
+  const std::string path = known ? req.path : kOtherPath;  // the /metrics label
   try {
     Route(std::move(req), reply);
   } catch (const std::exception& e) {
     impl_->Count(path, 500);
     reply.Send({500, ErrorBody(std::string("internal error: ") + e.what())});
+  } catch (...) {
+    impl_->Count(path, 500);
+    reply.Send({500, ErrorBody("internal error")});
   }
 }
 
@@ -317,11 +327,23 @@ void Server::Route(HttpRequest&& req, const Responder& reply) {
   };
   auto error = [&](int status, const std::string& message) { send({status, ErrorBody(message)}); };
   if (req.error_status != 0) return error(req.error_status, req.error);
-  const std::string& token = s.config.auth_token;
-  if (!token.empty() && req.path != "/health" && !BearerMatches(req.authorization, token)) {
-    HttpResponse r{401, ErrorBody("missing or wrong bearer token")};
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return send(std::move(r));
+  if (s.config.auth() && req.path != "/health") {
+    const repo::ServerConfig& c = s.config;
+    auto matches = [&](const std::string& token) {
+      return !token.empty() && BearerMatches(req.authorization, token);
+    };
+    const bool writer = matches(c.auth_token) || matches(c.write_token);
+    const bool reader = writer || matches(c.read_token);
+    if (!reader) {
+      HttpResponse r{401, ErrorBody("missing or wrong bearer token")};
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return send(std::move(r));
+    }
+    if (!writer && (req.path == "/push" || req.path == "/materialize")) {
+      return error(403, fmt::format("{} needs a write token (server.write_token or "
+                                    "server.auth_token); this token may only read",
+                                    req.path));
+    }
   }
   const std::string method = req.method;
   if (req.path == "/get-online-features" && method == "POST") {

@@ -11,7 +11,9 @@
 //   GET  /health               {"status": "ok"}
 //   GET  /metrics              Prometheus text: requests, latency histogram, errors, store time
 //
-// A bearer token is required on every path but /health when server.auth_token is set. Bodies
+// With a server token set (auth_token, write_token, read_token), every path but /health needs
+// one (401 otherwise); /push and /materialize need a token that may write (403 for a read
+// token). Tokens are compared in constant time and never logged. Bodies
 // over server.max_request_bytes get 413; malformed JSON or a wrong key type 400; an unknown
 // service, view or feature 404; a failing store 503. The server keeps serving after any of them.
 #pragma once

@@ -828,6 +828,8 @@ void TopK::Serialize(std::string& out) const {
 TopK TopK::Deserialize(std::string_view& in, const char* what) {
   const uint32_t capacity = TakeRaw<uint32_t>(in, what);
   if (capacity == 0) Invalid(what, "TopK with no counters");
+  // Its index is sized from the capacity: a corrupt one must not reserve gigabytes.
+  if (capacity > kMaxTopKCapacity) Invalid(what, "TopK with more counters than sluice keeps");
   TopK t(capacity);
   t.n_ = TakeRaw<uint64_t>(in, what);
   const uint8_t exact = TakeRaw<uint8_t>(in, what);

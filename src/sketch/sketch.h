@@ -154,6 +154,8 @@ class HyperLogLog {
 class TopK {
  public:
   explicit TopK(uint32_t capacity = 64);
+  // The most counters a stored TopK may have (Deserialize refuses more).
+  static constexpr uint32_t kMaxTopKCapacity = 1 << 16;
 
   void Update(std::string_view value, uint64_t weight = 1);
   // Adds one occurrence of each of `values`: the batch's exact counts merged in as Merge

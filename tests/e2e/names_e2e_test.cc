@@ -130,10 +130,14 @@ TEST(NamesE2E, GcRemovesWhatAKilledCreateLeftAndOneCorruptManifestHidesNothing) 
       repo.root() / ("datasets/.d.tmp-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dead);
   std::filesystem::create_directories(live);
+  // A `--force` create killed between its two renames: the replaced dataset, set aside, is
+  // the only copy; gc puts it back rather than deleting it.
+  std::filesystem::rename(repo.root() / "datasets/b", repo.root() / "datasets/.b.old-999999998");
   RunResult r = repo.Run("gc --keep 1");
   EXPECT_NE(r.out.find("removed 1 temporary dataset directory"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(dead));
   EXPECT_TRUE(std::filesystem::exists(live));
+  EXPECT_TRUE(std::filesystem::exists(repo.root() / "datasets/b/manifest.json"));
 
   std::ofstream(repo.root() / "datasets/a/manifest.json") << "{\"name\": \"a\", \"row_cou";
   const nlohmann::json list = repo.Json("dataset list");

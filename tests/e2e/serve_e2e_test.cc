@@ -228,6 +228,8 @@ TEST(ServeE2E, BodiesOfAnyShapeGet400AndTheServerKeepsServing) {
       {R"({"feature_service": "svc", "entities": {"user_id": )" + deep + "}}",
        "entity key 'user_id' must hold int64 values; value 0 is an array of 1"},
       {deep, "the body must be a JSON object"},
+      {"{\"" + std::string(100000, 'k') + "\": 1}", "unknown field \"kkkk"},
+      {"{\"feature_service\": \"" + std::string(100000, 'k'), "malformed JSON"},
       {R"({"feature_service": "svc", "entities": {"user_id": ["x)" + std::string(500, 'y') +
            "\"]}}",
        "value 0 is \"xyyyyyyyyy"},
@@ -285,6 +287,46 @@ TEST(ServeE2E, BearerSchemeIsCaseInsensitiveTheTokenIsNot) {
   }
 }
 
+// A read token reads; only a write token (or auth_token) pushes and materializes.
+TEST(ServeE2E, ReadTokensReadWriteTokensWrite) {
+  ScratchRepo repo;
+  MakeRepo(repo, "server: {write_token: w-secret, read_token: r-secret}\n");
+  SluiceServer server(repo.root());
+  EXPECT_EQ(server.started()["auth"], true);
+  httplib::Client http("127.0.0.1", server.port());
+  const std::string get = R"({"feature_service": "svc", "entities": {"user_id": [1]}})";
+  struct Case {
+    std::string token, path, body;
+    int status;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"r-secret", "/get-online-features", get, 200},
+           {"w-secret", "/get-online-features", get, 200},
+           {"nope", "/get-online-features", get, 401},
+           {"r-secret", "/materialize", "{}", 403},
+           {"r-secret", "/push", "{}", 403},
+           {"", "/materialize", "{}", 401},
+           {"w-secret", "/materialize", "{}", 200},
+       }) {
+    httplib::Headers h;
+    if (!c.token.empty()) h.emplace("Authorization", "Bearer " + c.token);
+    auto res = http.Post(c.path, h, c.body, "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, c.status) << c.token << " " << c.path << " → " << res->body;
+    // A token never comes back in an answer.
+    EXPECT_EQ(res->body.find("secret"), std::string::npos) << res->body;
+  }
+  auto res = http.Get("/metrics", {{"Authorization", "Bearer r-secret"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  // `sluice materialize` reaches the server with the write token.
+  repo.Run("materialize");
+  repo.Write("sluice.yaml", "project: s\nserver: {auth_token: same, read_token: same}\n");
+  const RunResult r = repo.Run("plan", 2);
+  EXPECT_NE(r.err.find("server.read_token equals a token that may write"), std::string::npos)
+      << r.err;
+}
+
 // A server that cannot listen says why and exits 2 (it aborted with no message before).
 TEST(ServeE2E, CannotListenIsExit2WithTheReason) {
   ScratchRepo first, second;
@@ -330,8 +372,13 @@ TEST(ServeE2E, ListensOnANameAndSaysWhetherAuthIsOn) {
     EXPECT_EQ(res->status, 200);
   }
   repo.Write("sluice.yaml", "project: s\nserver: {auth_token: \"\"}\n");
-  const RunResult r = repo.Run("serve --port 0", 2);
+  RunResult r = repo.Run("serve --port 0", 2);
   EXPECT_NE(r.err.find("server.auth_token is empty"), std::string::npos) << r.err;
+  repo.Write("sluice.yaml", "project: s\nserver: {read_token: \"a b\"}\n");
+  r = repo.Run("serve --port 0", 2);
+  EXPECT_NE(r.err.find("server.read_token holds a character a bearer token cannot"),
+            std::string::npos)
+      << r.err;
 }
 
 }  // namespace

@@ -575,6 +575,26 @@ TEST(TopK, ExactWhileDistinctFitCapacity) {
   for (size_t i = 0; i < 3; ++i) EXPECT_EQ(top3[i].value, items[i].value);
 }
 
+// Found by fuzz/profile_fuzz: a stored capacity of billions made Deserialize size its index
+// for it (an 8 GB allocation). Beyond kMaxTopKCapacity it is an InputError.
+TEST(TopK, AStoredCapacityBeyondTheLimitIsRefused) {
+  for (const uint32_t capacity : {TopK::kMaxTopKCapacity + 1, uint32_t{0x7fffffff}}) {
+    std::string bytes;
+    bytes.append(reinterpret_cast<const char*>(&capacity), 4);
+    bytes.append(8, '\0');  // n
+    bytes.append(1, '\1');  // exact
+    bytes.append(4, '\0');  // no items
+    std::string_view in = bytes;
+    EXPECT_THROW(TopK::Deserialize(in, kWhat), InputError) << capacity;
+  }
+  TopK most(TopK::kMaxTopKCapacity);
+  most.Update("a");
+  std::string bytes;
+  most.Serialize(bytes);
+  std::string_view in = bytes;
+  EXPECT_EQ(TopK::Deserialize(in, kWhat).Items().size(), 1u);
+}
+
 TEST(TopK, TiesAreOrderedByValue) {
   TopK t(8);
   for (const char* v : {"c", "a", "b", "b", "d"}) t.Update(v);
