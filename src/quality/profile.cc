@@ -208,6 +208,7 @@ Profile Profile::Deserialize(std::string_view in, const std::string& what) {
                                  format, kFormat));
   }
   p.rows_ = TakeRaw<int64_t>(in, w);
+  if (p.rows_ < 0) throw InputError(fmt::format("{}: {} rows", what, p.rows_));
   const auto n = TakeRaw<uint32_t>(in, w);
   if (n > in.size()) throw InputError(what + ": truncated encoding");
   for (uint32_t i = 0; i < n; ++i) {
@@ -220,6 +221,10 @@ Profile Profile::Deserialize(std::string_view in, const std::string& what) {
     c.type = static_cast<DataType>(type);
     c.count = TakeRaw<int64_t>(in, w);
     c.nulls = TakeRaw<int64_t>(in, w);
+    if (c.count < 0 || c.nulls < 0 || c.nulls > c.count || c.count > p.rows_) {
+      throw InputError(fmt::format("{}: column '{}' counts {} values, {} null, of {} rows", what,
+                                   c.name, c.count, c.nulls, p.rows_));
+    }
     c.moments = sketch::Moments::Deserialize(in, w);
     c.quantiles = sketch::KllSketch::Deserialize(in, w, format >= 2);
     c.distinct = sketch::HyperLogLog::Deserialize(in, w);

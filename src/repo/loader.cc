@@ -69,6 +69,11 @@ void LoadDefinitionFile(const Doc& doc, const YAML::Node& root, const RuleParser
         fn(item);
       } catch (const DefinitionError& e) {
         errors.push_back(e);
+      } catch (const YAML::Exception& e) {
+        // A value yaml-cpp cannot convert where the reader did not look first: still the
+        // file's error, at its line.
+        errors.emplace_back(doc.file, e.mark.line + 1, "invalid value: " + e.msg,
+                            "check this item's keys and values");
       }
     }
   };
@@ -295,7 +300,12 @@ ProjectConfig LoadConfig(const fs::path& root_in) {
         "{} is not a sluice repository: sluice.yaml not found (pass --repo DIR or cd into one)",
         root.string()));
   }
-  return LoadProjectConfig({"sluice.yaml"}, ParseYaml(config_path, "sluice.yaml"));
+  try {
+    return LoadProjectConfig({"sluice.yaml"}, ParseYaml(config_path, "sluice.yaml"));
+  } catch (const YAML::Exception& e) {
+    throw DefinitionError("sluice.yaml", e.mark.line + 1, "invalid value: " + e.msg,
+                          "check the settings' keys and values");
+  }
 }
 
 RepoDefinition LoadRepo(const fs::path& root_in, const RuleParser& parse_rule) {
@@ -326,6 +336,9 @@ RepoDefinition LoadRepo(const fs::path& root_in, const RuleParser& parse_rule) {
       LoadDefinitionFile(Doc{rel}, ParseYaml(p, rel), parse_rule, repo, errors);
     } catch (const DefinitionError& e) {  // the file as a whole (invalid YAML, not a mapping)
       errors.push_back(e);
+    } catch (const YAML::Exception& e) {
+      errors.emplace_back(rel, e.mark.line + 1, "invalid value: " + e.msg,
+                          "check the file's top-level keys");
     }
   }
   if (errors.size() == 1) throw errors.front();

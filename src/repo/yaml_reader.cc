@@ -26,6 +26,7 @@ void YamlReader::ExpectMap(const YAML::Node& n, const std::string& what) const {
 void YamlReader::CheckKeys(const YAML::Node& n, const std::string& what,
                            const std::vector<std::string>& allowed) const {
   for (const auto& kv : n) {
+    if (!kv.first.IsScalar()) Fail(kv.first, fmt::format("a key of {} must be a name", what), "");
     const std::string key = kv.first.as<std::string>();
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     const std::string near = ClosestName(key, allowed);

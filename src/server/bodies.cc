@@ -80,7 +80,7 @@ json ParseObject(const std::string& body) {
   json req;
   try {
     req = json::parse(body);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number beyond a double (406)
     throw HttpError{400, std::string("malformed JSON: ") + e.what()};
   }
   if (!req.is_object()) throw HttpError{400, "the body must be a JSON object"};

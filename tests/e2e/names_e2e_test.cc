@@ -185,6 +185,22 @@ TEST(NamesE2E, EveryBrokenObjectIsReportedAndDurationsSayWhy) {
   }
 }
 
+// Found by definitions_fuzz: a mapping key that is not a scalar (`? [a, b]`) made yaml-cpp
+// throw past the loader (an abort). Any value yaml-cpp cannot convert is a definition error.
+TEST(NamesE2E, YamlKeysAndValuesYamlCppCannotConvertAreDefinitionErrors) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  repo.Write("defs.yaml", "entities:\n  - {name: user, ? [a, b] : 1, join_keys: [user_id]}\n");
+  RunResult r = repo.Run("plan", 2);
+  EXPECT_NE(r.err.find("defs.yaml:2: a key of an entity must be a name"), std::string::npos)
+      << r.err;
+  repo.Write("defs.yaml", kDefs);
+  repo.Write("sluice.yaml", "project: t\n? {a: 1}\n: x\n");
+  r = repo.Run("plan", 2);
+  EXPECT_NE(r.err.find("sluice.yaml:2: a key of sluice.yaml must be a name"), std::string::npos)
+      << r.err;
+}
+
 // bucket_count is fixed by a source's first ingest: a later change is named, not ignored.
 TEST(NamesE2E, PlanWarnsThatAChangedBucketCountDoesNotApply) {
   ScratchRepo repo;

@@ -228,6 +228,10 @@ TEST(ServeE2E, BodiesOfAnyShapeGet400AndTheServerKeepsServing) {
       {R"({"feature_service": "svc", "entities": {"user_id": )" + deep + "}}",
        "entity key 'user_id' must hold int64 values; value 0 is an array of 1"},
       {deep, "the body must be a JSON object"},
+      // Found by http_body_fuzz: a number beyond a double is nlohmann's out_of_range, not a
+      // parse_error; it answered 500 (and crashed the push body reader).
+      {R"({"feature_service": "svc", "entities": {"user_id": [1]}, "x": 5E6536})",
+       "malformed JSON"},
       {"{\"" + std::string(100000, 'k') + "\": 1}", "unknown field \"kkkk"},
       {"{\"feature_service\": \"" + std::string(100000, 'k'), "malformed JSON"},
       {R"({"feature_service": "svc", "entities": {"user_id": ["x)" + std::string(500, 'y') +
@@ -246,6 +250,7 @@ TEST(ServeE2E, BodiesOfAnyShapeGet400AndTheServerKeepsServing) {
   // Push bodies: the same rules.
   for (const std::string& body :
        {std::string("{\"push_source_name\": \"\xB4\", \"df\": {}}"),
+        std::string(R"({"push_source_name": "clicks", "df": {"n": [5E6536]}})"),
         std::string(R"({"push_source_name": "nope", "df": {}})"), deep}) {
     auto res = http.Post("/push", body, "application/json");
     ASSERT_TRUE(res) << "the server is down after " << body.substr(0, 80);

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -444,6 +446,29 @@ TEST(Profile, FormatsOneAndTwoStillRead) {
     // Small values: the moments' doubles give the same min and max as the exact range.
     EXPECT_EQ(back.ToJson(), p.ToJson()) << "format " << int{format};
     EXPECT_FALSE(back.columns()[0].has_int_range);
+  }
+}
+
+// Found by profile_fuzz: a stored null count beyond the value count (or negative) made the
+// distinct bound overflow. Counts that cannot be are an InputError.
+TEST(Profile, CountsThatCannotBeAreRefused) {
+  const Batch b = Sample();
+  Profile p(b.schema);
+  p.Update(b);
+  const std::string bytes = p.Serialize();
+  // The first column's count and nulls follow: format, rows, columns, name, type.
+  const size_t at = 1 + 8 + 4 + 4 + p.columns()[0].name.size() + 1;
+  int64_t stored_count = 0, stored_nulls = 0;
+  std::memcpy(&stored_count, bytes.data() + at, 8);
+  std::memcpy(&stored_nulls, bytes.data() + at + 8, 8);
+  ASSERT_EQ(stored_count, p.columns()[0].count);
+  ASSERT_EQ(stored_nulls, p.columns()[0].nulls);
+  for (const auto& [count, nulls] : std::vector<std::pair<int64_t, int64_t>>{
+           {8, INT64_MIN}, {8, 9}, {-1, 0}, {9, 0}}) {
+    std::string bad = bytes;
+    std::memcpy(bad.data() + at, &count, 8);
+    std::memcpy(bad.data() + at + 8, &nulls, 8);
+    EXPECT_THROW(Profile::Deserialize(bad, "p"), InputError) << count << " " << nulls;
   }
 }
 
