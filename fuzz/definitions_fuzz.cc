@@ -18,8 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const auto& root = fuzz::ScratchDir();
   static bool once = [&] {
-    fuzz::WriteFile(root / "data/a.csv",
-                    "user_id,ts,amount,cat\n1,2026-01-01 00:00:00,1.5,x\n2,2026-01-02 00:00:00,2.5,y\n");
+    fuzz::WriteFile(
+        root / "data/a.csv",
+        "user_id,ts,amount,cat\n1,2026-01-01 00:00:00,1.5,x\n2,2026-01-02 00:00:00,2.5,y\n");
     return true;
   }();
   (void)once;

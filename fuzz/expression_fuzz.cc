@@ -43,7 +43,8 @@ Batch Rows() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const Batch rows = Rows();
   try {
-    const expr::Expression e = expr::Expression::Compile(fuzz::AsText(data, size), rows.schema, {"fuzz", 1});
+    const expr::Expression e =
+        expr::Expression::Compile(fuzz::AsText(data, size), rows.schema, {"fuzz", 1});
     const Column batch = e.Evaluate(rows);
     if (batch.size() != rows.num_rows) __builtin_trap();
     for (size_t r = 0; r < rows.num_rows; ++r) {

@@ -18,8 +18,7 @@ namespace sluice::fuzz {
 // A directory of this process, created once, removed at exit.
 inline const std::filesystem::path& ScratchDir() {
   static const std::filesystem::path dir = [] {
-    auto p = std::filesystem::temp_directory_path() /
-             ("sluice-fuzz-" + std::to_string(::getpid()));
+    auto p = std::filesystem::temp_directory_path() / ("sluice-fuzz-" + std::to_string(::getpid()));
     std::filesystem::remove_all(p);
     std::filesystem::create_directories(p);
     static struct Remove {
@@ -36,8 +35,8 @@ inline const std::filesystem::path& ScratchDir() {
 
 inline void WriteFile(const std::filesystem::path& path, std::string_view text) {
   std::filesystem::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(text.data(),
-                                                               static_cast<std::streamsize>(text.size()));
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
 inline std::string_view AsText(const uint8_t* data, size_t size) {

@@ -7,12 +7,15 @@
 using namespace sluice;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  quality::Profile p;
   try {
-    const quality::Profile p = quality::Profile::Deserialize(fuzz::AsText(data, size), "fuzz");
-    (void)p.ToJson();
-    const std::string again = p.Serialize();
-    if (quality::Profile::Deserialize(again, "again").Serialize() != again) __builtin_trap();
+    p = quality::Profile::Deserialize(fuzz::AsText(data, size), "fuzz");
   } catch (const Error&) {
+    return 0;
   }
+  (void)p.ToJson();
+  // What sluice writes it must read back, byte for byte (no catch: a throw is a finding).
+  const std::string again = p.Serialize();
+  if (quality::Profile::Deserialize(again, "again").Serialize() != again) __builtin_trap();
   return 0;
 }

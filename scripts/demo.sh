@@ -13,7 +13,10 @@ SLUICE="$PWD/build/sluice"
 work=$(mktemp -d)
 server_pid=""
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -52,11 +55,12 @@ step "sluice get-online --service fraud_v1 --entity user_id=$user,merchant_id=$m
 "$SLUICE" get-online --service fraud_v1 --entity "user_id=$user,merchant_id=$merchant"
 
 step "sluice serve --port 0   (started in the background)"
+: >"$work/serve.out"  # exists before the poll below reads it
 "$SLUICE" --json serve --port 0 >"$work/serve.out" 2>"$work/serve.err" &
 server_pid=$!
 port=""
 for _ in $(seq 1 100); do
-  port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$work/serve.out" 2>/dev/null | head -1)
+  port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$work/serve.out" | head -1 || true)
   [ -n "$port" ] && break
   sleep 0.05
 done
@@ -68,10 +72,15 @@ step "POST /get-online-features $body"
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 printf 'POST /get-online-features HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
   "${#body}" "$body" >&3
-sed -n '/^\r$/,$p' <&3 | tail -n +2
-echo
+answer=$(cat <&3)
 exec 3<&-
+case "$answer" in
+  "HTTP/1.1 200"*) ;;
+  *) echo "unexpected answer: ${answer%%$'\r'*}" >&2; exit 1 ;;
+esac
+printf '%s\n' "${answer#*$'\r\n\r\n'}"
 step "stopping sluice serve"
 kill "$server_pid"
-wait "$server_pid" && echo "stopped cleanly"
+wait "$server_pid"  # exit 0 after SIGTERM, or the demo fails
 server_pid=""
+echo "stopped cleanly"

@@ -116,7 +116,8 @@ std::vector<online::ViewMaterialized> MaterializeThroughServer(const repo::RepoD
                                                                std::string& store_name) {
   const HoldingServer holder = FindHoldingServer(repo, busy);
   const json out = PostMaterialize(repo, holder, o);
-  store_name = out.value("store", "") + fmt::format(" (through sluice serve on port {})", holder.port);
+  store_name = out.value("store", "") +
+               fmt::format(" (through sluice serve on port {})", holder.port);
   std::vector<online::ViewMaterialized> results;
   for (const json& v : out.at("views")) results.push_back(ViewMaterializedFromJson(v));
   return results;

@@ -20,7 +20,8 @@ int64_t PositiveEnv(const char* name, int64_t fallback) {
     const std::string shown = text.size() > 40 ? std::string(text.substr(0, 40)) + "..."
                                                : std::string(text);
     throw InputError(fmt::format("environment variable {}={}: must be a positive integer{}", name,
-                                 shown, ec == std::errc::result_out_of_range ? " (too large)" : ""));
+                                 shown,
+                                 ec == std::errc::result_out_of_range ? " (too large)" : ""));
   }
   return v;
 }

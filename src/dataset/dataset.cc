@@ -92,10 +92,13 @@ void CheckCsvShape(const fs::path& path, const std::string& context) {
   // Blank lines before the header are skipped (as DuckDB does); a header without the
   // delimiter but with another one (`;`, `|`, a tab in a .csv) is another dialect: DuckDB's.
   size_t first = 0, line = 1;
-  while (first < text.size() && (text[first] == '\n' || text[first] == '\r' ||
-                                 text[first] == ' ' || text[first] == '\t')) {
-    line += text[first] == '\n';
-    ++first;
+  while (first < text.size()) {  // whole lines of nothing but spaces (a header may start with
+                                 // a tab: an empty first column name in a .tsv)
+    const size_t end = text.find('\n', first);
+    const size_t stop = end == std::string::npos ? text.size() : end;
+    if (text.find_first_not_of(" \t\r", first) < stop) break;
+    first = stop + (end == std::string::npos ? 0 : 1);
+    ++line;
   }
   const std::string_view head(text.data() + first,
                               std::min(text.find('\n', first), text.size()) - first);
@@ -181,10 +184,10 @@ void CoerceEntityColumn(Batch& b, int c, DataType want, const std::string& entit
     const std::optional<Value> v = ParseScalar(text.str[r], want);
     if (!v) {
       const std::string& raw = text.str[r];
-      throw InputError(fmt::format("{}: row {}: {} '{}' has the value '{}', which is not a valid {}",
-                                   entity_file, r + 1, what, b.schema[c].name,
-                                   raw.size() > 60 ? raw.substr(0, 60) + "..." : raw,
-                                   TypeName(want)));
+      throw InputError(
+          fmt::format("{}: row {}: {} '{}' has the value '{}', which is not a valid {}",
+                      entity_file, r + 1, what, b.schema[c].name,
+                      raw.size() > 60 ? raw.substr(0, 60) + "..." : raw, TypeName(want)));
     }
     out.Append(*v);
   }

@@ -1,5 +1,6 @@
 #include "expr/syntax.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -160,10 +161,42 @@ class Parser {
     n->op = op;
     n->offset = offset;
     n->args = std::move(args);
+    SetDepth(*n);
     return n;
   }
 
+  // Trees deeper than this are refused: the parser, the type checker, the evaluator and the
+  // tree's destructor all recurse once per level, and `((((…` or `1+1+1+…` ten thousand
+  // levels deep overflowed the stack (found reading expression_fuzz's limits).
+  static constexpr int kMaxDepth = 256;
+
+  static void SetDepth(Node& n) {
+    n.depth = 1;
+    for (const auto& a : n.args) n.depth = std::max(n.depth, a->depth + 1);
+    if (n.depth > kMaxDepth) {
+      throw SyntaxError{fmt::format("expression nested more than {} levels deep (at offset {})",
+                                    kMaxDepth, n.offset)};
+    }
+  }
+
+  // Counts the parser's own recursion (parentheses, arguments, `not not …`, `- - …`), which
+  // runs before a node shows the depth.
+  int nesting_ = 0;
+  struct Nest {
+    Parser& p;
+    explicit Nest(Parser& parser) : p(parser) {
+      if (++p.nesting_ > 3 * kMaxDepth) {  // a parenthesis passes three of these
+        throw SyntaxError{fmt::format("expression nested more than {} levels deep (at offset {})",
+                                      kMaxDepth, p.tok_.offset)};
+      }
+    }
+    ~Nest() { --p.nesting_; }
+    Nest(const Nest&) = delete;
+    Nest& operator=(const Nest&) = delete;
+  };
+
   std::shared_ptr<Node> ParseOr() {
+    const Nest nest(*this);
     auto left = ParseAnd();
     while (IsKeyword("or")) {
       const size_t at = tok_.offset;
@@ -184,6 +217,7 @@ class Parser {
   }
 
   std::shared_ptr<Node> ParseNot() {
+    const Nest nest(*this);
     if (IsKeyword("not")) {
       const size_t at = tok_.offset;
       Advance();
@@ -251,6 +285,7 @@ class Parser {
   }
 
   std::shared_ptr<Node> ParseUnary() {
+    const Nest nest(*this);
     if (IsOp("-")) {
       const size_t at = tok_.offset;
       Advance();
@@ -342,6 +377,7 @@ class Parser {
           }
           if (tok_.kind != Tok::kRParen) Unexpected();
           Advance();
+          SetDepth(*n);
           return n;
         }
         auto n = Make(Op::kColumn, t.offset, {});

@@ -31,6 +31,7 @@ struct Node {
   std::string name;          // column or function name
   Value literal;             // kLiteral
   std::vector<std::shared_ptr<Node>> args;
+  int depth = 1;             // levels of the tree below and including this node
   // Set by the type checker:
   DataType type = DataType::kInt64;
   int column = -1;           // kColumn: index into the input Schema

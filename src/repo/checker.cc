@@ -3,6 +3,7 @@
 #include <glob.h>
 
 #include <cctype>
+#include <functional>
 #include <map>
 #include <set>
 #include <string_view>
@@ -100,11 +101,11 @@ DirtyNotes DirtyText(const SourceDef& s, const fs::path& root, io::DuckDb& db,
   return notes;
 }
 
-DirtyNotes InferSourceSchema(SourceDef& s, const fs::path& root, io::DuckDb& db) {
-  if (s.type == SourceType::kPush) return {};  // declared (the loader requires it)
+void InferSourceSchema(SourceDef& s, const fs::path& root, io::DuckDb& db) {
+  if (s.type == SourceType::kPush) return;  // declared (the loader requires it)
   if (s.type == SourceType::kFile) {
     if (SourceFiles(s, root).empty()) {
-      if (!s.schema.empty()) return {};  // declared; data may arrive later
+      if (!s.schema.empty()) return;  // declared; data may arrive later
       Fail(s.loc, fmt::format("source '{}': no file matches '{}'", s.name, s.path),
            "add data files, or declare the columns with schema: {col: type, ...}");
     }
@@ -118,8 +119,6 @@ DirtyNotes InferSourceSchema(SourceDef& s, const fs::path& root, io::DuckDb& db)
   }
   Schema inferred;
   for (const auto& c : described) inferred.push_back({c.name, *c.type});
-  DirtyNotes notes;
-  if (s.schema.empty()) notes = DirtyText(s, root, db, inferred);
   if (s.schema.empty()) {
     // JSON (and CSV whose sniffer gave up) carries times as strings: the timestamp fields are
     // timestamps by definition, parsed at ingest, where a value that does not parse rejects
@@ -131,7 +130,7 @@ DirtyNotes InferSourceSchema(SourceDef& s, const fs::path& root, io::DuckDb& db)
       }
     }
     s.schema = inferred;
-    return notes;
+    return;
   }
   for (const Field& f : s.schema) {
     const int i = FindField(inferred, f.name);
@@ -145,7 +144,6 @@ DirtyNotes InferSourceSchema(SourceDef& s, const fs::path& root, io::DuckDb& db)
            "fix the declared type in schema:");
     }
   }
-  return notes;
 }
 
 void CheckTimestampField(const SourceDef& s, const std::string& field, const char* key) {
@@ -161,8 +159,11 @@ void CheckTimestampField(const SourceDef& s, const std::string& field, const cha
   }
 }
 
+// Why a text column of a feature view's source is text (DirtyText's note), or "".
+using WhyText = std::function<std::string(const std::string& column)>;
+
 void CheckFeatures(std::vector<FeatureDef>& features, const Schema& input,
-                   const std::string& owner, const DirtyNotes& notes = {}) {
+                   const std::string& owner, const WhyText& why_text = {}) {
   std::set<std::string> seen;
   for (FeatureDef& f : features) {
     if (!seen.insert(f.name).second) {
@@ -173,9 +174,17 @@ void CheckFeatures(std::vector<FeatureDef>& features, const Schema& input,
     try {
       if (!f.expr.empty()) input_type = expr::Expression::Compile(f.expr, input, pos).type();
     } catch (const DefinitionError& e) {
-      // A type error on a column that one dirty value made text: name that value.
-      for (const auto& [column, note] : notes) {
-        if (MentionsWord(f.expr, column)) {
+      // A type error on a text column that one dirty value made text: name that value.
+      const bool type_error = e.message().find("type mismatch") != std::string::npos ||
+                              e.message().find("string") != std::string::npos;
+      for (const Field& c : input) {
+        if (!why_text || !type_error || c.type != DataType::kString ||
+            !MentionsWord(f.expr, c.name)) {
+          continue;
+        }
+        const std::string note = why_text(c.name);
+        const std::string& column = c.name;
+        if (!note.empty()) {
           throw DefinitionError(e.file(), e.line(), e.message() + "; " + note,
                                 fmt::format("fix the value, or declare the column's type "
                                             "(schema: {{{}: float64, ...}}): ingest then rejects "
@@ -339,7 +348,7 @@ void CheckRepo(RepoDefinition& repo, io::DuckDb& db) {
   const auto entity_names = NamesOf(repo.entities);
   const auto source_names = NamesOf(repo.sources);
   for (SourceDef& s : repo.sources) {
-    dirty[s.name] = InferSourceSchema(s, repo.root, db);
+    InferSourceSchema(s, repo.root, db);
     CheckTimestampField(s, s.timestamp_field, "timestamp_field");
     if (!s.created_timestamp_field.empty()) {
       CheckTimestampField(s, s.created_timestamp_field, "created_timestamp_field");
@@ -374,7 +383,20 @@ void CheckRepo(RepoDefinition& repo, io::DuckDb& db) {
       }
     }
     if (v.ttl_us && *v.ttl_us <= 0) Fail(v.loc, owner + " has a ttl of zero", "omit ttl for no limit");
-    CheckFeatures(v.features, source->schema, owner, dirty[source->name]);
+    // Computed only when an expression fails on a text column (it reads the data again).
+    const WhyText why_text = [&, source](const std::string& column) -> std::string {
+      if (!dirty.count(source->name)) {
+        try {
+          dirty[source->name] = DirtyText(*source, repo.root, db, source->schema);
+        } catch (const Error&) {
+          dirty[source->name] = {};
+        }
+      }
+      const DirtyNotes& notes = dirty[source->name];
+      const auto it = notes.find(column);
+      return it == notes.end() ? "" : it->second;
+    };
+    CheckFeatures(v.features, source->schema, owner, why_text);
   }
   CheckOnDemandCycles(repo);
   std::vector<std::string> view_names = NamesOf(repo.feature_views);

@@ -38,8 +38,8 @@ Column ToColumn(const json& values, DataType type, const std::string& what) {
       case DataType::kInt64:
         if (!v.is_number_integer()) throw wrong();
         if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{INT64_MAX}) {
-          throw HttpError{400, fmt::format("{}: value {} ({}) is out of the int64 range", what, i,
-                                           Quote(v))};
+          throw HttpError{
+              400, fmt::format("{}: value {} ({}) is out of the int64 range", what, i, Quote(v))};
         }
         c.Append(Value::Int(v.get<int64_t>()));
         break;
@@ -107,7 +107,7 @@ PushRequest ParsePushBody(const std::string& body, const repo::RepoDefinition& d
     }
     const std::string near = ClosestName(out.source, names);
     throw HttpError{404, fmt::format("unknown push source '{}'{}", out.source,
-                                     !near.empty()    ? "; did you mean '" + near + "'?"
+                                     !near.empty()   ? "; did you mean '" + near + "'?"
                                      : names.empty() ? " (no push source is defined)"
                                                      : fmt::format(" (push sources: {})",
                                                                    fmt::join(names, ", ")))};

@@ -48,9 +48,9 @@ TEST(CliE2E, AnEnvironmentKnobThatIsNotANumberIsAnError) {
   ScratchRepo repo;
   for (const std::string v : {"abc", "0", "-2", "4x", "99999999999999999999999"}) {
     const RunResult r = repo.Run("list", 2, "SLUICE_THREADS=" + v);
-    EXPECT_NE(r.err.find("environment variable SLUICE_THREADS=" + v +
-                         ": must be a positive integer"),
-              std::string::npos)
+    EXPECT_NE(
+        r.err.find("environment variable SLUICE_THREADS=" + v + ": must be a positive integer"),
+        std::string::npos)
         << r.err;
   }
   // Empty is unset: the error is then the missing repository's.

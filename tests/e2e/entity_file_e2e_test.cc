@@ -49,8 +49,9 @@ TEST(EntityFileE2E, EachBrokenFileNamesLineRowAndValue) {
        "valid timestamp"},
       {"e.csv", "user_id,event_timestamp\n1,2026-01-02 00:00:00\n2,2026-01-02\nx1,2026-01-02\n",
        "e.csv: row 3: join key 'user_id' has the value 'x1', which is not a valid int64"},
-      {"e.jsonl", "{\"user_id\": 1, \"event_timestamp\": \"2026-01-02 00:00:00\"}\n"
-                  "{\"user_id\": 2, \"event_timestamp\": \"soon\"}\n",
+      {"e.jsonl",
+       "{\"user_id\": 1, \"event_timestamp\": \"2026-01-02 00:00:00\"}\n"
+       "{\"user_id\": 2, \"event_timestamp\": \"soon\"}\n",
        "e.jsonl: row 2: timestamp column 'event_timestamp' has the value 'soon'"},
   };
   for (const Case& c : cases) {
@@ -83,8 +84,9 @@ TEST(EntityFileE2E, ADirtyValueThatMakesAColumnTextIsNamedAtApply) {
   defs.replace(defs.find("{name: amount, expr: amount}"), 28, "{name: amount, expr: amount * 2}");
   repo.Write("defs.yaml", defs);
   std::string rows = "user_id,ts,amount\n";
-  for (int i = 0; i < 30; ++i) rows += std::to_string(i) + ",2026-01-01T00:00:00," +
-                                       (i == 17 ? "n/a" : std::to_string(i) + ".5") + "\n";
+  for (int i = 0; i < 30; ++i)
+    rows += std::to_string(i) + ",2026-01-01T00:00:00," +
+            (i == 17 ? "n/a" : std::to_string(i) + ".5") + "\n";
   repo.Write("data/d1.csv", rows);
   RunResult r = repo.Run("apply", 2);
   EXPECT_NE(r.err.find("column 'amount' of source 'tx' is read as text because of the value "

@@ -97,9 +97,8 @@ TEST(NamesE2E, DatasetNamesAreCheckedAndAFailedCreateLeavesNothing) {
   MakeRepo(repo);
   repo.Run("apply");
   repo.Run("ingest tx");
-  RunResult r = repo.Run("dataset create " + std::string(300, 'd') +
-                             " --service svc --entities entities.csv",
-                         2);
+  RunResult r = repo.Run(
+      "dataset create " + std::string(300, 'd') + " --service svc --entities entities.csv", 2);
   EXPECT_NE(r.err.find("is 300 characters long (at most 128)"), std::string::npos) << r.err;
   r = repo.Run("dataset create \"$(printf 'a\\nb')\" --service svc --entities entities.csv", 2);
   EXPECT_NE(r.err.find("dataset name 'a?b' holds the control character 0x0a"), std::string::npos)
@@ -108,8 +107,8 @@ TEST(NamesE2E, DatasetNamesAreCheckedAndAFailedCreateLeavesNothing) {
   EXPECT_NE(r.err.find("dataset name '../x' holds '/'"), std::string::npos) << r.err;
   repo.Run("dataset create train-2026.v1 --service svc --entities entities.csv");
   // An earlier dataset as the entity file: its feature column clashes.
-  r = repo.Run(
-      "dataset create again --service svc --entities datasets/train-2026.v1/data.parquet", 2);
+  r = repo.Run("dataset create again --service svc --entities datasets/train-2026.v1/data.parquet",
+               2);
   EXPECT_NE(r.err.find("column 'user_txn__amount' has the name of a feature the dataset adds"),
             std::string::npos)
       << r.err;
@@ -157,7 +156,6 @@ TEST(NamesE2E, GcRemovesWhatAKilledCreateLeftAndOneCorruptManifestHidesNothing) 
   std::ofstream(repo.root() / "datasets/a/manifest.json") << "{\"name\": \"a\"}";
   EXPECT_EQ(repo.Json("dataset list")[0]["error"].is_string(), true);
 }
-
 
 // Every broken object of every file is reported in one run; a duration says why it is bad.
 TEST(NamesE2E, EveryBrokenObjectIsReportedAndDurationsSayWhy) {

@@ -80,6 +80,27 @@ TEST(Literals, NumbersStringsAndBools) {
   EXPECT_EQ(TypeOf("1.0"), DataType::kFloat64);
 }
 
+// Every pass over an expression recurses once per level: ten thousand nested parentheses,
+// `not`s, minus signs or a chain of ten thousand additions once overflowed the stack (in
+// `apply`). Up to 256 levels are fine; deeper is a definition error.
+TEST(SyntaxErrors, NestingDeeperThan256LevelsIsRefused) {
+  auto repeat = [](const std::string& s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  for (const std::string& text :
+       {repeat("(", 10000) + "amount" + repeat(")", 10000), repeat("not ", 10000) + "true",
+        repeat("- ", 10000) + "amount", "amount" + repeat(" + 1", 10000),
+        repeat("abs(", 10000) + "amount" + repeat(")", 10000)}) {
+    EXPECT_TRUE(HasSubstr(CompileError(text).message(), "expression nested more than 256 levels"))
+        << text.substr(0, 40);
+  }
+  EXPECT_EQ(TypeOf(repeat("(", 200) + "amount" + repeat(")", 200)), DataType::kFloat64);
+  EXPECT_EQ(TypeOf("amount" + repeat(" + 1", 200)), DataType::kFloat64);
+  EXPECT_EQ(TypeOf(repeat("abs(", 200) + "amount" + repeat(")", 200)), DataType::kFloat64);
+}
+
 TEST(SyntaxErrors, SayWhatWasUnexpectedAndWhere) {
   EXPECT_EQ(CompileError("amount +").message(),
             "unexpected end of expression in expression \"amount +\"");
