@@ -1,13 +1,16 @@
 #include "repo/loader.h"
 
+#include <fnmatch.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 #include <set>
 #include <string_view>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/text.h"
 #include "repo/yaml_reader.h"
@@ -56,9 +59,25 @@ void LoadDefinitionFile(const Doc& doc, const YAML::Node& root, const RuleParser
                         RepoDefinition& repo, std::vector<DefinitionError>& errors) {
   if (root.IsNull()) return;
   doc.ExpectMap(root, "a definition file");
-  doc.CheckKeys(root, "a definition file",
-                {"entities", "sources", "feature_views", "on_demand_views", "feature_services",
-                 "checks"});
+  const std::vector<std::string> kinds = {"entities",         "sources",
+                                          "feature_views",    "on_demand_views",
+                                          "feature_services", "checks"};
+  // A YAML file of another tool (docker-compose.yml, a CI file) shares none of the keys.
+  bool any = false;
+  std::vector<std::string> keys;
+  for (const auto& kv : root) {
+    const std::string key = kv.first.IsScalar() ? kv.first.as<std::string>() : "?";
+    keys.push_back(key);
+    any = any || std::find(kinds.begin(), kinds.end(), key) != kinds.end();
+  }
+  if (!any && !keys.empty()) {
+    doc.Fail(root,
+             fmt::format("not a sluice definition file (its keys: {})",
+                         fmt::join(keys.begin(), keys.begin() + std::min<size_t>(keys.size(), 5),
+                                   ", ")),
+             "list it in .sluiceignore at the repository root if it belongs to another tool");
+  }
+  doc.CheckKeys(root, "a definition file", kinds);
   auto each = [&](const char* key, auto&& fn) {
     const YAML::Node list = root[key];
     if (!list) return;
@@ -290,6 +309,51 @@ void CheckUnique(const std::vector<T>& items, const std::string& kind) {
   }
 }
 
+// `.sluiceignore` at the repository root: one glob per line (fnmatch; `#` comments and blank
+// lines skipped), as in .gitignore without negation: a pattern with a `/` matches the path
+// from the root (a leading `/` is dropped), one without matches a file or directory name at
+// any depth, and a trailing `/` matches directories only. What matches is not read as
+// definitions (e.g. a docker-compose.yml, CI files, a vendored chart).
+struct IgnoreRules {
+  struct Rule {
+    std::string pattern;
+    bool path = false;      // matched against the path from the root
+    bool dir_only = false;  // trailing '/'
+  };
+  std::vector<Rule> rules;
+
+  bool Ignores(const std::string& rel, const std::string& name, bool is_dir) const {
+    for (const Rule& r : rules) {
+      if (r.dir_only && !is_dir) continue;
+      const std::string& subject = r.path ? rel : name;
+      if (::fnmatch(r.pattern.c_str(), subject.c_str(), r.path ? FNM_PATHNAME : 0) == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
+IgnoreRules ReadIgnoreFile(const fs::path& path) {
+  IgnoreRules out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty() || line.starts_with("#")) continue;
+    IgnoreRules::Rule r;
+    if (line.ends_with("/")) {
+      r.dir_only = true;
+      line.pop_back();
+    }
+    if (line.starts_with("/")) line.erase(0, 1);
+    r.path = line.find('/') != std::string::npos;
+    r.pattern = line;
+    if (!r.pattern.empty()) out.rules.push_back(std::move(r));
+  }
+  return out;
+}
+
 }  // namespace
 
 ProjectConfig LoadConfig(const fs::path& root_in) {
@@ -314,17 +378,21 @@ RepoDefinition LoadRepo(const fs::path& root_in, const RuleParser& parse_rule) {
   const fs::path config_path = repo.root / "sluice.yaml";
   repo.config = LoadConfig(repo.root);
 
+  const IgnoreRules ignore = ReadIgnoreFile(repo.root / ".sluiceignore");
   std::vector<fs::path> files;
   for (auto it = fs::recursive_directory_iterator(repo.root); it != fs::end(it); ++it) {
     const fs::path& p = it->path();
     const std::string name = p.filename().string();
+    const std::string rel = fs::relative(p, repo.root).generic_string();
     if (it->is_directory()) {
-      if (name.starts_with(".") || name == "datasets" || name == "node_modules") {
+      if (name.starts_with(".") || name == "datasets" || name == "node_modules" ||
+          ignore.Ignores(rel, name, true)) {
         it.disable_recursion_pending();
       }
       continue;
     }
-    if ((p.extension() == ".yaml" || p.extension() == ".yml") && p != config_path) {
+    if ((p.extension() == ".yaml" || p.extension() == ".yml") && p != config_path &&
+        !ignore.Ignores(rel, name, false)) {
       files.push_back(p);
     }
   }

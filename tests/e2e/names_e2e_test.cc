@@ -199,6 +199,29 @@ TEST(NamesE2E, YamlKeysAndValuesYamlCppCannotConvertAreDefinitionErrors) {
       << r.err;
 }
 
+// YAML files of other tools in the repository: named for what they are, and skipped when
+// .sluiceignore lists them (a name at any depth, a path from the root, a directory).
+TEST(NamesE2E, SluiceignoreSkipsOtherToolsYaml) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  repo.Write("docker-compose.yml", "services:\n  web: {image: nginx}\n");
+  repo.Write("ci/pipeline.yaml", "stages: [build]\n");
+  repo.Write("charts/app/values.yaml", "replicas: 2\n");
+  repo.Write("charts/app/features.yaml", "entities:\n  - {name: shop, join_keys: [shop_id]}\n");
+  RunResult r = repo.Run("plan", 2);
+  EXPECT_NE(r.err.find("docker-compose.yml:1: not a sluice definition file (its keys: services)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("list it in .sluiceignore"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("3 errors in the definitions"), std::string::npos) << r.err;
+  repo.Write(".sluiceignore",
+             "# other tools\ndocker-compose.yml\nci/\n/charts/*/values.yaml\n\n");
+  const nlohmann::json plan = repo.Json("plan");
+  bool shop = false;
+  for (const auto& e : plan["plan"]) shop = shop || e["name"] == "shop";
+  EXPECT_TRUE(shop) << plan.dump();  // charts/app/features.yaml is still read
+}
+
 // bucket_count is fixed by a source's first ingest: a later change is named, not ignored.
 TEST(NamesE2E, PlanWarnsThatAChangedBucketCountDoesNotApply) {
   ScratchRepo repo;
