@@ -62,6 +62,7 @@ void AddDatasetCreateCommand(CLI::App& dataset, const GlobalOptions& g, Action& 
 void AddDatasetReproduceCommand(CLI::App& dataset, const GlobalOptions& g, Action& action);
 void AddDatasetListCommand(CLI::App& dataset, const GlobalOptions& g, Action& action);
 void AddDatasetShowCommand(CLI::App& dataset, const GlobalOptions& g, Action& action);
+void AddDatasetDeleteCommand(CLI::App& dataset, const GlobalOptions& g, Action& action);
 void AddMaterializeCommand(CLI::App& app, const GlobalOptions& g, Action& action);
 void AddConsistencyCheckCommand(CLI::App& app, const GlobalOptions& g, Action& action);
 void AddServeCommand(CLI::App& app, const GlobalOptions& g, Action& action);

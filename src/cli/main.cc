@@ -56,6 +56,7 @@ void AddCommands(CLI::App& app, const sluice::cli::GlobalOptions& g, sluice::cli
   AddDatasetReproduceCommand(dataset, g, action);
   AddDatasetListCommand(dataset, g, action);
   AddDatasetShowCommand(dataset, g, action);
+  AddDatasetDeleteCommand(dataset, g, action);
   AddMaterializeCommand(app, g, action);
   AddConsistencyCheckCommand(app, g, action);
   AddServeCommand(app, g, action);

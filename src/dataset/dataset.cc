@@ -505,6 +505,14 @@ json Show(const fs::path& root, const std::string& name) {
   }
 }
 
+void Delete(const fs::path& root, const std::string& name) {
+  (void)Show(root, name);  // the name's checks, and NotFoundError when there is no such dataset
+  const fs::path dir = DatasetsDir(root) / name;
+  const fs::path aside = DatasetsDir(root) / fmt::format(".{}.deleted-{}", name, ::getpid());
+  RenameDurable(dir, aside);
+  fs::remove_all(aside);
+}
+
 int RemoveAbandoned(const fs::path& root) {
   int removed = 0;
   std::error_code ec;
@@ -514,7 +522,9 @@ int RemoveAbandoned(const fs::path& root) {
     const size_t dash = n.rfind('-');
     if (dash == std::string::npos) continue;
     const std::string_view kind = std::string_view(n).substr(0, dash);
-    if (!kind.ends_with(".tmp") && !kind.ends_with(".old")) continue;
+    if (!kind.ends_with(".tmp") && !kind.ends_with(".old") && !kind.ends_with(".deleted")) {
+      continue;
+    }
     int pid = 0;
     const auto [end, perr] = std::from_chars(n.data() + dash + 1, n.data() + n.size(), pid);
     if (perr != std::errc() || end != n.data() + n.size() || pid <= 0) continue;

@@ -76,6 +76,11 @@ struct ListedDataset {
 
 // Every dataset under `root`/datasets, by name.
 std::vector<ListedDataset> List(const std::filesystem::path& root);
+// Deletes dataset `name` of the repository at `root`: renamed aside (`.NAME.deleted-PID`, so
+// that it disappears from listings at once, whole), then removed. NotFoundError when there is
+// no such dataset. Snapshots it alone kept become collectable by gc.
+void Delete(const std::filesystem::path& root, const std::string& name);
+
 // Removes the temporary directories (`.NAME.tmp-PID`, `.NAME.old-PID`) that a `dataset
 // create` killed before its rename left under `root`/datasets, those of a live process
 // excepted. Returns how many it removed.

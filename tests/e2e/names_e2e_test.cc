@@ -222,6 +222,34 @@ TEST(NamesE2E, SluiceignoreSkipsOtherToolsYaml) {
   EXPECT_TRUE(shop) << plan.dump();  // charts/app/features.yaml is still read
 }
 
+// `dataset delete`: gone from list and show at once; the snapshot only it kept is then
+// collected by gc; an unknown name is exit 2.
+TEST(NamesE2E, DatasetDeleteRemovesItAndReleasesItsSnapshots) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  repo.Run("apply");
+  repo.Run("ingest tx");
+  repo.Run("dataset create a --service svc --entities entities.csv");
+  repo.Write("data/d2.csv", "user_id,ts,amount\n1,2026-01-01T05:00:00,11.0\n");
+  repo.Run("ingest tx");
+  repo.Run("dataset create b --service svc --entities entities.csv");
+  // gc --keep 1 keeps snapshot 1 while dataset a names it.
+  EXPECT_EQ(repo.Json("gc --keep 1")[0]["kept_snapshots"], (nlohmann::json{1, 2}));
+  const nlohmann::json d = repo.Json("dataset delete a");
+  EXPECT_EQ(d, (nlohmann::json{{"name", "a"}, {"deleted", true}}));
+  const nlohmann::json list = repo.Json("dataset list");
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["name"], "b");
+  EXPECT_TRUE(Hidden(repo).empty());
+  RunResult r = repo.Run("dataset delete a", 2);
+  EXPECT_NE(r.err.find("no dataset 'a'"), std::string::npos) << r.err;
+  r = repo.Run("dataset show a", 2);
+  const nlohmann::json gc = repo.Json("gc --keep 1");
+  EXPECT_EQ(gc[0]["kept_snapshots"], (nlohmann::json{2}));
+  EXPECT_EQ(gc[0]["deleted_snapshots"], (nlohmann::json{1}));
+  EXPECT_EQ(repo.Json("dataset reproduce b")["matches"], true);
+}
+
 // bucket_count is fixed by a source's first ingest: a later change is named, not ignored.
 TEST(NamesE2E, PlanWarnsThatAChangedBucketCountDoesNotApply) {
   ScratchRepo repo;

@@ -90,7 +90,7 @@ TEST(SourcesE2E, HelpIsAvailableOnEveryCommand) {
   ScratchRepo repo;
   for (const char* cmd :
        {"", "plan", "apply", "list", "ingest", "snapshots", "gc", "dataset", "dataset create",
-        "dataset reproduce", "dataset list", "dataset show", "materialize", "consistency-check",
+        "dataset reproduce", "dataset list", "dataset show", "dataset delete", "materialize", "consistency-check",
         "serve", "get-online", "validate", "profile", "quarantine", "quarantine list",
         "quarantine show"}) {
     RunResult r = repo.Run(std::string(cmd) + " --help");
