@@ -100,5 +100,26 @@ TEST(EntityFileE2E, ADirtyValueThatMakesAColumnTextIsNamedAtApply) {
   EXPECT_EQ(r.err.find("read as text"), std::string::npos) << r.err;
 }
 
+// `validate --path FILE` on a source without a suite: a dry run of the ingest (ingest's own
+// rules), not an error.
+TEST(EntityFileE2E, ValidateWithoutASuiteIsADryRunOfTheIngest) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  repo.Write("new.csv", "user_id,ts,amount\n3,2026-01-02T00:00:00,1.5\n4,2026-01-02T00:00:00,2\n");
+  RunResult r = repo.Run("validate tx --path new.csv");
+  EXPECT_NE(r.out.find("source 'tx' has no check suite: only ingest's own rules are applied"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("tx: 2 rows judged; ingest would commit every row"), std::string::npos)
+      << r.out;
+  const nlohmann::json j = repo.Json("validate tx --path new.csv");
+  EXPECT_EQ(j["rows_read"], 2);
+  EXPECT_EQ(j["checks"], nlohmann::json::array());
+  repo.Write("bad.csv", "user_id,ts,amount\n3,2026-01-02T00:00:00,1.5\n4,soon,2\n");
+  r = repo.Run("validate tx --path bad.csv", 2);
+  EXPECT_NE(r.err.find("not a valid timestamp; first is row 2: 'soon'"), std::string::npos) << r.err;
+  EXPECT_EQ(repo.Json("snapshots tx").size(), 1u);  // nothing committed by validate
+}
+
 }  // namespace
 }  // namespace sluice

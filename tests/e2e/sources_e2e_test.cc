@@ -90,9 +90,9 @@ TEST(SourcesE2E, HelpIsAvailableOnEveryCommand) {
   ScratchRepo repo;
   for (const char* cmd :
        {"", "plan", "apply", "list", "ingest", "snapshots", "gc", "dataset", "dataset create",
-        "dataset reproduce", "dataset list", "dataset show", "dataset delete", "materialize", "consistency-check",
-        "serve", "get-online", "validate", "profile", "quarantine", "quarantine list",
-        "quarantine show"}) {
+        "dataset reproduce", "dataset list", "dataset show", "dataset delete", "materialize",
+        "consistency-check", "serve", "get-online", "validate", "profile", "quarantine",
+        "quarantine list", "quarantine show"}) {
     RunResult r = repo.Run(std::string(cmd) + " --help");
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd << ": " << r.out;
     // The global options are named in every command's help.
