@@ -253,7 +253,8 @@ ProjectConfig LoadProjectConfig(const Doc& doc, const YAML::Node& root) {
       }
     }
     if (!c.server.read_token.empty() &&
-        (c.server.read_token == c.server.write_token || c.server.read_token == c.server.auth_token)) {
+        (c.server.read_token == c.server.write_token ||
+         c.server.read_token == c.server.auth_token)) {
       doc.Fail(sv["read_token"], "server.read_token equals a token that may write",
                "use a different token for reads");
     }
@@ -412,7 +413,9 @@ RepoDefinition LoadRepo(const fs::path& root_in, const RuleParser& parse_rule) {
   if (errors.size() == 1) throw errors.front();
   if (!errors.empty()) {
     std::string all;
-    for (const DefinitionError& e : errors) all += (all.empty() ? "" : "\n") + std::string(e.what());
+    for (const DefinitionError& e : errors) {
+      all += (all.empty() ? "" : "\n") + std::string(e.what());
+    }
     throw InputError(fmt::format("{}\n{} errors in the definitions", all, errors.size()));
   }
   CheckUnique(repo.entities, "entity");

@@ -117,7 +117,8 @@ TEST(EntityFileE2E, ValidateWithoutASuiteIsADryRunOfTheIngest) {
   EXPECT_EQ(j["checks"], nlohmann::json::array());
   repo.Write("bad.csv", "user_id,ts,amount\n3,2026-01-02T00:00:00,1.5\n4,soon,2\n");
   r = repo.Run("validate tx --path bad.csv", 2);
-  EXPECT_NE(r.err.find("not a valid timestamp; first is row 2: 'soon'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("not a valid timestamp; first is row 2: 'soon'"), std::string::npos)
+      << r.err;
   EXPECT_EQ(repo.Json("snapshots tx").size(), 1u);  // nothing committed by validate
 }
 
