@@ -42,6 +42,15 @@ std::string NameRule(NameKind kind) {
                            kMaxNameLength);
 }
 
+std::string ShownName(std::string_view name) {
+  std::string shown(name.substr(0, 40));
+  if (name.size() > 40) shown += "...";
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20) c = '?';
+  }
+  return shown;
+}
+
 std::string NameProblem(std::string_view name, NameKind kind) {
   if (name.empty()) return "is empty";
   if (name.size() > kMaxNameLength) {

@@ -26,6 +26,9 @@ inline constexpr size_t kMaxNameLength = 128;
 std::string NameProblem(std::string_view name, NameKind kind);
 std::string NameRule(NameKind kind);
 
+// A name as an error quotes it: at most 40 characters (then "..."), control characters as '?'.
+std::string ShownName(std::string_view name);
+
 // A literal written in YAML as a value of `type`: int64 (decimal), float64, bool (true/false),
 // timestamp (ISO 8601), string (as is). nullopt when it does not parse.
 std::optional<Value> ParseScalar(std::string_view text, DataType type);

@@ -319,11 +319,7 @@ fs::path DatasetsDir(const fs::path& root) { return root / "datasets"; }
 void CheckName(const std::string& name) {
   const std::string problem = NameProblem(name, NameKind::kDataset);
   if (problem.empty()) return;
-  std::string shown = name.size() > 40 ? name.substr(0, 40) + "..." : name;
-  for (char& c : shown) {
-    if (static_cast<unsigned char>(c) < 0x20) c = '?';
-  }
-  throw UsageError(fmt::format("dataset name '{}' {} ({})", shown, problem,
+  throw UsageError(fmt::format("dataset name '{}' {} ({})", ShownName(name), problem,
                                NameRule(NameKind::kDataset)));
 }
 
@@ -557,6 +553,7 @@ std::vector<ListedDataset> List(const fs::path& root) {
   std::sort(names.begin(), names.end());
   for (const std::string& n : names) {
     ListedDataset d{n, nullptr, ""};
+    const std::string path = (DatasetsDir(root) / n / "manifest.json").string();
     try {
       json m = Show(root, n);
       // The fields a listing and gc read, with their types.
@@ -571,7 +568,7 @@ std::vector<ListedDataset> List(const fs::path& root) {
       if (!ok) {
         d.problem = fmt::format("corrupt dataset manifest {}: a field is missing or of the wrong "
                                 "type (name, created_at, row_count, content_hash, definitions)",
-                                (DatasetsDir(root) / n / "manifest.json").string());
+                                path);
       } else {
         for (const json& src : m["definitions"]["sources"]) {
           const bool src_ok = src.is_object() && src.contains("definition") &&
@@ -579,8 +576,8 @@ std::vector<ListedDataset> List(const fs::path& root) {
                               src.contains("snapshot") &&
                               src["snapshot"].value("snapshot", json()).is_number_integer();
           if (!src_ok) {
-            d.problem = fmt::format("corrupt dataset manifest {}: a source has no name or snapshot",
-                                    (DatasetsDir(root) / n / "manifest.json").string());
+            d.problem =
+                fmt::format("corrupt dataset manifest {}: a source has no name or snapshot", path);
           }
         }
       }
@@ -588,8 +585,7 @@ std::vector<ListedDataset> List(const fs::path& root) {
     } catch (const Error& e) {
       d.problem = e.what();
     } catch (const json::exception& e) {
-      d.problem = fmt::format("corrupt dataset manifest {}: {}",
-                              (DatasetsDir(root) / n / "manifest.json").string(), e.what());
+      d.problem = fmt::format("corrupt dataset manifest {}: {}", path, e.what());
     }
     out.push_back(std::move(d));
   }

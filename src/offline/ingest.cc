@@ -164,7 +164,7 @@ class IngestRun {
   IngestRun(const repo::RepoDefinition& repo, const repo::SourceDef& src,
             const IngestOptions& options);
   // Removes the scratch space (the spill directory) and, when nothing was committed (an
-  // error, a rejection), the quarantine parts written under temporary names.
+  // error, a rejection), the files written under temporary names (Discard).
   ~IngestRun();
   IngestRun(const IngestRun&) = delete;
   IngestRun& operator=(const IngestRun&) = delete;

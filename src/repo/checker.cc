@@ -177,20 +177,16 @@ void CheckFeatures(std::vector<FeatureDef>& features, const Schema& input,
       // A type error on a text column that one dirty value made text: name that value.
       const bool type_error = e.message().find("type mismatch") != std::string::npos ||
                               e.message().find("string") != std::string::npos;
+      if (!why_text || !type_error) throw;
       for (const Field& c : input) {
-        if (!why_text || !type_error || c.type != DataType::kString ||
-            !MentionsWord(f.expr, c.name)) {
-          continue;
-        }
+        if (c.type != DataType::kString || !MentionsWord(f.expr, c.name)) continue;
         const std::string note = why_text(c.name);
-        const std::string& column = c.name;
-        if (!note.empty()) {
-          throw DefinitionError(e.file(), e.line(), e.message() + "; " + note,
-                                fmt::format("fix the value, or declare the column's type "
-                                            "(schema: {{{}: float64, ...}}): ingest then rejects "
-                                            "or quarantines the rows that do not parse",
-                                            column));
-        }
+        if (note.empty()) continue;
+        throw DefinitionError(e.file(), e.line(), e.message() + "; " + note,
+                              fmt::format("fix the value, or declare the column's type "
+                                          "(schema: {{{}: float64, ...}}): ingest then rejects "
+                                          "or quarantines the rows that do not parse",
+                                          c.name));
       }
       throw;
     }

@@ -52,11 +52,7 @@ std::string YamlReader::Name(const YAML::Node& parent, const std::string& key,
   std::string name = Str(parent, key, what);
   const std::string problem = NameProblem(name, NameKind::kDefinition);
   if (!problem.empty()) {
-    std::string shown = name.size() > 40 ? name.substr(0, 40) + "..." : name;
-    for (char& c : shown) {
-      if (static_cast<unsigned char>(c) < 0x20) c = '?';
-    }
-    Fail(parent[key], fmt::format("the name '{}' of {} {}", shown, what, problem),
+    Fail(parent[key], fmt::format("the name '{}' of {} {}", ShownName(name), what, problem),
          NameRule(NameKind::kDefinition));
   }
   return name;

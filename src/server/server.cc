@@ -82,6 +82,12 @@ class TimedStore final : public online::Store {
 
 const std::string kOtherPath = "other";  // /metrics label of unknown paths
 
+// Whether `path` is one the server answers (else it is counted as kOtherPath).
+bool KnownPath(const std::string& path) {
+  return path == "/get-online-features" || path == "/push" || path == "/materialize" ||
+         path == "/health" || path == "/metrics";
+}
+
 const char* StatusText(int status) {
   switch (status) {
     case 400:
@@ -302,9 +308,7 @@ void Server::Handle(HttpRequest&& req, const Responder& reply) {
   // Every handler answers its own errors; what escapes one is a bug, answered 500 here so the
   // server keeps serving (Push and Materialize answer later, from the writer: their errors
   // after the hand-over are the writer's to answer).
-  const bool known = req.path == "/get-online-features" || req.path == "/push" ||
-                     req.path == "/materialize" || req.path == "/health" || req.path == "/metrics";
-  const std::string path = known ? req.path : kOtherPath;  // the /metrics label
+  const std::string path = KnownPath(req.path) ? req.path : kOtherPath;  // the /metrics label
   try {
     Route(std::move(req), reply);
   } catch (const std::exception& e) {
@@ -318,8 +322,7 @@ void Server::Handle(HttpRequest&& req, const Responder& reply) {
 
 void Server::Route(HttpRequest&& req, const Responder& reply) {
   Impl& s = *impl_;
-  const bool known = req.path == "/get-online-features" || req.path == "/push" ||
-                     req.path == "/materialize" || req.path == "/health" || req.path == "/metrics";
+  const bool known = KnownPath(req.path);
   const std::string& path = known ? req.path : kOtherPath;
   auto send = [&](HttpResponse r) {
     s.Count(path, r.status);
