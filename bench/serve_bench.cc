@@ -33,6 +33,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -78,13 +79,17 @@ pid_t Spawn(const std::vector<std::string>& argv, const fs::path& cwd, const fs:
 }
 
 struct Latencies {
-  std::vector<double> us;
+  std::vector<double> us;  // answered 200 (and, open loop, due but never sent), from due time
+  std::vector<double> sent_us;  // answered 200, from the time the request was written
   long errors = 0;
+  long shed = 0;  // answered 503 (overload)
+  size_t conns = 0;  // connections used
   double seconds = 0;
-  double Pct(double p) {
-    if (us.empty()) return 0;
-    std::sort(us.begin(), us.end());
-    return us[std::min(us.size() - 1, static_cast<size_t>(p * us.size()))];
+  double Pct(double p) { return Percentile(us, p); }
+  static double Percentile(std::vector<double>& v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
   }
 };
 
@@ -100,7 +105,10 @@ std::string Body(std::mt19937_64& rng, long entities, int n) {
 //     connection, and its latency counts from when it was due (no coordinated omission).
 //   rate == 0: closed loop: every connection sends its next request as soon as it has an answer.
 //   per_request == 0: GET /health instead, the floor that the HTTP layer and the machine set.
-Latencies Load(int port, long entities, int per_request, double rate, double seconds, int conns) {
+//   max_conns > conns (open loop): when no connection is free, a new one is opened, up to
+//     max_conns: many independent clients, as overload looks from the server.
+Latencies Load(int port, long entities, int per_request, double rate, double seconds, int conns,
+               int max_conns = 0) {
   std::mt19937_64 rng(per_request * 7919 + conns);
   std::vector<std::string> requests;
   if (per_request == 0) requests.push_back("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
@@ -114,31 +122,35 @@ Latencies Load(int port, long entities, int per_request, double rate, double sec
   struct Conn {
     int fd = -1;
     bool busy = false;
-    Clock::time_point due;
+    Clock::time_point due, sent;
     std::string in;
   };
-  std::vector<Conn> cs(conns);
+  std::vector<Conn> cs;
   const int ep = epoll_create1(0);
-  for (int i = 0; i < conns; ++i) {
-    cs[i].fd = socket(AF_INET, SOCK_STREAM, 0);
+  std::vector<int> idle;
+  auto open_conn = [&] {
+    Conn c;
+    c.fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(cs[i].fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (connect(c.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
       std::perror("connect");
       std::exit(1);
     }
     const int one = 1;
-    setsockopt(cs[i].fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     epoll_event ev{};
     ev.events = EPOLLIN;
-    ev.data.u32 = static_cast<uint32_t>(i);
-    epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
-  }
+    ev.data.u32 = static_cast<uint32_t>(cs.size());
+    epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
+    idle.insert(idle.begin(), static_cast<int>(cs.size()));
+    cs.push_back(std::move(c));
+  };
+  for (int i = 0; i < conns; ++i) open_conn();
+  max_conns = std::max(max_conns, conns);
   Latencies l;
-  std::vector<int> idle;
-  for (int i = conns - 1; i >= 0; --i) idle.push_back(i);
   size_t next_request = 0;
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration_cast<Clock::duration>(
@@ -148,18 +160,25 @@ Latencies Load(int port, long entities, int per_request, double rate, double sec
     const std::string& req = requests[next_request++ % requests.size()];
     cs[c].busy = true;
     cs[c].due = due;
+    cs[c].sent = Clock::now();
     if (write(cs[c].fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
       ++l.errors;
     }
   };
-  std::vector<epoll_event> events(conns);
+  std::vector<epoll_event> events(max_conns);
   char buf[65536];
   while (true) {
     const auto now = Clock::now();
     if (now >= end) break;
     if (rate > 0) {
       // Send everything due, as connections allow.
-      while (!idle.empty()) {
+      while (true) {
+        if (idle.empty() && static_cast<int>(cs.size()) < max_conns) {
+          const auto due = start + std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(scheduled / rate));
+          if (due <= now) open_conn();
+        }
+        if (idle.empty()) break;
         const auto due = start + std::chrono::duration_cast<Clock::duration>(
                                      std::chrono::duration<double>(scheduled / rate));
         if (due > now || due >= end) break;
@@ -185,7 +204,7 @@ Latencies Load(int port, long entities, int per_request, double rate, double sec
     wait = std::max(wait, Clock::duration::zero());
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
     const timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-    const int n = epoll_pwait2(ep, events.data(), conns, &ts, nullptr);
+    const int n = epoll_pwait2(ep, events.data(), max_conns, &ts, nullptr);
     for (int e = 0; e < n; ++e) {
       Conn& c = cs[events[e].data.u32];
       const ssize_t got = read(c.fd, buf, sizeof buf);
@@ -203,9 +222,16 @@ Latencies Load(int port, long entities, int per_request, double rate, double sec
         const size_t at = cl != std::string::npos && cl < head ? cl : cl_lower;
         const size_t length = at == std::string::npos ? 0 : std::stoul(c.in.substr(at + 16, 12));
         if (c.in.size() < head + 4 + length) break;
-        if (c.in.compare(9, 3, "200") != 0) ++l.errors;
+        if (c.in.compare(9, 3, "200") == 0) {
+          const auto at = Clock::now();
+          l.us.push_back(std::chrono::duration<double, std::micro>(at - c.due).count());
+          l.sent_us.push_back(std::chrono::duration<double, std::micro>(at - c.sent).count());
+        } else if (c.in.compare(9, 3, "503") == 0) {
+          ++l.shed;
+        } else {
+          ++l.errors;
+        }
         c.in.erase(0, head + 4 + length);
-        l.us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - c.due).count());
         c.busy = false;
         idle.push_back(static_cast<int>(events[e].data.u32));
       }
@@ -221,6 +247,7 @@ Latencies Load(int port, long entities, int per_request, double rate, double sec
     }
     l.seconds = seconds;
   }
+  l.conns = cs.size();
   for (Conn& c : cs) close(c.fd);
   close(ep);
   return l;
@@ -332,6 +359,60 @@ void Report(const char* what, Latencies l, const std::string& handler_p99 = "") 
               handler_p99.empty() ? "" : ("  (server p99 " + handler_p99 + ")").c_str());
 }
 
+// `sluice serve` started in `repo`: (pid, port), port 0 when it did not start.
+std::pair<pid_t, int> StartServe(const std::string& sluice, const fs::path& repo,
+                                 const std::string& threads) {
+  std::vector<std::string> args = {sluice, "--json", "serve", "--port", "0", "--host",
+                                   "127.0.0.1"};
+  if (!threads.empty()) {
+    args.push_back("--threads");
+    args.push_back(threads);
+  }
+  const pid_t pid = Spawn(args, repo, repo / "serve.out");
+  for (int i = 0; i < 400; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    std::ifstream in(repo / "serve.out");
+    std::string line;
+    if (std::getline(in, line) && line.find("\"port\"") != std::string::npos) {
+      return {pid, std::stoi(line.substr(line.find("\"port\":") + 7))};
+    }
+  }
+  std::fprintf(stderr, "sluice serve did not start\n");
+  return {pid, 0};
+}
+
+// A field of /proc/PID/status in MB (VmRSS, VmHWM).
+double ProcMb(pid_t pid, const std::string& field) {
+  std::ifstream in(fmt::format("/proc/{}/status", pid));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1)) / 1024;
+  }
+  return 0;
+}
+
+// Overload: open-loop 1-entity requests at `rate` (twice the peak) from as many connections
+// as it takes (up to 2,048, as many independent clients would): admitted requests (200) with
+// their latency from the scheduled send, the shed ones (503), the server's memory.
+void Overload(const char* what, pid_t server, int port, long entities, double rate,
+              double seconds) {
+  const double rss_before = ProcMb(server, "VmRSS");
+  Latencies l = Load(port, entities, 1, rate, seconds, 32, 2048);
+  const double admitted = static_cast<double>(l.sent_us.size());
+  std::printf("%-34s %9.0f req/s  p50 %7.0f us  p99 %7.0f us  p99.9 %7.0f us  errors %ld "
+              "(admitted, from send)\n",
+              what, admitted / l.seconds, Latencies::Percentile(l.sent_us, 0.5),
+              Latencies::Percentile(l.sent_us, 0.99), Latencies::Percentile(l.sent_us, 0.999),
+              l.errors);
+  std::printf("%-34s offered %.0f req/s, sent %.0f: shed %.0f req/s (%.0f%%), %zu connections, "
+              "client p99 lag %.0f ms; server RSS %.0f -> %.0f MB (peak %.0f MB); %s\n",
+              "", rate, (admitted + l.shed) / l.seconds, l.shed / l.seconds,
+              100.0 * l.shed / std::max<double>(1, l.shed + admitted), l.conns,
+              l.Pct(0.99) / 1000, rss_before, ProcMb(server, "VmRSS"), ProcMb(server, "VmHWM"),
+              httplib::Client("127.0.0.1", port).Get("/health") ? "still serving"
+                                                                 : "the server DIED");
+}
+
 // A fixed-rate step, reported with the server's handler-time p99 over the same requests.
 void FixedRate(const char* what, int port, long entities, int per_request, double rate,
                double seconds, int conns) {
@@ -391,27 +472,8 @@ int main(int argc, char** argv) {
     const auto m0 = Clock::now();
     Run(fmt::format("cd {} && {} materialize > /dev/null", repo.string(), sluice));
     const double mat = std::chrono::duration<double>(Clock::now() - m0).count();
-    std::vector<std::string> serve_args = {sluice, "--json", "serve", "--port", "0", "--host",
-                                           "127.0.0.1"};
-    if (!server_threads.empty()) {
-      serve_args.push_back("--threads");
-      serve_args.push_back(server_threads);
-    }
-    const pid_t server = Spawn(serve_args,
-                               repo, repo / "serve.out");
-    int port = 0;
-    for (int i = 0; i < 400 && port == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-      std::ifstream in(repo / "serve.out");
-      std::string line;
-      if (std::getline(in, line) && line.find("\"port\"") != std::string::npos) {
-        port = std::stoi(line.substr(line.find("\"port\":") + 7));
-      }
-    }
-    if (port == 0) {
-      std::fprintf(stderr, "sluice serve did not start\n");
-      return 1;
-    }
+    auto [server, port] = StartServe(sluice, repo, server_threads);
+    if (port == 0) return 1;
     std::printf("\n[%s store] materialize %.2f s\n", store.c_str(), mat);
     Load(port, entities, 1, 0, 1, 16);  // warm-up
     FixedRate("GET /health, fixed rate (floor)", port, entities, 0, rate, seconds, 32);
@@ -429,6 +491,20 @@ int main(int argc, char** argv) {
     std::printf("%-34s %.0f, %.0f, %.0f req/s\n", "  (the three runs)", runs[0].first,
                 runs[1].first, runs[2].first);
     FixedRate("100 entities, fixed rate/20", port, entities, 100, rate / 20, seconds, 16);
+    if (store == "rocksdb") {
+      // Twice the peak: shed (the default server.max_queue_delay), then, for contrast, a server
+      // that queues everything (max_queue_delay: 0).
+      Overload("overload 2x peak, shedding (10ms)", server, port, entities, 2 * peaks.back().second,
+               seconds);
+      kill(server, SIGTERM);
+      waitpid(server, nullptr, 0);
+      std::ofstream(repo / "sluice.yaml", std::ios::app) << "server: {max_queue_delay: 0}\n";
+      std::tie(server, port) = StartServe(sluice, repo, server_threads);
+      if (port == 0) return 1;
+      Load(port, entities, 1, 0, 1, 16);  // warm-up
+      Overload("overload 2x peak, no shedding", server, port, entities, 2 * peaks.back().second,
+               seconds);
+    }
     if (std::system("command -v wrk > /dev/null") == 0) {
       // The same peak measured by wrk (one thread, 32 connections), as a cross-check.
       const fs::path script = dir / "post.lua";

@@ -1,6 +1,7 @@
 // `sluice serve`: online features over HTTP (Feast's /get-online-features, /push; /health,
 // /metrics) until SIGINT or SIGTERM.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -88,6 +89,30 @@ void AnnounceListening(const GlobalOptions& g, const std::string& host, int port
   std::fflush(stdout);
 }
 
+// Raises the soft limit of open files to the hard one, so that server.max_connections
+// connections can be open; lowers max_connections (with a warning) when even that is too few.
+void FitConnectionLimit(repo::ServerConfig& server) {
+  constexpr int64_t kOtherFiles = 256;  // the store's files, the log, the listener
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0) return;
+  if (files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+    getrlimit(RLIMIT_NOFILE, &files);
+  }
+  if (files.rlim_cur == RLIM_INFINITY) return;
+  const int64_t fit = static_cast<int64_t>(files.rlim_cur) - kOtherFiles;
+  if (server.max_connections > fit) {
+    std::fprintf(stderr,
+                 "warning: server.max_connections is %lld but this process may open %llu files: "
+                 "serving at most %lld connections (raise `ulimit -n`)\n",
+                 static_cast<long long>(server.max_connections),
+                 static_cast<unsigned long long>(files.rlim_cur),
+                 static_cast<long long>(std::max<int64_t>(1, fit)));
+    server.max_connections = std::max<int64_t>(1, fit);
+  }
+}
+
 // Stops the signal waiter however RunServe ends (a listener that fails throws).
 struct WaiterStop {
   std::thread& waiter;
@@ -101,7 +126,8 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   SetFreedMemoryDecay(1000);  // a long-running process gives freed memory back
   // SIGINT/SIGTERM stop the server cleanly: blocked before any thread starts.
   sigset_t stop_signals = BlockStopSignals();
-  const repo::RepoDefinition repo = LoadApplied(g);
+  repo::RepoDefinition repo = LoadApplied(g);
+  FitConnectionLimit(repo.config.server);
   const int port = o.port >= 0 ? o.port : static_cast<int>(repo.config.server.port);
   std::unique_ptr<online::Store> store = online::OpenStore(repo, online::StoreMode::kServe);
   const int threads = o.threads != 0 ? o.threads : DefaultThreads(repo);

@@ -146,6 +146,10 @@ struct ServerConfig {
   std::string write_token;
   std::string read_token;
   int64_t max_request_bytes = 1 << 20;  // larger bodies get 413
+  // Overload: a read or push request that waited longer than this in the server's queue is
+  // answered 503 with Retry-After (0: never shed); connections beyond max_connections too.
+  int64_t max_queue_delay_us = 10'000;
+  int64_t max_connections = 4096;
   bool auth() const { return !auth_token.empty() || !write_token.empty() || !read_token.empty(); }
   // The token a client of the write paths sends (`sluice materialize` through a server).
   const std::string& any_write_token() const {

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <fstream>
 #include <set>
+#include <tuple>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -232,7 +233,8 @@ ProjectConfig LoadProjectConfig(const Doc& doc, const YAML::Node& root) {
   if (const YAML::Node sv = root["server"]) {
     doc.ExpectMap(sv, "server");
     doc.CheckKeys(sv, "server",
-                  {"port", "auth_token", "write_token", "read_token", "max_request_bytes"});
+                  {"port", "auth_token", "write_token", "read_token", "max_request_bytes",
+                   "max_queue_delay", "max_connections"});
     for (auto [key, token] : {std::pair{"auth_token", &c.server.auth_token},
                               std::pair{"write_token", &c.server.write_token},
                               std::pair{"read_token", &c.server.read_token}}) {
@@ -258,19 +260,26 @@ ProjectConfig LoadProjectConfig(const Doc& doc, const YAML::Node& root) {
       doc.Fail(sv["read_token"], "server.read_token equals a token that may write",
                "use a different token for reads");
     }
-    for (const char* key : {"port", "max_request_bytes"}) {
+    for (auto [key, value, max] : {std::tuple{"port", &c.server.port, int64_t{65535}},
+                                   std::tuple{"max_request_bytes", &c.server.max_request_bytes,
+                                              int64_t{INT64_MAX}},
+                                   std::tuple{"max_connections", &c.server.max_connections,
+                                              int64_t{1'000'000}}}) {
       if (!sv[key]) continue;
       int64_t n = 0;
       try {
         n = sv[key].as<int64_t>();
       } catch (const YAML::Exception&) {
       }
-      const bool port = std::string(key) == "port";
-      if (n < 1 || (port && n > 65535)) {
+      if (n < 1 || n > max) {
         doc.Fail(sv[key], fmt::format("server.{} must be a positive integer{}", key,
-                                      port ? " up to 65535" : ""), "");
+                                      max == INT64_MAX ? "" : fmt::format(" up to {}", max)),
+                 "");
       }
-      (port ? c.server.port : c.server.max_request_bytes) = n;
+      *value = n;
+    }
+    if (sv["max_queue_delay"]) {
+      c.server.max_queue_delay_us = *doc.Duration(sv, "max_queue_delay", "server");
     }
   }
   if (const YAML::Node b = root["bucket_count"]) {

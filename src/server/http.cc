@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -11,6 +12,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
@@ -31,13 +34,68 @@ constexpr auto kIdleTimeout = std::chrono::seconds(120);
 // After an error answer, how long the connection is drained before it is closed (closing with
 // unread input would reset it before the client reads the answer).
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
+// How long a connection over the limit may take to send the request it is refused.
+constexpr auto kRefusedTimeout = std::chrono::seconds(1);
+// After a failed accept (out of file descriptors), how long before the next try.
+constexpr auto kAcceptRetry = std::chrono::milliseconds(50);
+// Connections accepted at once when several wait.
+constexpr int kAcceptBurst = 256;
+using Clock = std::chrono::steady_clock;
 }  // namespace
+
+// How far one event loop is behind. Asio runs a loop's ready work in turns: each wait for the
+// network queues every connection with input, and the loop serves them one by one. A marker
+// handler posted to the loop runs after everything queued before it, i.e. at the start of the
+// next turn, and posts itself again: a request served at time t has waited about t - mark,
+// the work queued ahead of it in this turn. The marker runs only while requests come, so an
+// idle loop sleeps. Used only from the loop's own thread.
+class LoopLoad {
+ public:
+  explicit LoopLoad(asio::io_context& loop) : loop_(loop) {}
+
+  // The wait of a request served now (0 when the loop was idle), microseconds.
+  int64_t Delay() {
+    const auto now = Clock::now();
+    busy_ = true;
+    if (!marking_) {
+      marking_ = true;
+      mark_ = now;
+      Post();
+      return 0;
+    }
+    return std::chrono::duration_cast<std::chrono::microseconds>(now - mark_).count();
+  }
+
+ private:
+  void Post() {
+    asio::post(loop_, [this] {
+      mark_ = Clock::now();
+      marking_ = busy_;  // a turn without requests: the loop is idle, stop
+      busy_ = false;
+      if (marking_) Post();
+    });
+  }
+
+  asio::io_context& loop_;
+  Clock::time_point mark_;
+  bool marking_ = false;
+  bool busy_ = false;
+};
 
 // One connection: read a request, hand it to the handler, write its answer, repeat.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket socket, const HttpHandler& handler, uint64_t max_body)
-      : stream_(std::move(socket)), handler_(handler), max_body_(max_body) {}
+  // `open` counts the server's open sessions (this one included); `refused` says that it is
+  // over the limit: its one request is answered with an error and the connection closed.
+  HttpSession(tcp::socket socket, const HttpHandler& handler, uint64_t max_body, LoopLoad& load,
+              std::shared_ptr<std::atomic<int>> open, int refused_over)
+      : stream_(std::move(socket)),
+        handler_(handler),
+        max_body_(max_body),
+        load_(load),
+        open_(std::move(open)),
+        refused_over_(refused_over) {}
+  ~HttpSession() { open_->fetch_sub(1, std::memory_order_relaxed); }
 
   void Start() { ReadRequest(); }
 
@@ -52,7 +110,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void ReadRequest() {
     parser_.emplace();
     parser_->body_limit(max_body_);
-    stream_.expires_after(kIdleTimeout);
+    stream_.expires_after(refused_over_ > 0 ? kRefusedTimeout : kIdleTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->OnRead(ec);
@@ -84,10 +142,17 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       req.error = ec == http::error::body_limit
                       ? fmt::format("request body too large (limit {} bytes)", max_body_)
                       : "malformed HTTP request: " + ec.message();
+    } else if (refused_over_ > 0) {
+      keep_alive_ = false;
+      req.error_status = 503;
+      req.error = fmt::format("too many open connections (the limit is {}): retry later, or "
+                              "reuse connections (keep-alive)",
+                              refused_over_);
     } else {
       keep_alive_ = msg.keep_alive();
       req.body = std::move(msg.body());
     }
+    req.queue_delay_us = load_.Delay();
     // The handler may take long (a materialize run through the server): no timeout until the
     // answer is written.
     stream_.expires_never();
@@ -144,6 +209,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::tcp_stream stream_;
   const HttpHandler& handler_;
   const uint64_t max_body_;
+  LoopLoad& load_;
+  const std::shared_ptr<std::atomic<int>> open_;
+  const int refused_over_;  // > 0: the connection limit this session is over
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
@@ -160,21 +228,51 @@ struct HttpServer::Impl {
   // One event loop per thread; the acceptor lives on the first and deals connections out in
   // turn.
   std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::vector<std::unique_ptr<LoopLoad>> loads;  // one per loop
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> accept_retry;
+  // Open sessions; shared with them, since a loop's sessions outlive this object's members
+  // while the loops are destroyed.
+  std::shared_ptr<std::atomic<int>> open = std::make_shared<std::atomic<int>>(0);
   size_t next = 0;
 
   void Accept() {
-    asio::io_context& loop = *loops[next++ % loops.size()];
-    acceptor->async_accept(loop, [this](beast::error_code ec, tcp::socket socket) {
+    const size_t i = next++ % loops.size();
+    acceptor->async_accept(*loops[i], [this, i](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) {
-        socket.set_option(tcp::no_delay(true), ec);  // small answers: no Nagle delay
-        std::make_shared<HttpSession>(std::move(socket), handler, options.max_body_bytes)
-            ->Start();
+      if (ec) {
+        // Out of file descriptors (or another transient failure): the pending connection
+        // stays queued; retrying at once would spin.
+        accept_retry->expires_after(kAcceptRetry);
+        accept_retry->async_wait([this](beast::error_code e) {
+          if (!e) Accept();
+        });
+        return;
+      }
+      Open(std::move(socket), i);
+      // Every other connection that is waiting, now: one accept per turn of a busy loop would
+      // leave a burst of new clients waiting in the backlog for seconds.
+      for (int n = 0; n < kAcceptBurst; ++n) {
+        const size_t j = next++ % loops.size();
+        tcp::socket more(*loops[j]);
+        acceptor->accept(more, ec);  // non-blocking: would_block when none waits
+        if (ec) break;
+        Open(std::move(more), j);
       }
       Accept();
     });
+  }
+
+  // A session for an accepted connection, on loop i.
+  void Open(tcp::socket socket, size_t i) {
+    beast::error_code ec;
+    socket.set_option(tcp::no_delay(true), ec);  // small answers: no Nagle delay
+    const int now_open = open->fetch_add(1, std::memory_order_relaxed) + 1;
+    const int refused_over = now_open > options.max_connections ? options.max_connections : 0;
+    std::make_shared<HttpSession>(std::move(socket), handler, options.max_body_bytes, *loads[i],
+                                  open, refused_over)
+        ->Start();
   }
 };
 
@@ -184,6 +282,7 @@ HttpServer::HttpServer(HttpOptions options, HttpHandler handler) : impl_(std::ma
   const int n = std::max(1, impl_->options.threads);
   for (int i = 0; i < n; ++i) {
     impl_->loops.push_back(std::make_unique<asio::io_context>(1));
+    impl_->loads.push_back(std::make_unique<LoopLoad>(*impl_->loops.back()));
     impl_->guards.push_back(asio::make_work_guard(*impl_->loops.back()));
   }
 }
@@ -191,8 +290,10 @@ HttpServer::HttpServer(HttpOptions options, HttpHandler handler) : impl_(std::ma
 HttpServer::~HttpServer() {
   Stop();
   impl_->acceptor.reset();
+  impl_->accept_retry.reset();
   impl_->guards.clear();  // before their loops: a guard's destructor tells its loop
-  impl_->loops.clear();   // destroys the sessions left in them
+  impl_->loops.clear();   // destroys the sessions and markers left in them
+  impl_->loads.clear();   // after the markers that refer to them
 }
 
 int HttpServer::Listen() {
@@ -214,10 +315,12 @@ int HttpServer::Listen() {
   }
   const tcp::endpoint endpoint = found.begin()->endpoint();
   s.acceptor.emplace(*s.loops[0]);
+  s.accept_retry.emplace(*s.loops[0]);
   s.acceptor->open(endpoint.protocol(), ec);
   if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) s.acceptor->bind(endpoint, ec);
   if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) s.acceptor->non_blocking(true, ec);
   if (ec) {
     s.acceptor.reset();
     throw InputError(fmt::format("cannot listen on {}: {}", where, ec.message()));

@@ -1,7 +1,9 @@
 // The HTTP/1.1 layer of `sluice serve`: event-driven (Boost.Beast on Asio), one event loop per
-// thread, keep-alive and pipelining, bodies up to a limit. It knows nothing of features: every
-// request, and every request it could not read, goes to one handler, which answers through a
-// Responder, at once or later from any thread (e.g. after a durable write).
+// thread, keep-alive and pipelining, bodies up to a limit, a bounded number of connections. It
+// knows nothing of features: every request, and every request it could not read, goes to one
+// handler, which answers through a Responder, at once or later from any thread (e.g. after a
+// durable write). Each request carries how long it waited in its loop, for the handler to
+// shed load.
 //
 // Only this file's .cc includes Beast, so the rest of the server compiles fast.
 #pragma once
@@ -25,6 +27,9 @@ struct HttpRequest {
   // connection closes after the answer.
   int error_status = 0;
   std::string error;
+  // How long the request has waited in its event loop behind other work (an estimate: the time
+  // since the loop last ran out of ready work). Large when the server is overloaded.
+  int64_t queue_delay_us = 0;
 };
 
 struct HttpResponse {
@@ -53,6 +58,9 @@ struct HttpOptions {
   int port = 0;  // 0: any free port
   int threads = 2;
   uint64_t max_body_bytes = 1 << 20;
+  // Open connections beyond this many are answered 503 (error_status) and closed, so that
+  // memory stays bounded however many clients connect.
+  int max_connections = 4096;
 };
 
 class HttpServer {

@@ -141,6 +141,7 @@ struct Server::Impl {
   std::unique_ptr<online::FeatureServer> features;
   std::unique_ptr<Writer> writer;
   std::atomic<uint64_t> pushed_rows{0}, push_batches{0}, late_rows_dropped{0};
+  std::atomic<uint64_t> shed_queue{0}, shed_connections{0};  // 503s of overload
   std::mutex http_mutex;
   std::unique_ptr<HttpServer> http;
   bool stopped = false;
@@ -183,6 +184,13 @@ struct Server::Impl {
         "key's newest row.\n";
     out += "# TYPE sluice_push_late_rows_dropped_total counter\n";
     out += fmt::format("sluice_push_late_rows_dropped_total {}\n", late_rows_dropped.load());
+    out += "# HELP sluice_http_shed_total Requests answered 503 because the server was "
+           "overloaded: by queue delay (server.max_queue_delay) or open connections "
+           "(server.max_connections).\n";
+    out += "# TYPE sluice_http_shed_total counter\n";
+    out += fmt::format("sluice_http_shed_total{{reason=\"queue_delay\"}} {}\n", shed_queue.load());
+    out += fmt::format("sluice_http_shed_total{{reason=\"connections\"}} {}\n",
+                       shed_connections.load());
     return out;
   }
 };
@@ -292,6 +300,7 @@ void Server::Run(const std::string& host, int port, int threads,
   options.port = port;
   options.threads = threads;
   options.max_body_bytes = static_cast<uint64_t>(s.config.max_request_bytes);
+  options.max_connections = static_cast<int>(s.config.max_connections);
   {
     std::lock_guard<std::mutex> lock(s.http_mutex);
     if (s.stopped) return;
@@ -329,7 +338,23 @@ void Server::Route(HttpRequest&& req, const Responder& reply) {
     reply.Send(std::move(r));
   };
   auto error = [&](int status, const std::string& message) { send({status, ErrorBody(message)}); };
+  // Overload: refused before any work, with a hint of when to come back.
+  auto shed = [&](std::atomic<uint64_t>& counter, const std::string& message) {
+    ++counter;
+    HttpResponse r{503, ErrorBody(message)};
+    r.headers.emplace_back("Retry-After", "1");
+    send(std::move(r));
+  };
+  if (req.error_status == 503) return shed(s.shed_connections, req.error);
   if (req.error_status != 0) return error(req.error_status, req.error);
+  const int64_t max_delay = s.config.max_queue_delay_us;
+  if (max_delay > 0 && req.queue_delay_us > max_delay &&
+      (req.path == "/get-online-features" || req.path == "/push")) {
+    return shed(s.shed_queue,
+                fmt::format("server overloaded: this request waited {} ms in the queue (the "
+                            "limit, server.max_queue_delay, is {}); retry after 1 s",
+                            req.queue_delay_us / 1000, FormatDuration(max_delay)));
+  }
   if (s.config.auth() && req.path != "/health") {
     const repo::ServerConfig& c = s.config;
     auto matches = [&](const std::string& token) {

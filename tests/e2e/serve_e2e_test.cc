@@ -5,6 +5,11 @@
 
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <thread>
 
@@ -384,6 +389,172 @@ TEST(ServeE2E, ListensOnANameAndSaysWhetherAuthIsOn) {
   EXPECT_NE(r.err.find("server.read_token holds a character a bearer token cannot"),
             std::string::npos)
       << r.err;
+}
+
+// A raw client connection: requests written as they are, the answer read until the server
+// closes (the requests ask for Connection: close).
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~RawConnection() { close(fd_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+  bool connected() const { return connected_; }
+  bool Send(const std::string& data) const {
+    return write(fd_, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+  }
+  // What one read returns (a short answer comes whole).
+  std::string ReadSome() const {
+    char buf[65536];
+    const ssize_t n = read(fd_, buf, sizeof buf);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+  }
+  // Everything until the server closes the connection.
+  std::string ReadAll() const {
+    std::string out;
+    char buf[65536];
+    ssize_t n = 0;
+    while ((n = read(fd_, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    return out;
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+std::string PostRequest(const std::string& path, const std::string& body, bool close) {
+  return fmt::format("POST {} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     "Content-Length: {}\r\n{}\r\n{}",
+                     path, body.size(), close ? "Connection: close\r\n" : "", body);
+}
+
+// The value of `name` in Prometheus text, or -1.
+double MetricValue(const std::string& text, const std::string& name) {
+  const size_t at = text.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
+}
+
+// Overload (issue 15): requests that wait in the server's queue longer than
+// server.max_queue_delay get 503 with Retry-After at once, instead of queueing; the server
+// keeps serving, and /metrics counts what it shed.
+TEST(ServeE2E, RequestsThatWaitTooLongAreShedWith503AndRetryAfter) {
+  ScratchRepo repo;
+  MakeRepo(repo, "server: {max_queue_delay: 1ms}\n");
+  SluiceServer server(repo.root());
+  // Heavy requests (2,000 entities each), all sent before the server can answer the first
+  // few: each loop finds dozens waiting, and the later ones waited longer than 1 ms.
+  std::string ids;
+  for (int i = 0; i < 2000; ++i) ids += (i ? "," : "") + std::to_string(i % 7);
+  const std::string request = PostRequest(
+      "/get-online-features",
+      R"({"feature_service": "svc", "entities": {"user_id": [)" + ids + "]}}", true);
+  constexpr int kClients = 150;
+  std::vector<std::unique_ptr<RawConnection>> conns;
+  for (int i = 0; i < kClients; ++i) {
+    conns.push_back(std::make_unique<RawConnection>(server.port()));
+    ASSERT_TRUE(conns.back()->connected());
+  }
+  for (const auto& c : conns) ASSERT_TRUE(c->Send(request));
+  int ok = 0, shed = 0;
+  for (const auto& c : conns) {
+    const std::string answer = c->ReadAll();
+    if (answer.starts_with("HTTP/1.1 200")) {
+      ++ok;
+      EXPECT_NE(answer.find(R"("user_id")"), std::string::npos);
+    } else {
+      ++shed;
+      EXPECT_TRUE(answer.starts_with("HTTP/1.1 503")) << answer.substr(0, 300);
+      EXPECT_NE(answer.find("Retry-After: 1\r\n"), std::string::npos) << answer.substr(0, 300);
+      EXPECT_NE(answer.find("server overloaded: this request waited"), std::string::npos)
+          << answer.substr(0, 300);
+      EXPECT_NE(answer.find("server.max_queue_delay, is 1ms"), std::string::npos);
+    }
+  }
+  EXPECT_GE(ok, 1);  // the first request of an idle loop waited for nothing
+  EXPECT_GE(shed, 1);
+  // Still serving; everything is counted.
+  httplib::Client http("127.0.0.1", server.port());
+  auto res = http.Post("/get-online-features",
+                       R"({"feature_service": "svc", "entities": {"user_id": [1]}})",
+                       "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  res = http.Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(MetricValue(res->body, R"(sluice_http_shed_total{reason="queue_delay"})"), shed)
+      << res->body;
+  EXPECT_EQ(MetricValue(res->body, R"(sluice_http_shed_total{reason="connections"})"), 0);
+  EXPECT_EQ(MetricValue(res->body,
+                        R"(sluice_http_requests_total{path="/get-online-features",status="503"})"),
+            shed);
+  EXPECT_EQ(MetricValue(res->body,
+                        R"(sluice_http_requests_total{path="/get-online-features",status="200"})"),
+            ok + 1);
+}
+
+// Connections over server.max_connections get one 503 answer and are closed; a slot freed by
+// a client that leaves is taken by the next.
+TEST(ServeE2E, ConnectionsOverTheLimitGet503AndAreClosed) {
+  ScratchRepo repo;
+  MakeRepo(repo, "server: {max_connections: 2}\n");
+  SluiceServer server(repo.root());
+  const std::string health = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  auto first = std::make_unique<RawConnection>(server.port());
+  RawConnection second(server.port());
+  for (const RawConnection* c : {first.get(), &second}) {
+    ASSERT_TRUE(c->Send(health));
+    EXPECT_TRUE(c->ReadSome().starts_with("HTTP/1.1 200")) << "a connection within the limit";
+  }
+  {
+    RawConnection third(server.port());
+    ASSERT_TRUE(third.Send(health));
+    const std::string answer = third.ReadAll();  // the server closes it
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 503")) << answer;
+    EXPECT_NE(answer.find("Retry-After: 1\r\n"), std::string::npos) << answer;
+    EXPECT_NE(answer.find("too many open connections (the limit is 2)"), std::string::npos)
+        << answer;
+  }
+  // The first client leaves: its slot is free once the server has seen it close.
+  first.reset();
+  std::string answer;
+  int refused = 1;
+  for (int i = 0; i < 100 && !answer.starts_with("HTTP/1.1 200"); ++i) {
+    if (!answer.empty()) ++refused;  // tried before the server saw the first one close
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    RawConnection again(server.port());
+    ASSERT_TRUE(again.Send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+    answer = again.ReadAll();
+  }
+  ASSERT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+  EXPECT_EQ(MetricValue(answer, R"(sluice_http_shed_total{reason="connections"})"), refused)
+      << answer;
+  EXPECT_EQ(MetricValue(answer, R"(sluice_http_requests_total{path="/health",status="200"})"), 2);
+}
+
+TEST(ServeE2E, OverloadLimitsAreCheckedAtApply) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  for (const auto& [config, message] : std::vector<std::pair<std::string, std::string>>{
+           {"max_connections: 0", "server.max_connections must be a positive integer up to "
+                                  "1000000"},
+           {"max_connections: lots", "server.max_connections must be a positive integer"},
+           {"max_queue_delay: 10", "bad duration '10' for 'max_queue_delay' of server"},
+           {"max_queue_delay: [1]", "'max_queue_delay' of server must be a duration, not a list"},
+       }) {
+    repo.Write("sluice.yaml", "project: s\nserver: {" + config + "}\n");
+    const RunResult r = repo.Run("plan", 2);
+    EXPECT_NE(r.err.find("sluice.yaml:2: " + message), std::string::npos) << config << "\n"
+                                                                           << r.err;
+  }
+  repo.Write("sluice.yaml", "project: s\nserver: {max_queue_delay: 0, max_connections: 9}\n");
+  repo.Run("plan");
 }
 
 }  // namespace
