@@ -13,7 +13,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 PACKAGES=(cmake ninja-build g++ ccache pkg-config
   libyaml-cpp-dev libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libsqlite3-dev
-  libssl-dev libxxhash-dev libjemalloc-dev librocksdb-dev libhiredis-dev libre2-dev redis-server libcpp-httplib-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev)
+  libssl-dev openssl curl libxxhash-dev libjemalloc-dev librocksdb-dev libhiredis-dev libre2-dev redis-server libcpp-httplib-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

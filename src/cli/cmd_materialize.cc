@@ -38,6 +38,7 @@ CLI::App* RegisterMaterialize(CLI::App& app, MaterializeCommandOptions& o) {
 struct HoldingServer {
   std::string host;  // an address of this machine it accepts connections on
   int port = 0;
+  std::string tls_cert;  // its certificate when it serves HTTPS
 };
 
 // The `sluice serve` that holds the store, from the file it writes beside the store; throws
@@ -54,7 +55,8 @@ HoldingServer FindHoldingServer(const repo::RepoDefinition& repo,
                     "other process and run materialize again",
                     busy.what(), info_path.string()));
   }
-  HoldingServer server{info.value("host", std::string("127.0.0.1")), info.value("port", 0)};
+  HoldingServer server{info.value("host", std::string("127.0.0.1")), info.value("port", 0),
+                       info.value("tls_cert", std::string())};
   std::fprintf(stderr,
                "materialize: the online store is held by `sluice serve` (pid %lld, "
                "port %d); materializing through it\n",
@@ -78,7 +80,7 @@ json PostMaterialize(const repo::RepoDefinition& repo, const HoldingServer& hold
   }
   const server::HttpResponse res =
       server::HttpPost(holder.host, port, "/materialize", JsonText(body),
-                       token.empty() ? "" : "Bearer " + token);
+                       token.empty() ? "" : "Bearer " + token, holder.tls_cert);
   json out;
   try {
     out = json::parse(res.body);

@@ -26,6 +26,7 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = -1;    // -1: server.port of sluice.yaml
   int threads = 0;  // 0: DefaultThreads(repo)
+  std::string tls_cert, tls_key;  // override server.tls
 };
 
 CLI::App* RegisterServe(CLI::App& app, ServeOptions& o) {
@@ -44,6 +45,16 @@ CLI::App* RegisterServe(CLI::App& app, ServeOptions& o) {
                   "reads wait on the network)")
       ->check(CLI::Range(1, 4096))
       ->option_text("N");
+  CLI::Option* cert = cmd->add_option("--tls-cert", o.tls_cert,
+                                      "Serve HTTPS with this PEM certificate chain (default: "
+                                      "server.tls.cert in sluice.yaml)")
+                          ->option_text("FILE");
+  CLI::Option* key = cmd->add_option("--tls-key", o.tls_key,
+                                     "The certificate's unencrypted PEM private key (default: "
+                                     "server.tls.key)")
+                         ->option_text("FILE");
+  cert->needs(key);
+  key->needs(cert);
   return cmd;
 }
 
@@ -72,18 +83,19 @@ bool IsLoopback(const std::string& host) {
 
 // The one line that says the server listens (JSON: docs/json.md), flushed for whoever waits.
 void AnnounceListening(const GlobalOptions& g, const std::string& host, int port,
-                       const std::string& store_name, bool auth) {
+                       const std::string& store_name, bool auth, bool tls) {
   if (g.json) {
     std::printf("%s\n", JsonText(json{{"host", host},
                                       {"port", port},
                                       {"store", store_name},
-                                      {"auth", auth}})
+                                      {"auth", auth},
+                                      {"tls", tls}})
                             .c_str());
   } else {
     // An IPv6 address goes in brackets in a URL.
     const std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    std::printf("serving on http://%s:%d (online store: %s; %s)\n", shown.c_str(), port,
-                store_name.c_str(),
+    std::printf("serving on %s://%s:%d (online store: %s; %s)\n", tls ? "https" : "http",
+                shown.c_str(), port, store_name.c_str(),
                 auth ? "bearer token required" : "no auth: no server token is set");
   }
   std::fflush(stdout);
@@ -128,6 +140,11 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   sigset_t stop_signals = BlockStopSignals();
   repo::RepoDefinition repo = LoadApplied(g);
   FitConnectionLimit(repo.config.server);
+  if (!o.tls_cert.empty()) {  // flags are relative to the working directory, like other paths
+    repo.config.server.tls_cert = std::filesystem::absolute(o.tls_cert).string();
+    repo.config.server.tls_key = std::filesystem::absolute(o.tls_key).string();
+  }
+  const bool tls = !repo.config.server.tls_cert.empty();
   const int port = o.port >= 0 ? o.port : static_cast<int>(repo.config.server.port);
   std::unique_ptr<online::Store> store = online::OpenStore(repo, online::StoreMode::kServe);
   const int threads = o.threads != 0 ? o.threads : DefaultThreads(repo);
@@ -147,8 +164,10 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
       // Lets `sluice materialize` find this server while it holds the store.
       // An address a client on this machine reaches it at (a wildcard is reached on loopback).
       const std::string reach = o.host == "0.0.0.0" ? "127.0.0.1" : o.host == "::" ? "::1" : o.host;
-      WriteFileAtomic(info_path,
-                      JsonText(json{{"pid", ::getpid()}, {"host", reach}, {"port", bound}}));
+      json info = {{"pid", ::getpid()}, {"host", reach}, {"port", bound}};
+      // A client on this machine verifies the server against its own certificate.
+      if (tls) info["tls_cert"] = (repo.root / repo.config.server.tls_cert).string();
+      WriteFileAtomic(info_path, JsonText(info));
     }
     if (!auth && !IsLoopback(o.host)) {
       std::fprintf(stderr,
@@ -156,7 +175,7 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
                    "push rows and run materialize (set server.auth_token in sluice.yaml)\n",
                    o.host.c_str());
     }
-    AnnounceListening(g, o.host, bound, store_name, auth);
+    AnnounceListening(g, o.host, bound, store_name, auth, tls);
   });
   // Run returned: stopped by a signal.
   if (embedded) {

@@ -150,6 +150,9 @@ struct ServerConfig {
   // answered 503 with Retry-After (0: never shed); connections beyond max_connections too.
   int64_t max_queue_delay_us = 10'000;
   int64_t max_connections = 4096;
+  // HTTPS (`server.tls: {cert, key}`): PEM files, relative to the repository root ("": HTTP).
+  std::string tls_cert;
+  std::string tls_key;
   bool auth() const { return !auth_token.empty() || !write_token.empty() || !read_token.empty(); }
   // The token a client of the write paths sends (`sluice materialize` through a server).
   const std::string& any_write_token() const {

@@ -234,7 +234,7 @@ ProjectConfig LoadProjectConfig(const Doc& doc, const YAML::Node& root) {
     doc.ExpectMap(sv, "server");
     doc.CheckKeys(sv, "server",
                   {"port", "auth_token", "write_token", "read_token", "max_request_bytes",
-                   "max_queue_delay", "max_connections"});
+                   "max_queue_delay", "max_connections", "tls"});
     for (auto [key, token] : {std::pair{"auth_token", &c.server.auth_token},
                               std::pair{"write_token", &c.server.write_token},
                               std::pair{"read_token", &c.server.read_token}}) {
@@ -277,6 +277,16 @@ ProjectConfig LoadProjectConfig(const Doc& doc, const YAML::Node& root) {
                  "");
       }
       *value = n;
+    }
+    if (const YAML::Node tls = sv["tls"]) {
+      doc.ExpectMap(tls, "server.tls");
+      doc.CheckKeys(tls, "server.tls", {"cert", "key"});
+      if (!tls["cert"] || !tls["key"]) {
+        doc.Fail(tls, "server.tls needs both cert and key",
+                 "cert: a PEM certificate chain; key: its unencrypted private key (PEM)");
+      }
+      c.server.tls_cert = doc.Str(tls, "cert", "server.tls");
+      c.server.tls_key = doc.Str(tls, "key", "server.tls");
     }
     if (sv["max_queue_delay"]) {
       c.server.max_queue_delay_us = *doc.Duration(sv, "max_queue_delay", "server");

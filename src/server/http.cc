@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <optional>
 #include <thread>
+#include <type_traits>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -16,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
 
 #include "sluice/error.h"
@@ -34,6 +36,8 @@ constexpr auto kIdleTimeout = std::chrono::seconds(120);
 // After an error answer, how long the connection is drained before it is closed (closing with
 // unread input would reset it before the client reads the answer).
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
+// How long a TLS client may take to complete its handshake.
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 // How long a connection over the limit may take to send the request it is refused.
 constexpr auto kRefusedTimeout = std::chrono::seconds(1);
 // After a failed accept (out of file descriptors), how long before the next try.
@@ -82,37 +86,75 @@ class LoopLoad {
   bool busy_ = false;
 };
 
-// One connection: read a request, hand it to the handler, write its answer, repeat.
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// One connection: read a request, hand it to the handler, write its answer, repeat. The
+// interface the Responder holds; Session<Stream> is one over plain TCP or TLS.
+class HttpSession {
  public:
-  // `open` counts the server's open sessions (this one included); `refused` says that it is
-  // over the limit: its one request is answered with an error and the connection closed.
-  HttpSession(tcp::socket socket, const HttpHandler& handler, uint64_t max_body, LoopLoad& load,
-              std::shared_ptr<std::atomic<int>> open, int refused_over)
-      : stream_(std::move(socket)),
+  virtual ~HttpSession() = default;
+  virtual void Send(HttpResponse r) = 0;
+};
+
+namespace {
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+template <class Stream>
+class Session final : public HttpSession, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  // `open` counts the server's open sessions (this one included); `refused_over` > 0 says that
+  // it is over that limit: its one request is answered with an error and the connection closed.
+  // `tls` is the TLS context for a TlsStream.
+  Session(tcp::socket socket, asio::ssl::context* tls, const HttpHandler& handler,
+          uint64_t max_body, LoopLoad& load, std::shared_ptr<std::atomic<int>> open,
+          int refused_over)
+      : stream_(MakeStream(std::move(socket), tls)),
         handler_(handler),
         max_body_(max_body),
         load_(load),
         open_(std::move(open)),
         refused_over_(refused_over) {}
-  ~HttpSession() { open_->fetch_sub(1, std::memory_order_relaxed); }
+  ~Session() override { open_->fetch_sub(1, std::memory_order_relaxed); }
 
-  void Start() { ReadRequest(); }
+  void Start() {
+    if constexpr (kTls) {
+      Tcp().expires_after(kHandshakeTimeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                // Not TLS, a failed handshake or a timeout: nothing to answer.
+                                if (ec) return self->Close();
+                                self->ReadRequest();
+                              });
+    } else {
+      ReadRequest();
+    }
+  }
 
-  void Send(HttpResponse r) {
+  void Send(HttpResponse r) override {
     asio::dispatch(stream_.get_executor(),
-                   [self = shared_from_this(), r = std::move(r)]() mutable {
+                   [self = this->shared_from_this(), r = std::move(r)]() mutable {
                      self->Write(std::move(r));
                    });
   }
 
  private:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  static Stream MakeStream(tcp::socket socket, asio::ssl::context* tls) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
   void ReadRequest() {
     parser_.emplace();
     parser_->body_limit(max_body_);
-    stream_.expires_after(refused_over_ > 0 ? kRefusedTimeout : kIdleTimeout);
+    Tcp().expires_after(refused_over_ > 0 ? kRefusedTimeout : kIdleTimeout);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
                        self->OnRead(ec);
                      });
   }
@@ -120,8 +162,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-        ec == asio::error::eof) {
-      Close();
+        ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
+        ec.category() == asio::error::get_ssl_category()) {
+      Close();  // the client left, or its TLS records are broken: nothing to answer
       return;
     }
     HttpRequest req;
@@ -155,9 +198,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     req.queue_delay_us = load_.Delay();
     // The handler may take long (a materialize run through the server): no timeout until the
     // answer is written.
-    stream_.expires_never();
+    Tcp().expires_never();
     try {
-      handler_(std::move(req), Responder(shared_from_this()));
+      handler_(std::move(req), Responder(this->shared_from_this()));
     } catch (const std::exception& e) {
       // The handler answers its own errors; one that escapes it must not reach the event loop
       // (it would end the server for every client). The request may be half answered: close.
@@ -176,9 +219,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     response_->keep_alive(keep_alive_);
     response_->body() = std::move(r.body);
     response_->prepare_payload();
-    stream_.expires_after(kIdleTimeout);
+    Tcp().expires_after(kIdleTimeout);
     http::async_write(stream_, *response_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
                         if (ec) return self->Close();
                         if (!self->keep_alive_) return self->Linger();
                         self->ReadRequest();
@@ -186,27 +229,33 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   // Half-closes, then discards what the client still sends (until it closes or a timeout).
+  // Over TLS: the close_notify alert, then close.
   void Linger() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(kLingerTimeout);
-    Drain();
+    Tcp().expires_after(kLingerTimeout);
+    if constexpr (kTls) {
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->Close(); });
+    } else {
+      beast::error_code ignored;
+      Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      Drain();
+    }
   }
   void Drain() {
-    stream_.async_read_some(asio::buffer(drain_),
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              if (ec) return self->Close();
-                              self->Drain();
-                            });
+    Tcp().async_read_some(asio::buffer(drain_),
+                          [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                            if (ec) return self->Close();
+                            self->Drain();
+                          });
   }
 
   void Close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Tcp().close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   const HttpHandler& handler_;
   const uint64_t max_body_;
   LoopLoad& load_;
@@ -220,6 +269,35 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::array<char, 4096> drain_{};
 };
 
+}  // namespace
+
+namespace {
+
+// The server's TLS context (TLS 1.2 or later) from a PEM certificate chain and its private key;
+// throws InputError naming the file and OpenSSL's reason.
+asio::ssl::context LoadTls(const HttpOptions& o) {
+  asio::ssl::context tls(asio::ssl::context::tls_server);
+  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                  asio::ssl::context::no_tlsv1_1);
+  beast::error_code ec;
+  tls.use_certificate_chain_file(o.tls_cert_file, ec);
+  if (ec) {
+    throw InputError(fmt::format("cannot use {} as the TLS certificate (a PEM certificate "
+                                 "chain): {}",
+                                 o.tls_cert_file, ec.message()));
+  }
+  tls.use_private_key_file(o.tls_key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    throw InputError(fmt::format("cannot use {} as the TLS private key (PEM, unencrypted, of "
+                                 "the certificate {}): {}",
+                                 o.tls_key_file, o.tls_cert_file, ec.message()));
+  }
+  return tls;
+}
+
+}  // namespace
+
 void Responder::Send(HttpResponse response) const { session_->Send(std::move(response)); }
 
 struct HttpServer::Impl {
@@ -232,6 +310,7 @@ struct HttpServer::Impl {
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::steady_timer> accept_retry;
+  std::optional<asio::ssl::context> tls;  // set when serving HTTPS
   // Open sessions; shared with them, since a loop's sessions outlive this object's members
   // while the loops are destroyed.
   std::shared_ptr<std::atomic<int>> open = std::make_shared<std::atomic<int>>(0);
@@ -270,9 +349,16 @@ struct HttpServer::Impl {
     socket.set_option(tcp::no_delay(true), ec);  // small answers: no Nagle delay
     const int now_open = open->fetch_add(1, std::memory_order_relaxed) + 1;
     const int refused_over = now_open > options.max_connections ? options.max_connections : 0;
-    std::make_shared<HttpSession>(std::move(socket), handler, options.max_body_bytes, *loads[i],
-                                  open, refused_over)
-        ->Start();
+    if (tls) {
+      std::make_shared<Session<TlsStream>>(std::move(socket), &*tls, handler,
+                                           options.max_body_bytes, *loads[i], open, refused_over)
+          ->Start();
+    } else {
+      std::make_shared<Session<PlainStream>>(std::move(socket), nullptr, handler,
+                                             options.max_body_bytes, *loads[i], open,
+                                             refused_over)
+          ->Start();
+    }
   }
 };
 
@@ -303,6 +389,7 @@ int HttpServer::Listen() {
   if (s.options.port < 0 || s.options.port > 65535) {
     throw InputError(fmt::format("cannot listen on {}: the port must be 0-65535", where));
   }
+  if (!s.options.tls_cert_file.empty()) s.tls.emplace(LoadTls(s.options));
   // A name (localhost) or an address; the first address it resolves to is bound.
   beast::error_code ec;
   tcp::resolver resolver(*s.loops[0]);
@@ -342,29 +429,58 @@ void HttpServer::Stop() {
   for (auto& loop : impl_->loops) loop->stop();
 }
 
-HttpResponse HttpPost(const std::string& host, int port, const std::string& path,
+namespace {
+
+// One request and its answer on a connected stream.
+template <class Stream>
+HttpResponse Exchange(Stream& stream, const std::string& host, const std::string& path,
                       const std::string& body, const std::string& authorization) {
-  const std::string where = fmt::format("http://{}:{}{}", host, port, path);
+  http::request<http::string_body> req(http::verb::post, path, 11);
+  req.set(http::field::host, host);
+  req.set(http::field::content_type, "application/json");
+  if (!authorization.empty()) req.set(http::field::authorization, authorization);
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  HttpResponse out;
+  out.status = static_cast<int>(res.result_int());
+  out.body = std::move(res.body());
+  return out;
+}
+
+}  // namespace
+
+HttpResponse HttpPost(const std::string& host, int port, const std::string& path,
+                      const std::string& body, const std::string& authorization,
+                      const std::string& tls_ca_file) {
+  const bool tls = !tls_ca_file.empty();
+  const std::string where = fmt::format("{}://{}:{}{}", tls ? "https" : "http", host, port, path);
   try {
     asio::io_context ioc;
     tcp::resolver resolver(ioc);
-    beast::tcp_stream stream(ioc);
-    stream.connect(resolver.resolve(host, std::to_string(port)));
-    http::request<http::string_body> req(http::verb::post, path, 11);
-    req.set(http::field::host, host);
-    req.set(http::field::content_type, "application/json");
-    if (!authorization.empty()) req.set(http::field::authorization, authorization);
-    req.body() = body;
-    req.prepare_payload();
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    http::read(stream, buffer, res);
+    beast::tcp_stream tcp(ioc);
+    tcp.connect(resolver.resolve(host, std::to_string(port)));
+    if (!tls) {
+      HttpResponse out = Exchange(tcp, host, path, body, authorization);
+      beast::error_code ignored;
+      tcp.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      return out;
+    }
+    // The server is this machine's own (found through the file it wrote beside the store): its
+    // certificate is checked against the configured one, not against the name reached.
+    asio::ssl::context ctx(asio::ssl::context::tls_client);
+    ctx.set_default_verify_paths();
+    ctx.load_verify_file(tls_ca_file);
+    ctx.set_verify_mode(asio::ssl::verify_peer);
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp), ctx);
+    SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
+    stream.handshake(asio::ssl::stream_base::client);
+    HttpResponse out = Exchange(stream, host, path, body, authorization);
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    HttpResponse out;
-    out.status = static_cast<int>(res.result_int());
-    out.body = std::move(res.body());
+    stream.shutdown(ignored);
     return out;
   } catch (const boost::system::system_error& e) {
     throw InputError(fmt::format("cannot reach {}: {}", where, e.code().message()));

@@ -61,6 +61,9 @@ struct HttpOptions {
   // Open connections beyond this many are answered 503 (error_status) and closed, so that
   // memory stays bounded however many clients connect.
   int max_connections = 4096;
+  // HTTPS: a PEM certificate chain and its unencrypted private key ("": plain HTTP).
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class HttpServer {
@@ -82,9 +85,12 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// A blocking HTTP/1.1 POST (the CLI calling a running server). Throws InputError when the
-// server cannot be reached or the connection fails.
+// A blocking HTTP/1.1 POST (the CLI calling a running server). With `tls_ca_file`, over TLS,
+// the server's certificate verified against that file (the server's own certificate, or its
+// CA) and the system's CAs. Throws InputError when the server cannot be reached or the
+// connection fails.
 HttpResponse HttpPost(const std::string& host, int port, const std::string& path,
-                      const std::string& body, const std::string& authorization);
+                      const std::string& body, const std::string& authorization,
+                      const std::string& tls_ca_file = "");
 
 }  // namespace sluice::server

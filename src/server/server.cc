@@ -301,6 +301,10 @@ void Server::Run(const std::string& host, int port, int threads,
   options.threads = threads;
   options.max_body_bytes = static_cast<uint64_t>(s.config.max_request_bytes);
   options.max_connections = static_cast<int>(s.config.max_connections);
+  if (!s.config.tls_cert.empty()) {
+    options.tls_cert_file = (s.features->defs().root / s.config.tls_cert).string();
+    options.tls_key_file = (s.features->defs().root / s.config.tls_key).string();
+  }
   {
     std::lock_guard<std::mutex> lock(s.http_mutex);
     if (s.stopped) return;

@@ -15,6 +15,8 @@
 
 #include "common/time.h"
 #include "e2e/e2e_util.h"
+#include "server/http.h"
+#include "sluice/error.h"
 
 namespace sluice {
 namespace {
@@ -555,6 +557,92 @@ TEST(ServeE2E, OverloadLimitsAreCheckedAtApply) {
   }
   repo.Write("sluice.yaml", "project: s\nserver: {max_queue_delay: 0, max_connections: 9}\n");
   repo.Run("plan");
+}
+
+// Output of a shell command (stdout), for openssl and curl.
+std::string Shell(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+// A self-signed certificate for localhost and 127.0.0.1, and its key, in `dir`.
+void MakeCertificate(const std::filesystem::path& dir, const std::string& name) {
+  std::filesystem::create_directories(dir);
+  Shell(fmt::format("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
+                    "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout {0}/{1}.key "
+                    "-out {0}/{1}.pem 2>/dev/null",
+                    dir.string(), name));
+}
+
+// HTTPS (issue 15): server.tls serves every path over TLS; a client that trusts the
+// certificate gets the same answers; `sluice materialize` reaches the server over TLS; a
+// plain-HTTP client or an untrusting one gets nothing, and the server keeps serving.
+TEST(ServeE2E, ServesHttpsWithTheConfiguredCertificate) {
+  ScratchRepo repo;
+  MakeRepo(repo, "server: {tls: {cert: tls/server.pem, key: tls/server.key}}\n");
+  MakeCertificate(repo.root() / "tls", "server");
+  MakeCertificate(repo.root() / "tls", "other");
+  ASSERT_TRUE(std::filesystem::exists(repo.root() / "tls/server.pem"));
+  const nlohmann::json expected = repo.Json("get-online --service svc --entity user_id=3");
+  SluiceServer server(repo.root());
+  EXPECT_EQ(server.started()["tls"], true);
+  const std::string cert = (repo.root() / "tls/server.pem").string();
+  const std::string body =
+      R"({"feature_service": "svc", "full_feature_names": true, "entities": {"user_id": [3]}})";
+  server::HttpResponse res =
+      server::HttpPost("127.0.0.1", server.port(), "/get-online-features", body, "", cert);
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(nlohmann::json::parse(res.body), expected);
+  EXPECT_EQ(expected["results"][1]["values"][0], 3.25);  // user 3's newest row: i = 3
+  // An independent client: curl, trusting the certificate, by name.
+  EXPECT_EQ(Shell(fmt::format("curl -s --cacert {} https://localhost:{}/health", cert,
+                              server.port())),
+            R"({"status":"ok"})");
+  // Untrusted: another certificate as the CA. Plain HTTP: no answer.
+  try {
+    server::HttpPost("127.0.0.1", server.port(), "/get-online-features", body, "",
+                     (repo.root() / "tls/other.pem").string());
+    ADD_FAILURE() << "a certificate that is not trusted was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("certificate verify failed"), std::string::npos)
+        << e.what();
+  }
+  httplib::Client plain("127.0.0.1", server.port());
+  plain.set_read_timeout(5);
+  EXPECT_FALSE(plain.Get("/health"));
+  // Still serving; materialize goes through it over TLS.
+  const RunResult m = repo.Run("--json materialize");
+  EXPECT_NE(m.err.find("materializing through it"), std::string::npos) << m.err;
+  EXPECT_EQ(nlohmann::json::parse(m.out)["views"][0]["view"], "v") << m.out;
+  res = server::HttpPost("127.0.0.1", server.port(), "/get-online-features", body, "", cert);
+  EXPECT_EQ(res.status, 200);
+}
+
+TEST(ServeE2E, UnusableTlsFilesAreExit2) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  MakeCertificate(repo.root() / "tls", "a");
+  MakeCertificate(repo.root() / "tls", "b");
+  RunResult r = repo.Run("serve --port 0 --tls-cert tls/missing.pem --tls-key tls/a.key", 2);
+  EXPECT_NE(r.err.find("tls/missing.pem as the TLS certificate (a PEM certificate chain)"),
+            std::string::npos)
+      << r.err;
+  r = repo.Run("serve --port 0 --tls-cert tls/a.pem --tls-key tls/b.key", 2);
+  EXPECT_NE(r.err.find("tls/b.key as the TLS private key"), std::string::npos) << r.err;
+  r = repo.Run("serve --port 0 --tls-cert tls/a.key --tls-key tls/a.key", 2);
+  EXPECT_NE(r.err.find("tls/a.key as the TLS certificate"), std::string::npos) << r.err;
+  r = repo.Run("serve --port 0 --tls-cert tls/a.pem", 2);
+  EXPECT_NE(r.err.find("--tls-cert requires --tls-key"), std::string::npos) << r.err;
+  repo.Write("sluice.yaml", "project: s\nserver: {tls: {cert: tls/a.pem}}\n");
+  r = repo.Run("plan", 2);
+  EXPECT_NE(r.err.find("sluice.yaml:2: server.tls needs both cert and key"), std::string::npos)
+      << r.err;
 }
 
 }  // namespace
