@@ -68,7 +68,8 @@ json PlanJson(const std::vector<registry::PlanEntry>& plan) {
                  {"name", e.name},
                  {"action", e.action},
                  {"old_version", e.old_version},
-                 {"new_version", e.new_version}});
+                 {"new_version", e.new_version},
+                 {"changes", e.changes}});
   }
   return j;
 }
@@ -84,6 +85,7 @@ void PrintPlan(const std::vector<registry::PlanEntry>& plan) {
       ++change;
       std::printf("  ~ %-16s %s (%s -> %s)\n", e.kind.c_str(), e.name.c_str(),
                   e.old_version.c_str(), e.new_version.c_str());
+      for (const std::string& c : e.changes) std::printf("      %s\n", c.c_str());
     } else if (e.action == "remove") {
       ++remove;
       std::printf("  - %-16s %s (version %s)\n", e.kind.c_str(), e.name.c_str(),

@@ -8,6 +8,7 @@
 
 #include "common/json.h"
 #include "common/time.h"
+#include "registry/changes.h"
 #include "sluice/error.h"
 
 namespace sluice::registry {
@@ -126,15 +127,19 @@ std::vector<PlanEntry> Registry::Plan(const repo::RepoDefinition& repo) {
   for (const Versioned& v : Flatten(repo)) {
     auto it = current.find({v.kind, v.name});
     if (it == current.end()) {
-      plan.push_back({v.kind, v.name, "add", "", v.version});
+      plan.push_back({v.kind, v.name, "add", "", v.version, {}});
     } else {
-      plan.push_back({v.kind, v.name, it->second == v.version ? "unchanged" : "change",
-                      it->second, v.version});
+      PlanEntry e{v.kind, v.name, it->second == v.version ? "unchanged" : "change", it->second,
+                  v.version, {}};
+      if (e.action == "change") {
+        e.changes = DefinitionChanges(GetVersion(v.kind, v.name, it->second), v.definition);
+      }
+      plan.push_back(std::move(e));
       current.erase(it);
     }
   }
   for (const auto& [key, version] : current) {
-    plan.push_back({key.first, key.second, "remove", version, ""});
+    plan.push_back({key.first, key.second, "remove", version, "", {}});
   }
   auto rank = [](const std::string& kind) {
     const auto& k = KindOrder();

@@ -25,6 +25,7 @@ struct PlanEntry {
   std::string action;   // add | change | remove | unchanged
   std::string old_version;
   std::string new_version;
+  std::vector<std::string> changes;  // a change: what changed, field by field (DefinitionChanges)
 };
 
 class Registry {

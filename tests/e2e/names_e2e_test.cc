@@ -267,5 +267,39 @@ TEST(NamesE2E, PlanWarnsThatAChangedBucketCountDoesNotApply) {
   EXPECT_EQ(repo.Json("ingest tx")["unchanged"], true);
 }
 
+// plan shows what changed inside a definition, field by field (issue 15, "CLI habits").
+TEST(NamesE2E, PlanShowsFieldLevelChanges) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  std::string defs = kDefs;
+  defs.replace(defs.find("    source: tx\n"), 15,
+               "    source: tx\n    ttl: 30d\n");
+  defs.replace(defs.find("      - {name: amount, expr: amount}\n"), 37,
+               "      - {name: amount, expr: amount}\n      - {name: n_1d, aggregate: count, "
+               "window: 1d, hop: 1h}\n");
+  repo.Write("defs.yaml", defs);
+  repo.Run("apply");
+  defs.replace(defs.find("ttl: 30d"), 8, "ttl: 14d");
+  defs.replace(defs.find("      - {name: amount, expr: amount}\n"), 37, "");
+  defs.replace(defs.find("window: 1d"), 10, "window: 36h");
+  repo.Write("defs.yaml", defs);
+  const nlohmann::json plan = repo.Json("plan")["plan"];
+  nlohmann::json view;
+  for (const auto& e : plan) {
+    if (e["name"] == "user_txn") view = e;
+  }
+  EXPECT_EQ(view["action"], "change");
+  EXPECT_EQ(view["changes"], (nlohmann::json{"feature 'n_1d' window: 1d -> 36h",
+                                             "feature 'amount' removed", "ttl: 30d -> 14d"}))
+      << view.dump();
+  const RunResult r = repo.Run("plan");
+  EXPECT_NE(r.out.find("(" + view["old_version"].get<std::string>() + " -> " +
+                       view["new_version"].get<std::string>() +
+                       ")\n      feature 'n_1d' window: 1d -> 36h\n      feature 'amount' "
+                       "removed\n      ttl: 30d -> 14d\n"),
+            std::string::npos)
+      << r.out;
+}
+
 }  // namespace
 }  // namespace sluice
