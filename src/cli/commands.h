@@ -55,6 +55,7 @@ CLI::App& AddCommandGroup(CLI::App& parent, const std::string& name,
 void AddPlanCommand(CLI::App& app, const GlobalOptions& g, Action& action);
 void AddApplyCommand(CLI::App& app, const GlobalOptions& g, Action& action);
 void AddListCommand(CLI::App& app, const GlobalOptions& g, Action& action);
+void AddDescribeCommand(CLI::App& app, const GlobalOptions& g, Action& action);
 void AddIngestCommand(CLI::App& app, const GlobalOptions& g, Action& action);
 void AddSnapshotsCommand(CLI::App& app, const GlobalOptions& g, Action& action);
 void AddGcCommand(CLI::App& app, const GlobalOptions& g, Action& action);

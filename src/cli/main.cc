@@ -47,6 +47,7 @@ void AddCommands(CLI::App& app, const sluice::cli::GlobalOptions& g, sluice::cli
   AddPlanCommand(app, g, action);
   AddApplyCommand(app, g, action);
   AddListCommand(app, g, action);
+  AddDescribeCommand(app, g, action);
   AddIngestCommand(app, g, action);
   AddSnapshotsCommand(app, g, action);
   AddGcCommand(app, g, action);

@@ -8,9 +8,10 @@
 #include "common/time.h"
 
 namespace sluice::registry {
-namespace {
 
 using nlohmann::json;
+
+namespace {
 
 // What a list of named objects calls one member: features, schema fields, rules.
 std::string MemberWord(const std::string& list) {
@@ -18,11 +19,6 @@ std::string MemberWord(const std::string& list) {
   if (list == "schema" || list == "request") return "field";
   if (list == "rules") return "rule";
   return list;
-}
-
-// A key shown to the user: durations (`ttl_us`) lose their unit suffix.
-std::string KeyName(const std::string& key) {
-  return key.ends_with("_us") ? key.substr(0, key.size() - 3) : key;
 }
 
 // A duration as YAML writes it: the largest unit it is a whole number of (30d, 36h, 90s).
@@ -38,8 +34,13 @@ std::string DurationText(int64_t us) {
   return fmt::format("{}us", us);
 }
 
-// A value shown in a change line: durations formatted, strings quoted, the rest as JSON.
-std::string Shown(const std::string& key, const json& v) {
+}  // namespace
+
+std::string FieldName(const std::string& key) {
+  return key.ends_with("_us") ? key.substr(0, key.size() - 3) : key;
+}
+
+std::string FieldText(const std::string& key, const json& v) {
   if (v.is_null()) return "(none)";
   if (key.ends_with("_us") && v.is_number_integer()) return DurationText(v.get<int64_t>());
   if (v.is_string()) return "'" + v.get<std::string>() + "'";
@@ -52,6 +53,8 @@ std::string Shown(const std::string& key, const json& v) {
   }
   return JsonText(v);
 }
+
+namespace {
 
 // Whether every element of `v` is an object with a string "name" (or, for rules, "rule").
 const char* NameKey(const json& v) {
@@ -105,8 +108,8 @@ void DiffNamed(const std::string& prefix, const std::string& list, const json& b
   // Same members in another order: the order matters (output columns).
   if (before_names != after_names && before_names.size() == after_names.size() &&
       std::is_permutation(before_names.begin(), before_names.end(), after_names.begin())) {
-    out.push_back(fmt::format("{}{} order: {} -> {}", prefix, list, Shown("", before_names),
-                              Shown("", after_names)));
+    out.push_back(fmt::format("{}{} order: {} -> {}", prefix, list, FieldText("", before_names),
+                              FieldText("", after_names)));
   }
 }
 
@@ -120,8 +123,9 @@ void Diff(const std::string& prefix, const json& before, const json& after,
       return DiffNamed(prefix, k, b.is_null() ? json::array() : b, a.is_null() ? json::array() : a,
                        out);
     }
-    if (b.is_object() && a.is_object()) return Diff(prefix + KeyName(k) + " ", b, a, out);
-    out.push_back(fmt::format("{}{}: {} -> {}", prefix, KeyName(k), Shown(k, b), Shown(k, a)));
+    if (b.is_object() && a.is_object()) return Diff(prefix + FieldName(k) + " ", b, a, out);
+    out.push_back(
+        fmt::format("{}{}: {} -> {}", prefix, FieldName(k), FieldText(k, b), FieldText(k, a)));
   };
   for (const auto& [k, a] : after.items()) {
     if (k == "version" || k == "name") continue;

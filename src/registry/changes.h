@@ -16,4 +16,9 @@ namespace sluice::registry {
 std::vector<std::string> DefinitionChanges(const nlohmann::json& before,
                                            const nlohmann::json& after);
 
+// How plan and describe show a field of a definition: its name (`ttl_us` → "ttl") and its value
+// (a duration as written, "30d"; a string quoted; a list of names as [a, b]; else JSON).
+std::string FieldName(const std::string& key);
+std::string FieldText(const std::string& key, const nlohmann::json& value);
+
 }  // namespace sluice::registry

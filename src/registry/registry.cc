@@ -45,6 +45,7 @@ class Statement {
     const auto* p = sqlite3_column_text(stmt_, col);
     return p ? reinterpret_cast<const char*>(p) : "";
   }
+  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
 
  private:
   sqlite3* db_;
@@ -228,6 +229,16 @@ json Registry::GetVersion(const std::string& kind, const std::string& name,
   json j = json::parse(q.Text(0));
   j["version"] = version;
   return j;
+}
+
+std::vector<AppliedVersion> Registry::History(const std::string& kind, const std::string& name) {
+  Statement q(db_,
+              "SELECT version, applied_at FROM versions WHERE kind = ? AND name = ? "
+              "ORDER BY applied_at, rowid");
+  q.Bind(1, kind).Bind(2, name);
+  std::vector<AppliedVersion> out;
+  while (q.Step()) out.push_back({q.Text(0), q.Int(1)});
+  return out;
 }
 
 }  // namespace sluice::registry

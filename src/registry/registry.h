@@ -28,6 +28,12 @@ struct PlanEntry {
   std::vector<std::string> changes;  // a change: what changed, field by field (DefinitionChanges)
 };
 
+// One applied version of a definition.
+struct AppliedVersion {
+  std::string version;
+  int64_t applied_at = 0;  // microseconds since the epoch, when first applied
+};
+
 class Registry {
  public:
   // Opens the registry at `path`, creating the file and its tables when missing. Throws
@@ -49,6 +55,8 @@ class Registry {
   // The stored canonical JSON of one version (with its "version" field), or throws InputError.
   nlohmann::json GetVersion(const std::string& kind, const std::string& name,
                             const std::string& version);
+  // Every version of one definition ever applied, oldest first.
+  std::vector<AppliedVersion> History(const std::string& kind, const std::string& name);
 
  private:
   sqlite3* db_ = nullptr;

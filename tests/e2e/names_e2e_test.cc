@@ -301,5 +301,43 @@ TEST(NamesE2E, PlanShowsFieldLevelChanges) {
       << r.out;
 }
 
+// describe: one applied definition, its links both ways, its versions; a source's snapshots.
+TEST(NamesE2E, DescribeShowsADefinitionItsLinksAndVersions) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  repo.Run("apply");
+  repo.Run("ingest tx");
+  std::string defs = kDefs;
+  defs.replace(defs.find("expr: amount}"), 13, "expr: amount * 2}");
+  repo.Write("defs.yaml", defs);
+  repo.Run("apply");
+  nlohmann::json j = repo.Json("describe user_txn");
+  EXPECT_EQ(j["kind"], "feature_view");
+  EXPECT_EQ(j["definition"]["features"][0]["expr"], "amount * 2");
+  EXPECT_EQ(j["uses"], nlohmann::json::parse(R"([{"kind": "source", "name": "tx"},
+                                                {"kind": "entity", "name": "user"}])"));
+  EXPECT_EQ(j["used_by"], nlohmann::json::parse(R"([{"kind": "feature_service", "name": "svc"}])"));
+  ASSERT_EQ(j["versions"].size(), 2u);
+  EXPECT_EQ(j["versions"][1]["version"], j["version"]);
+  j = repo.Json("describe tx");
+  EXPECT_EQ(j["snapshots"]["count"], 1);
+  EXPECT_EQ(j["snapshots"]["latest"]["rows"], 1);
+  const RunResult r = repo.Run("describe user_txn");
+  for (const std::string& line : {std::string("feature_view user_txn (version "),
+                                  std::string("  source:                  tx\n"),
+                                  std::string("    amount                   float64    amount * 2\n"),
+                                  std::string("  used by:                 feature_service svc\n")}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  }
+  RunResult bad = repo.Run("describe user_tx", 2);
+  EXPECT_NE(bad.err.find("no applied definition named 'user_tx'; did you mean 'user_txn'?"),
+            std::string::npos)
+      << bad.err;
+  bad = repo.Run("describe user --kind source", 2);
+  EXPECT_NE(bad.err.find("no applied source named 'user'"), std::string::npos) << bad.err;
+  EXPECT_EQ(repo.Json("describe user --kind entity")["definition"]["join_keys"],
+            nlohmann::json{"user_id"});
+}
+
 }  // namespace
 }  // namespace sluice
