@@ -1,6 +1,8 @@
 // `sluice validate SOURCE`: run a source's check suites on its deliveries without committing
 // anything (SPEC §7).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <fnmatch.h>
 
 #include <cstdio>
 
@@ -21,6 +23,7 @@ struct ValidateOptions {
   std::string source;
   std::string path;  // --path: this one file instead of the files of the source's path
   std::string html;  // --html FILE: also write the report as an HTML document
+  std::vector<std::string> select;  // --select SUITE[:RULE]: only these suites or rules
 };
 
 CLI::App* RegisterValidate(CLI::App& app, ValidateOptions& o) {
@@ -32,6 +35,11 @@ CLI::App* RegisterValidate(CLI::App& app, ValidateOptions& o) {
   cmd->add_option("--html", o.html,
                   "Also write the report (rule results, examples, per-column profiles "
                   "with histograms) to this self-contained HTML file");
+  cmd->add_option("--select", o.select,
+                  "Run only these checks: SUITE, or SUITE:RULE where RULE is a rule kind "
+                  "(range) or the column a rule checks (amount); shell globs allowed "
+                  "('*:amount'); repeatable")
+      ->option_text("SELECTOR");
   cmd->footer(
       "Every file matching the source's path is judged, committed or not. Exit 0 when no rule "
       "with severity fail failed, 1 otherwise.");
@@ -68,10 +76,55 @@ void PrintValidated(const offline::IngestResult& r, const std::string& html) {
   if (!html.empty()) std::printf("wrote the report to %s\n", html.c_str());
 }
 
+bool Glob(const std::string& pattern, const std::string& text) {
+  return fnmatch(pattern.c_str(), text.c_str(), 0) == 0;
+}
+
+// Keeps, of the suites on `source`, the rules that a selector names (SUITE or SUITE:RULE, RULE a
+// rule kind or the column it checks); a suite left without rules is dropped. Throws UsageError
+// for a selector that matches nothing.
+void SelectChecks(repo::RepoDefinition& repo, const std::string& source,
+                  const std::vector<std::string>& selectors) {
+  std::vector<bool> used(selectors.size(), false);
+  std::vector<std::string> suites;
+  for (repo::CheckSuiteDef& suite : repo.checks) {
+    if (suite.source != source) continue;
+    suites.push_back(suite.name);
+    std::erase_if(suite.rules, [&](const repo::RuleDef& rule) {
+      bool keep = false;
+      for (size_t i = 0; i < selectors.size(); ++i) {
+        const std::string& sel = selectors[i];
+        const size_t colon = sel.find(':');
+        if (!Glob(sel.substr(0, colon), suite.name)) continue;
+        const std::string rule_part = colon == std::string::npos ? "*" : sel.substr(colon + 1);
+        const auto column = rule.params.find("column");
+        const bool matches =
+            Glob(rule_part, rule.kind) ||
+            (column != rule.params.end() && column->is_string() &&
+             Glob(rule_part, column->get<std::string>()));
+        if (matches) used[i] = keep = true;
+      }
+      return !keep;
+    });
+  }
+  std::erase_if(repo.checks, [&](const repo::CheckSuiteDef& suite) {
+    return suite.source == source && suite.rules.empty();
+  });
+  for (size_t i = 0; i < selectors.size(); ++i) {
+    if (!used[i]) {
+      throw UsageError(fmt::format(
+          "--select {} matches no check of source '{}' (its suites: {}; a selector is SUITE or "
+          "SUITE:RULE, RULE a rule kind or a column)",
+          selectors[i], source, suites.empty() ? "none" : fmt::format("{}", fmt::join(suites, ", "))));
+    }
+  }
+}
+
 // Exit 1 when a rule with severity fail failed.
 int RunValidate(const GlobalOptions& g, const ValidateOptions& o) {
-  const repo::RepoDefinition repo = LoadApplied(g);
+  repo::RepoDefinition repo = LoadApplied(g);
   const repo::SourceDef& src = SourceOrThrow(repo, o.source);
+  if (!o.select.empty()) SelectChecks(repo, src.name, o.select);
   // Without a suite the delivery is still read, with ingest's own rules (every value parses,
   // no null timestamp or join key) and a profile: a dry run of the ingest.
   const bool no_suite = repo.SuitesOf(src.name).empty();

@@ -627,5 +627,39 @@ TEST(QualityE2E, QuarantineInPartsKeepsEveryRow) {
   }
 }
 
+// validate --select: only the suites or rules named (a rule kind or the column it checks).
+TEST(QualityE2E, ValidateSelectRunsOnlyTheNamedChecks) {
+  ScratchRepo repo;
+  MakeRepo(repo, std::string(kMeasureSuite) + R"yaml(  - name: extra
+    source: tx
+    rules:
+      - {rule: not_null, column: email}
+      - {rule: range, column: txn_id, min: 0}
+)yaml");
+  auto rules = [&](const std::string& args, int exit_code) {
+    std::vector<std::string> out;
+    const nlohmann::json v = repo.Json("validate tx " + args, exit_code);
+    for (const auto& c : v["checks"]) {
+      const std::string column = c.contains("column") && c["column"].is_string() ? c["column"] : "";
+      out.push_back(c["suite"].get<std::string>() + ":" + c["rule"].get<std::string>() + "(" +
+                    column + ")");
+    }
+    return out;
+  };
+  using Lines = std::vector<std::string>;
+  // extra's not_null(email) fails (row 9): exit 1; without it, exit 0.
+  EXPECT_EQ(rules("--select extra", 1), (Lines{"extra:not_null(email)", "extra:range(txn_id)"}));
+  EXPECT_EQ(rules("--select 'extra:range'", 0), (Lines{"extra:range(txn_id)"}));
+  EXPECT_EQ(rules("--select '*:amount'", 1),
+            (Lines{"gate:range(amount)", "gate:null_rate(amount)", "gate:mean(amount)",
+                   "gate:stddev(amount)", "gate:quantile(amount)"}));
+  EXPECT_EQ(rules("--select 'gate:row_count' --select 'extra:txn_id'", 0),
+            (Lines{"extra:range(txn_id)", "gate:row_count()"}));  // suites in name order
+  const RunResult r = repo.Run("validate tx --select gaet", 2);
+  EXPECT_NE(r.err.find("--select gaet matches no check of source 'tx' (its suites: extra, gate;"),
+            std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace sluice
