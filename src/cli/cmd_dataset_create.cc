@@ -8,6 +8,7 @@
 #include "cli/output.h"
 #include "dataset/dataset.h"
 #include "io/duckdb.h"
+#include "sluice/error.h"
 
 namespace sluice::cli {
 namespace fs = std::filesystem;
@@ -18,6 +19,7 @@ struct DatasetCreateOptions {
   std::string name;
   std::string service;
   std::string entities;  // entity file: join keys, a timestamp, any labels
+  std::string entities_sql;  // or a DuckDB query giving them
   std::string timestamp_column = "event_timestamp";
   bool force = false;
   int head = 5;  // rows to print after creating (human output)
@@ -28,9 +30,14 @@ CLI::App* RegisterDatasetCreate(CLI::App& dataset, DatasetCreateOptions& o) {
       "create", "Compute a service's features as of each entity row's timestamp");
   cmd->add_option("name", o.name, "Dataset name (datasets/NAME/)")->required();
   cmd->add_option("--service", o.service, "Feature service")->required();
-  cmd->add_option("--entities", o.entities,
-                  "Entity file (Parquet or CSV): join keys, a timestamp, any labels")
-      ->required();
+  CLI::Option* file = cmd->add_option(
+      "--entities", o.entities, "Entity file (Parquet, CSV or JSON lines): join keys, a timestamp, any labels");
+  CLI::Option* sql = cmd->add_option("--entities-sql", o.entities_sql,
+                                     "Or a DuckDB SQL query whose rows are the entity set (paths "
+                                     "in it from the repository root)")
+                         ->option_text("QUERY");
+  file->excludes(sql);
+
   cmd->add_option("--timestamp-column", o.timestamp_column, "Entity timestamp column")
       ->capture_default_str();
   cmd->add_flag("--force", o.force, "Replace an existing dataset of the same name");
@@ -80,6 +87,9 @@ void PrintCreated(const dataset::DatasetSummary& s, double secs, int head) {
 
 // Exit 1 when a fail rule of the dataset's checks rejected it.
 int RunDatasetCreate(const GlobalOptions& g, const DatasetCreateOptions& o) {
+  if (o.entities.empty() == o.entities_sql.empty()) {
+    throw UsageError("give the entity set: --entities FILE or --entities-sql QUERY");
+  }
   const repo::RepoDefinition repo = LoadApplied(g);
   const auto start = std::chrono::steady_clock::now();
   dataset::DatasetSummary s;
@@ -89,6 +99,7 @@ int RunDatasetCreate(const GlobalOptions& g, const DatasetCreateOptions& o) {
     create.name = o.name;
     create.service = o.service;
     create.entities_path = o.entities;
+    create.entities_query = o.entities_sql;
     create.timestamp_column = o.timestamp_column;
     create.force = o.force;
     create.progress = [&bar](double f) { bar.Update(f); };

@@ -376,9 +376,36 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
     return *latest;
   });
   plan.offline_root = offline_root;
-  const fs::path entity_path = fs::absolute(options.entities_path);
-  if (!fs::is_regular_file(entity_path)) {
-    throw InputError("entity file " + options.entities_path + " does not exist");
+  // An entity query's rows go to a Parquet file in a temporary directory (gc removes one a
+  // killed run left), which then stands in for an entity file.
+  const bool query = !options.entities_query.empty();
+  const std::string entity_label = query ? "the entity query" : options.entities_path;
+  const fs::path query_dir =
+      DatasetsDir(repo.root) / fmt::format(".{}.entities.tmp-{}", options.name, ::getpid());
+  struct RemoveQueryDir {
+    const fs::path& path;
+    bool made = false;
+    ~RemoveQueryDir() {
+      std::error_code ignored;
+      if (made) fs::remove_all(path, ignored);
+    }
+  } remove_query_dir{query_dir};
+  fs::path entity_path;
+  if (query) {
+    ScopedPhase phase("dataset: run the entity query");
+    fs::create_directories(query_dir);
+    remove_query_dir.made = true;
+    entity_path = query_dir / "entities.parquet";
+    io::DuckDb qdb;
+    qdb.Execute("SET file_search_path = " + io::QuoteLiteral(repo.root.string()));
+    qdb.Execute(fmt::format("COPY ({}) TO {} (FORMAT parquet)", options.entities_query,
+                            io::QuoteLiteral(entity_path.string())),
+                "running the entity query");
+  } else {
+    entity_path = fs::absolute(options.entities_path);
+    if (!fs::is_regular_file(entity_path)) {
+      throw InputError("entity file " + options.entities_path + " does not exist");
+    }
   }
   const std::string entity_sha = Sha256OfFile(entity_path);
   io::DuckDb db;
@@ -391,7 +418,7 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
   Batch out;
   {
     ScopedPhase phase("dataset: compute features");
-    out = Build(plan, std::move(entities), options.timestamp_column, options.entities_path,
+    out = Build(plan, std::move(entities), options.timestamp_column, entity_label,
                 options.progress);
   }
   // Check suites on the dataset's rows, before anything is written.
@@ -448,7 +475,7 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
   fs::copy_file(entity_path, tmp / copy_name);
   FsyncFile(tmp / copy_name);
   if (Sha256OfFile(tmp / copy_name) != entity_sha) {
-    throw InputError("entity file " + options.entities_path + " changed while it was read");
+    throw InputError(entity_label + " changed while it was read");
   }
   json manifest = {{"format_version", 1},
                    {"name", options.name},
@@ -456,7 +483,7 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
                    {"project", repo.config.project},
                    {"offline_store", repo.config.offline_store},
                    {"entity_file",
-                    {{"path", options.entities_path},
+                    {{"path", query ? "" : options.entities_path},
                      {"copy", copy_name},
                      {"sha256", entity_sha},
                      {"timestamp_column", options.timestamp_column},
@@ -465,6 +492,7 @@ DatasetSummary Create(const repo::RepoDefinition& repo, const CreateOptions& opt
                    {"columns", repo::SchemaToJson(out.schema)},
                    {"row_count", out.num_rows},
                    {"content_hash", content_hash.get()}};
+  if (query) manifest["entity_file"]["query"] = options.entities_query;
   WriteFileAtomic(tmp / "manifest.json", JsonText(manifest, 2));
   FsyncDir(tmp);
   if (fs::exists(dir)) {

@@ -4,7 +4,8 @@
 //
 // Layout of datasets/NAME/:
 //   data.parquet     entity columns (in file order, canonical types), then view__feature columns
-//   entities.<ext>   a byte-exact copy of the entity file (its sha256 is in the manifest)
+//   entities.<ext>   a byte-exact copy of the entity file (its sha256 is in the manifest), or
+//                    of an entity query's result as Parquet
 //   manifest.json    service, view and source definitions with versions, the snapshot of every
 //                    source used (with its segment list and hashes), row count, content hash
 // The directory is built under a temporary name and renamed into place, so a crash never
@@ -26,6 +27,10 @@ struct CreateOptions {
   std::string name;
   std::string service;
   std::string entities_path;
+  // Instead of a file: a DuckDB SQL query whose result is the entity set (relative paths in it
+  // from the repository root). Its rows are kept as entities.parquet, so the dataset still
+  // reproduces from its manifest alone; the manifest records the query.
+  std::string entities_query;
   std::string timestamp_column = "event_timestamp";
   bool force = false;  // replace an existing dataset of the same name
   std::function<void(double)> progress;

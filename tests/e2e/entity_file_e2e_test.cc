@@ -75,6 +75,44 @@ TEST(EntityFileE2E, JsonLinesEntitiesGiveWhatCsvGives) {
             (std::vector<std::string>{"10.5", "null"}));
 }
 
+// An entity set from a SQL query: the same dataset as the same rows in a file; the rows are
+// kept in the dataset, so it reproduces even when the query's input changes; a bad query is
+// exit 2 with DuckDB's reason and leaves nothing behind.
+TEST(EntityFileE2E, EntitiesFromASqlQueryGiveWhatAFileGives) {
+  ScratchRepo repo;
+  MakeRepo(repo);
+  repo.Write("e.csv", "user_id,event_timestamp\n1,2026-01-02 00:00:00\n2,2026-01-01 00:30:00\n");
+  repo.Write("labels/l.csv", "uid,t,y\n1,2026-01-02 00:00:00,1\n2,2026-01-01 00:30:00,0\n"
+                             "3,2026-01-05 00:00:00,1\n");
+  const nlohmann::json a = repo.Json("dataset create a --service svc --entities e.csv");
+  const nlohmann::json b = repo.Json(
+      "dataset create b --service svc --entities-sql \"SELECT uid AS user_id, t AS "
+      "event_timestamp FROM 'labels/l.csv' WHERE uid < 3 ORDER BY uid\"");
+  EXPECT_EQ(a["content_hash"], b["content_hash"]);
+  EXPECT_EQ(b["manifest"]["entity_file"]["query"],
+            "SELECT uid AS user_id, t AS event_timestamp FROM 'labels/l.csv' WHERE uid < 3 "
+            "ORDER BY uid");
+  EXPECT_EQ(b["manifest"]["entity_file"]["copy"], "entities.parquet");
+  repo.Write("labels/l.csv", "uid,t,y\n");  // the query would now give nothing
+  EXPECT_EQ(repo.Json("dataset reproduce b")["matches"], true);
+  RunResult r = repo.Run("dataset create c --service svc --entities-sql \"SELECT nope\"", 2);
+  EXPECT_NE(r.err.find("running the entity query: Binder Error"), std::string::npos) << r.err;
+  r = repo.Run("dataset create c --service svc --entities-sql \"SELECT 1 AS user_id\"", 2);
+  EXPECT_NE(r.err.find("the entity query: no timestamp column 'event_timestamp'"),
+            std::string::npos)
+      << r.err;
+  r = repo.Run("dataset create c --service svc", 2);
+  EXPECT_NE(r.err.find("give the entity set: --entities FILE or --entities-sql QUERY"),
+            std::string::npos)
+      << r.err;
+  std::vector<std::string> left;
+  for (const auto& e : std::filesystem::directory_iterator(repo.root() / "datasets")) {
+    left.push_back(e.path().filename());
+  }
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"a", "b"}));
+}
+
 // One dirty value that makes a source column text: named at apply with its row, not as an
 // expression type error.
 TEST(EntityFileE2E, ADirtyValueThatMakesAColumnTextIsNamedAtApply) {
