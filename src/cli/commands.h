@@ -52,6 +52,7 @@ CLI::App& AddCommandGroup(CLI::App& parent, const std::string& name,
                           const std::string& description);
 
 // Every command, in the order of `sluice --help`; main.cc lists them.
+void AddInitCommand(CLI::App& app, const GlobalOptions& g, Action& action);
 void AddPlanCommand(CLI::App& app, const GlobalOptions& g, Action& action);
 void AddApplyCommand(CLI::App& app, const GlobalOptions& g, Action& action);
 void AddListCommand(CLI::App& app, const GlobalOptions& g, Action& action);

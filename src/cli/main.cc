@@ -44,6 +44,7 @@ namespace {
 // Every command, in the order of `sluice --help`: each unit (src/cli/cmd_*.cc) adds its own.
 void AddCommands(CLI::App& app, const sluice::cli::GlobalOptions& g, sluice::cli::Action& action) {
   using namespace sluice::cli;
+  AddInitCommand(app, g, action);
   AddPlanCommand(app, g, action);
   AddApplyCommand(app, g, action);
   AddListCommand(app, g, action);

@@ -59,5 +59,39 @@ TEST(CliE2E, AnEnvironmentKnobThatIsNotANumberIsAnError) {
   EXPECT_NE(r.err.find("sluice.yaml"), std::string::npos) << r.err;
 }
 
+// init writes a repository on which the whole product works at once; it overwrites nothing.
+TEST(CliE2E, InitWritesAWorkingRepository) {
+  ScratchRepo repo;  // sluice runs in its root; init writes the repository into demo/
+  const nlohmann::json created = repo.Json("init demo");
+  EXPECT_EQ(created["project"], "demo");
+  EXPECT_EQ(created["files"], (nlohmann::json{"sluice.yaml", "features.yaml",
+                                              "data/transactions.csv", "entities.csv",
+                                              ".sluiceignore"}));
+  const std::string d = "--repo demo ";
+  repo.Run(d + "apply");
+  const nlohmann::json ingest = repo.Json(d + "ingest transactions");
+  EXPECT_EQ(ingest["rows_committed"], 1997) << ingest.dump();
+  EXPECT_EQ(ingest["rows_quarantined"], 3);
+  // The entity file's paths are from the working directory.
+  const nlohmann::json ds =
+      repo.Json(d + "dataset create training --service fraud_v1 --entities demo/entities.csv");
+  EXPECT_EQ(ds["rows"], 200);
+  repo.Run(d + "materialize");
+  const nlohmann::json online =
+      repo.Json(d + "get-online --service fraud_v1 --entity user_id=7,merchant_id=3");
+  // The data end an hour ago: user 7's last values and 7-day windows are there now.
+  for (int f : {1, 2, 4, 6}) {
+    EXPECT_EQ(online["results"][f]["statuses"][0], "PRESENT") << f << " " << online.dump();
+  }
+  RunResult again = repo.Run("init demo", 2);
+  EXPECT_NE(again.err.find("demo/sluice.yaml already exists: init writes a new repository and "
+                           "overwrites nothing"),
+            std::string::npos)
+      << again.err;
+  repo.Write("file", "x");
+  again = repo.Run("init file", 2);
+  EXPECT_NE(again.err.find("file exists and is not a directory"), std::string::npos) << again.err;
+}
+
 }  // namespace
 }  // namespace sluice
