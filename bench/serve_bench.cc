@@ -354,8 +354,9 @@ std::string HandlerP99(const std::vector<std::pair<double, double>>& before,
 }
 
 void Report(const char* what, Latencies l, const std::string& handler_p99 = "") {
-  std::printf("%-34s %9.0f req/s  p50 %7.0f us  p99 %7.0f us  p99.9 %7.0f us  errors %ld%s\n",
+  std::printf("%-34s %9.0f req/s  p50 %7.0f us  p99 %7.0f us  p99.9 %7.0f us  errors %ld%s%s\n",
               what, l.us.size() / l.seconds, l.Pct(0.50), l.Pct(0.99), l.Pct(0.999), l.errors,
+              l.shed > 0 ? fmt::format("  shed (503) {}", l.shed).c_str() : "",
               handler_p99.empty() ? "" : ("  (server p99 " + handler_p99 + ")").c_str());
 }
 

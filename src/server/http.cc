@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <type_traits>
 
 #include <boost/asio/dispatch.hpp>
@@ -51,30 +52,46 @@ using Clock = std::chrono::steady_clock;
 // network queues every connection with input, and the loop serves them one by one. A marker
 // handler posted to the loop runs after everything queued before it, i.e. at the start of the
 // next turn, and posts itself again: a request served at time t has waited about t - mark,
-// the work queued ahead of it in this turn. The marker runs only while requests come, so an
-// idle loop sleeps. Used only from the loop's own thread.
+// the work queued ahead of it in this turn. The length of the previous turn tells a loop that
+// stays behind (overload) from one stalled once (a descheduled VM, a page fault storm). The
+// marker runs only while requests come, so an idle loop sleeps. Used only from the loop's own
+// thread.
 class LoopLoad {
+  // A turn this short that served no request: the loop is idle.
+  static constexpr int64_t kIdleTurnUs = 200;
+  // How long the length of the last busy turn counts after it ended.
+  static constexpr auto kTurnMemory = std::chrono::milliseconds(100);
+
  public:
   explicit LoopLoad(asio::io_context& loop) : loop_(loop) {}
 
-  // The wait of a request served now (0 when the loop was idle), microseconds.
-  int64_t Delay() {
+  // The wait of a request served now behind the work of this turn (0 when the loop was idle),
+  // and how long the last busy turn took (0 when it ended long ago), microseconds.
+  std::pair<int64_t, int64_t> Delay() {
     const auto now = Clock::now();
     busy_ = true;
     if (!marking_) {
       marking_ = true;
       mark_ = now;
       Post();
-      return 0;
     }
-    return std::chrono::duration_cast<std::chrono::microseconds>(now - mark_).count();
+    const int64_t previous = now - last_busy_end_ < kTurnMemory ? last_busy_turn_us_ : 0;
+    return {std::chrono::duration_cast<std::chrono::microseconds>(now - mark_).count(), previous};
   }
 
  private:
   void Post() {
     asio::post(loop_, [this] {
-      mark_ = Clock::now();
-      marking_ = busy_;  // a turn without requests: the loop is idle, stop
+      const auto now = Clock::now();
+      const int64_t turn_us =
+          std::chrono::duration_cast<std::chrono::microseconds>(now - mark_).count();
+      if (busy_) {
+        last_busy_turn_us_ = turn_us;
+        last_busy_end_ = now;
+      }
+      mark_ = now;
+      // Stop when idle. A long turn without a whole request was busy reading bodies.
+      marking_ = busy_ || turn_us > kIdleTurnUs;
       busy_ = false;
       if (marking_) Post();
     });
@@ -82,6 +99,8 @@ class LoopLoad {
 
   asio::io_context& loop_;
   Clock::time_point mark_;
+  Clock::time_point last_busy_end_;
+  int64_t last_busy_turn_us_ = 0;
   bool marking_ = false;
   bool busy_ = false;
 };
@@ -195,7 +214,7 @@ class Session final : public HttpSession, public std::enable_shared_from_this<Se
       keep_alive_ = msg.keep_alive();
       req.body = std::move(msg.body());
     }
-    req.queue_delay_us = load_.Delay();
+    std::tie(req.queue_delay_us, req.previous_turn_us) = load_.Delay();
     // The handler may take long (a materialize run through the server): no timeout until the
     // answer is written.
     Tcp().expires_never();

@@ -28,8 +28,10 @@ struct HttpRequest {
   int error_status = 0;
   std::string error;
   // How long the request has waited in its event loop behind other work (an estimate: the time
-  // since the loop last ran out of ready work). Large when the server is overloaded.
+  // since the loop's current turn over its ready connections began), and how long the previous
+  // turn took. Both stay large while the server is overloaded; a single stall makes one long.
   int64_t queue_delay_us = 0;
+  int64_t previous_turn_us = 0;
 };
 
 struct HttpResponse {

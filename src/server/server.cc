@@ -352,7 +352,9 @@ void Server::Route(HttpRequest&& req, const Responder& reply) {
   if (req.error_status == 503) return shed(s.shed_connections, req.error);
   if (req.error_status != 0) return error(req.error_status, req.error);
   const int64_t max_delay = s.config.max_queue_delay_us;
-  if (max_delay > 0 && req.queue_delay_us > max_delay &&
+  // Overloaded: this request waited too long, and so did the previous turn's (a loop that was
+  // stalled once, e.g. a descheduled VM, catches up without refusing anyone).
+  if (max_delay > 0 && req.queue_delay_us > max_delay && req.previous_turn_us > max_delay &&
       (req.path == "/get-online-features" || req.path == "/push")) {
     return shed(s.shed_queue,
                 fmt::format("server overloaded: this request waited {} ms in the queue (the "
