@@ -21,14 +21,14 @@ using nlohmann::json;
 namespace {
 
 struct InitOptions {
-  std::string dir = ".";
+  std::string dir;  // "": --repo (default .)
 };
 
 CLI::App* RegisterInit(CLI::App& app, InitOptions& o) {
   CLI::App* cmd = app.add_subcommand(
       "init", "Create a working example feature repository (definitions, data, entity file)");
-  cmd->add_option("dir", o.dir, "Directory to create it in (created if missing)")
-      ->capture_default_str();
+  cmd->add_option("dir", o.dir,
+                  "Directory to create it in (created if missing; default: --repo, or .)");
   cmd->footer(
       "Then: cd DIR && sluice apply && sluice ingest transactions && sluice dataset create "
       "training --service fraud_v1 --entities entities.csv && sluice materialize");
@@ -129,7 +129,8 @@ std::string Entities(Micros now) {
 }
 
 int RunInit(const GlobalOptions& g, const InitOptions& o) {
-  const fs::path dir = fs::absolute(o.dir).lexically_normal();
+  const std::string given = o.dir.empty() ? g.repo : o.dir;
+  const fs::path dir = (fs::absolute(given) / "").lexically_normal().parent_path();
   if (fs::exists(dir) && !fs::is_directory(dir)) {
     throw UsageError(fmt::format("{} exists and is not a directory", dir.string()));
   }
@@ -168,7 +169,7 @@ int RunInit(const GlobalOptions& g, const InitOptions& o) {
   std::printf("Created the feature repository '%s' in %s:\n", project.c_str(),
               dir.string().c_str());
   for (const auto& [name, text] : files) std::printf("  %s\n", name.c_str());
-  const std::string cd = o.dir == "." ? "" : "cd " + o.dir + "\n  ";
+  const std::string cd = given == "." ? "" : "cd " + given + "\n  ";
   std::printf(
       "\nNext:\n  %ssluice apply                  # check the definitions, record them\n"
       "  sluice ingest transactions    # commit the data (3 negative amounts quarantined)\n"

@@ -91,6 +91,13 @@ TEST(CliE2E, InitWritesAWorkingRepository) {
   repo.Write("file", "x");
   again = repo.Run("init file", 2);
   EXPECT_NE(again.err.find("file exists and is not a directory"), std::string::npos) << again.err;
+  // Without DIR: --repo, else the working directory, named after it.
+  EXPECT_EQ(repo.Json("--repo second init")["project"], "second");
+  EXPECT_TRUE(std::filesystem::exists(repo.root() / "second/features.yaml"));
+  std::filesystem::create_directories(repo.root() / "third");
+  const RunResult here = RunSluice("--json init", repo.root() / "third");
+  EXPECT_EQ(here.exit_code, 0) << here.err;
+  EXPECT_EQ(nlohmann::json::parse(here.out)["project"], "third");
 }
 
 }  // namespace
