@@ -40,9 +40,15 @@ void PrintManifest(const json& m) {
                 static_cast<long long>(s["snapshot"]["snapshot"].get<int64_t>()),
                 WithThousands(s["snapshot"]["rows"].get<int64_t>()).c_str());
   }
-  std::printf("entity file:  %s (sha256 %s)\ncolumns:\n",
-              m["entity_file"]["path"].get<std::string>().c_str(),
-              m["entity_file"]["sha256"].get<std::string>().c_str());
+  const json& ef = m["entity_file"];
+  if (ef.contains("query")) {  // --entities-sql: its rows are kept as the copy
+    std::printf("entity query: %s\n              (rows kept as %s, sha256 %s)\ncolumns:\n",
+                ef["query"].get<std::string>().c_str(), ef["copy"].get<std::string>().c_str(),
+                ef["sha256"].get<std::string>().c_str());
+  } else {
+    std::printf("entity file:  %s (sha256 %s)\ncolumns:\n", ef["path"].get<std::string>().c_str(),
+                ef["sha256"].get<std::string>().c_str());
+  }
   for (const json& c : m["columns"]) {
     std::printf("  %-32s %s\n", c["name"].get<std::string>().c_str(),
                 c["type"].get<std::string>().c_str());

@@ -97,11 +97,22 @@ void SelectChecks(repo::RepoDefinition& repo, const std::string& source,
         const size_t colon = sel.find(':');
         if (!Glob(sel.substr(0, colon), suite.name)) continue;
         const std::string rule_part = colon == std::string::npos ? "*" : sel.substr(colon + 1);
-        const auto column = rule.params.find("column");
-        const bool matches =
-            Glob(rule_part, rule.kind) ||
-            (column != rule.params.end() && column->is_string() &&
-             Glob(rule_part, column->get<std::string>()));
+        // The columns a rule checks: `column`, or each of `columns` (unique) or `schema`.
+        bool matches = Glob(rule_part, rule.kind);
+        for (const char* key : {"column", "columns", "schema"}) {
+          const auto it = rule.params.find(key);
+          if (it == rule.params.end()) continue;
+          if (it->is_string()) matches = matches || Glob(rule_part, it->get<std::string>());
+          if (it->is_array()) {
+            for (const auto& c : *it) {  // names, or {name, type} (schema)
+              const auto name = c.is_object() ? c.value("name", json()) : c;
+              matches = matches || (name.is_string() && Glob(rule_part, name));
+            }
+          }
+          if (it->is_object()) {  // schema: {column: type}
+            for (const auto& [c, type] : it->items()) matches = matches || Glob(rule_part, c);
+          }
+        }
         if (matches) used[i] = keep = true;
       }
       return !keep;

@@ -79,11 +79,11 @@ void DiffNamed(const std::string& prefix, const std::string& list, const json& b
   const std::string word = MemberWord(list);
   const char* key = NameKey(before.empty() ? after : before);
   auto label = [&](const json& m, const json& all, size_t index) {
-    std::string name = m[key].get<std::string>();
+    std::string name = m.value(key, std::string());
     if (std::string(key) == "rule") {
       // rules have no name: the n-th rule of its kind
       size_t n = 0;
-      for (size_t i = 0; i < index; ++i) n += all[i][key] == m[key] ? 1 : 0;
+      for (size_t i = 0; i < index; ++i) n += all[i].value(key, "") == name ? 1 : 0;
       if (n > 0) name += fmt::format(" #{}", n + 1);
     }
     return name;

@@ -287,6 +287,9 @@ ProjectConfig LoadProjectConfig(const Doc& doc, const YAML::Node& root) {
       }
       c.server.tls_cert = doc.Str(tls, "cert", "server.tls");
       c.server.tls_key = doc.Str(tls, "key", "server.tls");
+      if (c.server.tls_cert.empty() || c.server.tls_key.empty()) {
+        doc.Fail(tls, "server.tls has an empty cert or key", "name both PEM files, or remove tls");
+      }
     }
     if (sv["max_queue_delay"]) {
       c.server.max_queue_delay_us = *doc.Duration(sv, "max_queue_delay", "server");

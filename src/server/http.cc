@@ -45,6 +45,8 @@ constexpr auto kRefusedTimeout = std::chrono::seconds(1);
 constexpr auto kAcceptRetry = std::chrono::milliseconds(50);
 // Connections accepted at once when several wait.
 constexpr int kAcceptBurst = 256;
+// Connections beyond the limit that still get an answer (503) before the rest are closed at once.
+constexpr int kRefusedAnswered = 64;
 using Clock = std::chrono::steady_clock;
 }  // namespace
 
@@ -75,7 +77,8 @@ class LoopLoad {
       mark_ = now;
       Post();
     }
-    const int64_t previous = now - last_busy_end_ < kTurnMemory ? last_busy_turn_us_ : 0;
+    // Measured from this turn's start: within a turn, the wait itself may pass the memory.
+    const int64_t previous = mark_ - last_busy_end_ < kTurnMemory ? last_busy_turn_us_ : 0;
     return {std::chrono::duration_cast<std::chrono::microseconds>(now - mark_).count(), previous};
   }
 
@@ -137,7 +140,7 @@ class Session final : public HttpSession, public std::enable_shared_from_this<Se
 
   void Start() {
     if constexpr (kTls) {
-      Tcp().expires_after(kHandshakeTimeout);
+      Tcp().expires_after(refused_over_ > 0 ? kRefusedTimeout : kHandshakeTimeout);
       stream_.async_handshake(asio::ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
                                 // Not TLS, a failed handshake or a timeout: nothing to answer.
@@ -205,11 +208,9 @@ class Session final : public HttpSession, public std::enable_shared_from_this<Se
                       ? fmt::format("request body too large (limit {} bytes)", max_body_)
                       : "malformed HTTP request: " + ec.message();
     } else if (refused_over_ > 0) {
-      keep_alive_ = false;
-      req.error_status = 503;
-      req.error = fmt::format("too many open connections (the limit is {}): retry later, or "
-                              "reuse connections (keep-alive)",
-                              refused_over_);
+      keep_alive_ = false;  // one request, then the connection closes
+      req.connection_limit = refused_over_;
+      req.body = std::move(msg.body());
     } else {
       keep_alive_ = msg.keep_alive();
       req.body = std::move(msg.body());
@@ -362,12 +363,29 @@ struct HttpServer::Impl {
     });
   }
 
-  // A session for an accepted connection, on loop i.
+  // A session for an accepted connection, on loop i. Beyond the limit a connection gets one
+  // answer (a 503 for the paths that shed load); far beyond it, none: it is closed at once,
+  // so that refused connections cannot take the file descriptors the stores need.
   void Open(tcp::socket socket, size_t i) {
     beast::error_code ec;
+    const int now_open = open->load(std::memory_order_relaxed) + 1;
+    if (now_open > options.max_connections + kRefusedAnswered) {
+      socket.close(ec);
+      return;
+    }
     socket.set_option(tcp::no_delay(true), ec);  // small answers: no Nagle delay
-    const int now_open = open->fetch_add(1, std::memory_order_relaxed) + 1;
+    open->fetch_add(1, std::memory_order_relaxed);
     const int refused_over = now_open > options.max_connections ? options.max_connections : 0;
+    try {
+      StartSession(std::move(socket), i, refused_over);
+    } catch (const std::exception& e) {
+      // Out of memory for a TLS state, say: this connection goes, the server stays.
+      open->fetch_sub(1, std::memory_order_relaxed);
+      std::fprintf(stderr, "sluice serve: cannot open a connection: %s\n", e.what());
+    }
+  }
+
+  void StartSession(tcp::socket socket, size_t i, int refused_over) {
     if (tls) {
       std::make_shared<Session<TlsStream>>(std::move(socket), &*tls, handler,
                                            options.max_body_bytes, *loads[i], open, refused_over)
@@ -490,9 +508,12 @@ HttpResponse HttpPost(const std::string& host, int port, const std::string& path
     }
     // The server is this machine's own (found through the file it wrote beside the store): its
     // certificate is checked against the configured one, not against the name reached.
+    // Trusted: the certificates of that file alone, a leaf or intermediate of a private CA too
+    // (partial chains).
     asio::ssl::context ctx(asio::ssl::context::tls_client);
-    ctx.set_default_verify_paths();
     ctx.load_verify_file(tls_ca_file);
+    X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx.native_handle()),
+                                X509_V_FLAG_PARTIAL_CHAIN);
     ctx.set_verify_mode(asio::ssl::verify_peer);
     beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp), ctx);
     SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());

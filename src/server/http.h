@@ -32,6 +32,9 @@ struct HttpRequest {
   // turn took. Both stay large while the server is overloaded; a single stall makes one long.
   int64_t queue_delay_us = 0;
   int64_t previous_turn_us = 0;
+  // > 0: the connection is over the server's connection limit (this value); it closes after
+  // this request, which the handler may refuse.
+  int connection_limit = 0;
 };
 
 struct HttpResponse {
@@ -60,8 +63,9 @@ struct HttpOptions {
   int port = 0;  // 0: any free port
   int threads = 2;
   uint64_t max_body_bytes = 1 << 20;
-  // Open connections beyond this many are answered 503 (error_status) and closed, so that
-  // memory stays bounded however many clients connect.
+  // Open connections beyond this many get one request (marked connection_limit), then are
+  // closed; 64 beyond it, they are closed at once. Memory and file descriptors stay bounded
+  // however many clients connect.
   int max_connections = 4096;
   // HTTPS: a PEM certificate chain and its unencrypted private key ("": plain HTTP).
   std::string tls_cert_file;

@@ -349,13 +349,20 @@ void Server::Route(HttpRequest&& req, const Responder& reply) {
     r.headers.emplace_back("Retry-After", "1");
     send(std::move(r));
   };
-  if (req.error_status == 503) return shed(s.shed_connections, req.error);
   if (req.error_status != 0) return error(req.error_status, req.error);
+  // Only the read and push paths shed: /health, /metrics and /materialize are always answered.
+  const bool sheddable = req.path == "/get-online-features" || req.path == "/push";
+  if (req.connection_limit > 0 && sheddable) {
+    return shed(s.shed_connections,
+                fmt::format("too many open connections (the limit, server.max_connections, is "
+                            "{}): retry later, or reuse connections (keep-alive)",
+                            req.connection_limit));
+  }
   const int64_t max_delay = s.config.max_queue_delay_us;
   // Overloaded: this request waited too long, and so did the previous turn's (a loop that was
   // stalled once, e.g. a descheduled VM, catches up without refusing anyone).
-  if (max_delay > 0 && req.queue_delay_us > max_delay && req.previous_turn_us > max_delay &&
-      (req.path == "/get-online-features" || req.path == "/push")) {
+  if (max_delay > 0 && sheddable && req.queue_delay_us > max_delay &&
+      req.previous_turn_us > max_delay) {
     return shed(s.shed_queue,
                 fmt::format("server overloaded: this request waited {} ms in the queue (the "
                             "limit, server.max_queue_delay, is {}); retry after 1 s",

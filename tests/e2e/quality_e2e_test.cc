@@ -651,10 +651,13 @@ TEST(QualityE2E, ValidateSelectRunsOnlyTheNamedChecks) {
   EXPECT_EQ(rules("--select extra", 1), (Lines{"extra:not_null(email)", "extra:range(txn_id)"}));
   EXPECT_EQ(rules("--select 'extra:range'", 0), (Lines{"extra:range(txn_id)"}));
   EXPECT_EQ(rules("--select '*:amount'", 1),
-            (Lines{"gate:range(amount)", "gate:null_rate(amount)", "gate:mean(amount)",
-                   "gate:stddev(amount)", "gate:quantile(amount)"}));
+            (Lines{"gate:schema()", "gate:range(amount)", "gate:null_rate(amount)",
+                   "gate:mean(amount)", "gate:stddev(amount)", "gate:quantile(amount)"}));
   EXPECT_EQ(rules("--select 'gate:row_count' --select 'extra:txn_id'", 0),
             (Lines{"extra:range(txn_id)", "gate:row_count()"}));  // suites in name order
+  // A rule over several columns (unique, schema) is selected by any of them.
+  EXPECT_EQ(rules("--select 'gate:email'", 0),
+            (Lines{"gate:schema()", "gate:regex(email)"}));
   const RunResult r = repo.Run("validate tx --select gaet", 2);
   EXPECT_NE(r.err.find("--select gaet matches no check of source 'tx' (its suites: extra, gate;"),
             std::string::npos)

@@ -508,8 +508,9 @@ TEST(ServeE2E, RequestsThatWaitTooLongAreShedWith503AndRetryAfter) {
             ok + 1);
 }
 
-// Connections over server.max_connections get one 503 answer and are closed; a slot freed by
-// a client that leaves is taken by the next.
+// Connections over server.max_connections get one answer and are closed: a 503 for the paths
+// that shed load, the answer itself for /health and /metrics; a slot freed by a client that
+// leaves is taken by the next.
 TEST(ServeE2E, ConnectionsOverTheLimitGet503AndAreClosed) {
   ScratchRepo repo;
   MakeRepo(repo, "server: {max_connections: 2}\n");
@@ -523,28 +524,44 @@ TEST(ServeE2E, ConnectionsOverTheLimitGet503AndAreClosed) {
   }
   {
     RawConnection third(server.port());
-    ASSERT_TRUE(third.Send(health));
+    ASSERT_TRUE(third.Send(PostRequest(
+        "/get-online-features", R"({"feature_service": "svc", "entities": {"user_id": [1]}})",
+        false)));
     const std::string answer = third.ReadAll();  // the server closes it
     EXPECT_TRUE(answer.starts_with("HTTP/1.1 503")) << answer;
     EXPECT_NE(answer.find("Retry-After: 1\r\n"), std::string::npos) << answer;
-    EXPECT_NE(answer.find("too many open connections (the limit is 2)"), std::string::npos)
+    EXPECT_NE(answer.find("too many open connections (the limit, server.max_connections, is 2)"),
+              std::string::npos)
         << answer;
+  }
+  {
+    RawConnection probe(server.port());  // a liveness probe is answered, then closed
+    ASSERT_TRUE(probe.Send(health));
+    const std::string answer = probe.ReadAll();
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+    EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
   }
   // The first client leaves: its slot is free once the server has seen it close.
   first.reset();
   std::string answer;
   int refused = 1;
-  for (int i = 0; i < 100 && !answer.starts_with("HTTP/1.1 200"); ++i) {
-    if (!answer.empty()) ++refused;  // tried before the server saw the first one close
+  for (int i = 0; i < 100; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     RawConnection again(server.port());
-    ASSERT_TRUE(again.Send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+    ASSERT_TRUE(again.Send(PostRequest(
+        "/get-online-features", R"({"feature_service": "svc", "entities": {"user_id": [1]}})",
+        true)));
     answer = again.ReadAll();
+    if (answer.starts_with("HTTP/1.1 200")) break;
+    ++refused;  // tried before the server saw the first one close
   }
   ASSERT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+  RawConnection metrics(server.port());
+  ASSERT_TRUE(metrics.Send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+  answer = metrics.ReadAll();
   EXPECT_EQ(MetricValue(answer, R"(sluice_http_shed_total{reason="connections"})"), refused)
       << answer;
-  EXPECT_EQ(MetricValue(answer, R"(sluice_http_requests_total{path="/health",status="200"})"), 2);
+  EXPECT_EQ(MetricValue(answer, R"(sluice_http_requests_total{path="/health",status="200"})"), 3);
 }
 
 TEST(ServeE2E, OverloadLimitsAreCheckedAtApply) {
@@ -649,6 +666,10 @@ TEST(ServeE2E, UnusableTlsFilesAreExit2) {
   repo.Write("sluice.yaml", "project: s\nserver: {tls: {cert: tls/a.pem}}\n");
   r = repo.Run("plan", 2);
   EXPECT_NE(r.err.find("sluice.yaml:2: server.tls needs both cert and key"), std::string::npos)
+      << r.err;
+  repo.Write("sluice.yaml", "project: s\nserver: {tls: {cert: tls/a.pem, key: \"\"}}\n");
+  r = repo.Run("plan", 2);
+  EXPECT_NE(r.err.find("sluice.yaml:2: server.tls has an empty cert or key"), std::string::npos)
       << r.err;
 }
 
