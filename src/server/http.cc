@@ -376,25 +376,30 @@ struct HttpServer::Impl {
     socket.set_option(tcp::no_delay(true), ec);  // small answers: no Nagle delay
     open->fetch_add(1, std::memory_order_relaxed);
     const int refused_over = now_open > options.max_connections ? options.max_connections : 0;
-    try {
-      StartSession(std::move(socket), i, refused_over);
-    } catch (const std::exception& e) {
-      // Out of memory for a TLS state, say: this connection goes, the server stays.
-      open->fetch_sub(1, std::memory_order_relaxed);
-      std::fprintf(stderr, "sluice serve: cannot open a connection: %s\n", e.what());
+    if (tls) {
+      StartSession<TlsStream>(std::move(socket), i, refused_over);
+    } else {
+      StartSession<PlainStream>(std::move(socket), i, refused_over);
     }
   }
 
+  // A failure here (out of memory for a TLS state, say) loses this connection, not the server.
+  template <class Stream>
   void StartSession(tcp::socket socket, size_t i, int refused_over) {
-    if (tls) {
-      std::make_shared<Session<TlsStream>>(std::move(socket), &*tls, handler,
-                                           options.max_body_bytes, *loads[i], open, refused_over)
-          ->Start();
-    } else {
-      std::make_shared<Session<PlainStream>>(std::move(socket), nullptr, handler,
-                                             options.max_body_bytes, *loads[i], open,
-                                             refused_over)
-          ->Start();
+    std::shared_ptr<Session<Stream>> session;
+    try {
+      session = std::make_shared<Session<Stream>>(std::move(socket), tls ? &*tls : nullptr,
+                                                  handler, options.max_body_bytes, *loads[i],
+                                                  open, refused_over);
+    } catch (const std::exception& e) {
+      open->fetch_sub(1, std::memory_order_relaxed);  // no session took the slot
+      std::fprintf(stderr, "sluice serve: cannot open a connection: %s\n", e.what());
+      return;
+    }
+    try {
+      session->Start();
+    } catch (const std::exception& e) {  // the session gives its slot back as it goes
+      std::fprintf(stderr, "sluice serve: cannot open a connection: %s\n", e.what());
     }
   }
 };
