@@ -135,6 +135,18 @@ std::optional<Micros> ParseDuration(std::string_view s) {
   return n * scale;
 }
 
+std::string DurationLiteral(Micros d) {
+  if (d == 0) return "0";
+  static const std::pair<const char*, int64_t> kUnits[] = {
+      {"d", 86400 * kMicrosPerSecond}, {"h", 3600 * kMicrosPerSecond},
+      {"m", 60 * kMicrosPerSecond},    {"s", kMicrosPerSecond},
+      {"ms", 1000}};
+  for (const auto& [unit, size] : kUnits) {
+    if (d % size == 0) return std::to_string(d / size) + unit;
+  }
+  return std::to_string(d) + "us";
+}
+
 std::string FormatDuration(Micros d) {
   if (d < 0) return "-" + FormatDuration(-d);
   if (d < kMicrosPerSecond) return std::to_string(d / 1000) + "ms";

@@ -21,6 +21,9 @@ std::optional<Micros> ParseDuration(std::string_view text);
 // A duration for people: "3d 4h", "2h 5m", "42s", "350ms" (the two largest units; negative
 // durations get a leading '-').
 std::string FormatDuration(Micros d);
+// A duration as YAML writes it, exactly (ParseDuration reads it back): the largest unit it is a
+// whole number of, "30d", "36h", "90s", "10ms"; "0" for zero; "1500us" below a millisecond.
+std::string DurationLiteral(Micros d);
 // Wall-clock now.
 Micros NowMicros();
 

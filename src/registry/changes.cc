@@ -21,19 +21,6 @@ std::string MemberWord(const std::string& list) {
   return list;
 }
 
-// A duration as YAML writes it: the largest unit it is a whole number of (30d, 36h, 90s).
-std::string DurationText(int64_t us) {
-  if (us == 0) return "0";
-  static const std::pair<const char*, int64_t> kUnits[] = {
-      {"d", 86400 * kMicrosPerSecond}, {"h", 3600 * kMicrosPerSecond},
-      {"m", 60 * kMicrosPerSecond},    {"s", kMicrosPerSecond},
-      {"ms", 1000}};
-  for (const auto& [unit, size] : kUnits) {
-    if (us % size == 0) return fmt::format("{}{}", us / size, unit);
-  }
-  return fmt::format("{}us", us);
-}
-
 }  // namespace
 
 std::string FieldName(const std::string& key) {
@@ -42,7 +29,7 @@ std::string FieldName(const std::string& key) {
 
 std::string FieldText(const std::string& key, const json& v) {
   if (v.is_null()) return "(none)";
-  if (key.ends_with("_us") && v.is_number_integer()) return DurationText(v.get<int64_t>());
+  if (key.ends_with("_us") && v.is_number_integer()) return DurationLiteral(v.get<int64_t>());
   if (v.is_string()) return "'" + v.get<std::string>() + "'";
   if (v.is_array() && std::all_of(v.begin(), v.end(), [](const json& x) {
         return x.is_string();

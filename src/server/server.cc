@@ -366,7 +366,7 @@ void Server::Route(HttpRequest&& req, const Responder& reply) {
     return shed(s.shed_queue,
                 fmt::format("server overloaded: this request waited {} ms in the queue (the "
                             "limit, server.max_queue_delay, is {}); retry after 1 s",
-                            req.queue_delay_us / 1000, FormatDuration(max_delay)));
+                            req.queue_delay_us / 1000, DurationLiteral(max_delay)));
   }
   if (s.config.auth() && req.path != "/health") {
     const repo::ServerConfig& c = s.config;
